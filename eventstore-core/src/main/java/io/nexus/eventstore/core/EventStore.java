@@ -1,0 +1,74 @@
+package io.nexus.eventstore.core;
+
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * An append-only store of event streams with a gap-safe global order. Implementations are thread-safe.
+ *
+ * <p>Versions: a stream's version is its number of events; its first event has version 1. Positions: the global
+ * order starts at position 1 and, among committed events, has no holes and never changes; a reader that asks for
+ * everything from a position never misses a committed event and never sees one twice.
+ *
+ * <p>Every method throws {@link EventStoreAccessException} when the store cannot be reached; bad arguments throw
+ * {@link IllegalArgumentException} or {@link NullPointerException} before anything is written.
+ */
+public interface EventStore {
+    /**
+     * Appends {@code events} to {@code streamId} atomically, if {@code expectedVersion} holds.
+     *
+     * <p>Idempotent: re-sending the same event ids with the same expected version returns the original result and
+     * writes nothing.
+     *
+     * @throws WrongExpectedVersionException if the stream is not where the caller expected; nothing is written
+     * @throws DuplicateEventException if an event id is already stored and this is not a re-send of that append
+     * @throws EventSerializationException if a payload cannot be serialized
+     */
+    AppendResult append(StreamId streamId, ExpectedVersion expectedVersion, List<NewEvent> events);
+
+    /**
+     * Appends to several streams in one transaction: either every append happens or none does. Each stream may
+     * appear once.
+     *
+     * @return one result per append, in the order given
+     * @throws WrongExpectedVersionException if any stream is not where the caller expected; nothing is written
+     */
+    List<AppendResult> appendAll(List<StreamAppend> appends);
+
+    /** Up to {@code maxCount} events of the stream with version {@code >= fromVersion}, oldest first. */
+    List<RecordedEvent> readStream(StreamId streamId, long fromVersion, int maxCount);
+
+    /**
+     * Up to {@code maxCount} events of the stream with version {@code <= fromVersion}, newest first; pass {@link
+     * Long#MAX_VALUE} to start at the end.
+     */
+    List<RecordedEvent> readStreamBackward(StreamId streamId, long fromVersion, int maxCount);
+
+    /** The stream's version (its number of events); 0 when it does not exist. */
+    long streamVersion(StreamId streamId);
+
+    /** Whether the stream has at least one event. */
+    default boolean streamExists(StreamId streamId) {
+        return streamVersion(streamId) > 0;
+    }
+
+    /** Up to {@code maxCount} events with global position {@code >= fromPosition}, in the global order. */
+    default List<RecordedEvent> readAll(long fromPosition, int maxCount) {
+        return readAll(fromPosition, maxCount, EventFilter.ALL);
+    }
+
+    /**
+     * Up to {@code maxCount} events with global position {@code >= fromPosition} that pass {@code filter}, in the
+     * global order. Events committed before the call started are included.
+     */
+    List<RecordedEvent> readAll(long fromPosition, int maxCount, EventFilter filter);
+
+    /** The position of the last event in the global order; 0 when the store is empty. */
+    long headPosition();
+
+    /**
+     * The global position of the last event of the append with this {@link AppendResult#commitId()}, once the store
+     * has ordered it; empty while it has not (ordering follows the commit by milliseconds).
+     */
+    Optional<Long> positionOf(long commitId);
+}

@@ -1,0 +1,19 @@
+package io.nexus.eventstore.core;
+
+import java.lang.annotation.Documented;
+import java.lang.annotation.ElementType;
+import java.lang.annotation.Retention;
+import java.lang.annotation.RetentionPolicy;
+import java.lang.annotation.Target;
+
+/**
+ * Gives an event class its stable type name, such as {@code order.created}. The name is what the store records; the
+ * Java class may be renamed or moved freely as long as the annotation keeps the name.
+ */
+@Documented
+@Retention(RetentionPolicy.RUNTIME)
+@Target(ElementType.TYPE)
+public @interface EventType {
+    /** The type name: 1 to 200 characters of letters, digits, {@code . _ - :}. */
+    String value();
+}

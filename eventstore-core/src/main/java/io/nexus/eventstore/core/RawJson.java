@@ -1,0 +1,18 @@
+package io.nexus.eventstore.core;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * An event payload that is already JSON text. The store writes it unchanged (the database checks that it is valid
+ * JSON) and returns it for types the {@link EventTypeRegistry} does not know when reading leniently.
+ */
+public record RawJson(String json) {
+    public RawJson {
+        requireNonNull(json, "json");
+    }
+
+    /** Wraps {@code json}, which must be a JSON document. */
+    public static RawJson of(String json) {
+        return new RawJson(json);
+    }
+}
