@@ -1,0 +1,67 @@
+package io.nexus.eventstore.jdbc;
+
+import static java.util.Objects.requireNonNull;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import io.nexus.eventstore.core.EventSerializationException;
+import io.nexus.eventstore.core.spi.EventSerializer;
+
+/**
+ * The default {@link EventSerializer}: Jackson, with {@code java.time} support, ISO dates and unknown properties
+ * ignored on read (so adding a field to an event does not break readers of older versions). Thread-safe.
+ */
+public final class JacksonEventSerializer implements EventSerializer {
+    private final ObjectMapper mapper;
+    private final ClassValue<ObjectReader> readers = new ClassValue<>() {
+        @Override
+        protected ObjectReader computeValue(Class<?> type) {
+            return mapper.readerFor(type);
+        }
+    };
+
+    private JacksonEventSerializer(ObjectMapper mapper) {
+        this.mapper = mapper;
+    }
+
+    /** A serializer with the default mapper described above. */
+    public static JacksonEventSerializer create() {
+        return new JacksonEventSerializer(defaultMapper());
+    }
+
+    /** A serializer using {@code mapper}, which must not be reconfigured afterwards. */
+    public static JacksonEventSerializer of(ObjectMapper mapper) {
+        return new JacksonEventSerializer(requireNonNull(mapper, "mapper"));
+    }
+
+    /** The mapper {@link #create()} uses; a fresh instance each call. */
+    public static ObjectMapper defaultMapper() {
+        return new ObjectMapper()
+                .registerModule(new JavaTimeModule())
+                .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+                .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+    }
+
+    @Override
+    public String serialize(String type, Object data) {
+        try {
+            return mapper.writeValueAsString(data);
+        } catch (Exception e) {
+            throw new EventSerializationException(
+                    type, "cannot serialize a " + data.getClass().getName() + " to JSON", e);
+        }
+    }
+
+    @Override
+    public <T> T deserialize(String type, String json, Class<T> targetClass) {
+        try {
+            return readers.get(targetClass).readValue(json);
+        } catch (Exception e) {
+            throw new EventSerializationException(
+                    type, "cannot decode the stored JSON as " + targetClass.getName(), e);
+        }
+    }
+}

@@ -1,0 +1,296 @@
+package io.nexus.eventstore.jdbc;
+
+import static java.util.Objects.requireNonNull;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import io.nexus.eventstore.core.AppendResult;
+import io.nexus.eventstore.core.EventFilter;
+import io.nexus.eventstore.core.EventStore;
+import io.nexus.eventstore.core.EventStoreException;
+import io.nexus.eventstore.core.EventTypeRegistry;
+import io.nexus.eventstore.core.ExpectedVersion;
+import io.nexus.eventstore.core.NewEvent;
+import io.nexus.eventstore.core.RecordedEvent;
+import io.nexus.eventstore.core.StreamAppend;
+import io.nexus.eventstore.core.StreamId;
+import io.nexus.eventstore.core.spi.EventSerializer;
+import io.nexus.eventstore.jdbc.internal.Appender;
+import io.nexus.eventstore.jdbc.internal.EventCodec;
+import io.nexus.eventstore.jdbc.internal.EventStoreSql;
+import io.nexus.eventstore.jdbc.internal.EventReader;
+import io.nexus.eventstore.jdbc.internal.Sequencer;
+import io.nexus.eventstore.jdbc.internal.SqlErrors;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Pattern;
+import javax.sql.DataSource;
+import org.jdbi.v3.core.HandleCallback;
+import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.JdbiException;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The {@link EventStore} on PostgreSQL. Thread-safe; create one per schema and share it.
+ *
+ * <pre>{@code
+ * EventStore store = PostgresEventStore.builder(dataSource)   // the caller owns the pool
+ *         .schema("nexus")
+ *         .types(EventTypeRegistry.builder().register(OrderPlaced.class).build())
+ *         .build();
+ * }</pre>
+ *
+ * <p>An append is one statement and one round trip whatever the batch size. The global order is assigned just after
+ * commit by a sequencer (see {@code doc/adr/0001-global-order.md}): positions are dense, never reused, and a reader
+ * never skips an event that commits late; a transaction held open elsewhere on the server does not hold readers up.
+ *
+ * <p>The schema must have been migrated with {@code io.nexus.migrations.EventStoreSchema.migrate}. {@link #close()}
+ * stops the sequencer thread and, when the store was built from a JDBC URL, closes its pool.
+ */
+public final class PostgresEventStore implements EventStore, AutoCloseable {
+    /** The schema used when none is given. */
+    public static final String DEFAULT_SCHEMA = "nexus";
+    /** The pool size when the store is built from a JDBC URL. */
+    public static final int DEFAULT_MAX_POOL_SIZE = 10;
+
+    private static final Pattern SCHEMA_NAME = Pattern.compile("[a-z_][a-z0-9_]{0,49}");
+
+    private final Jdbi jdbi;
+    private final EventStoreSql sql;
+    private final Appender appender;
+    private final EventReader reader;
+    private final Sequencer sequencer;
+    private final @Nullable HikariDataSource ownedPool;
+
+    private PostgresEventStore(Builder builder, DataSource dataSource, @Nullable HikariDataSource ownedPool) {
+        this.jdbi = Jdbi.create(dataSource);
+        this.sql = EventStoreSql.of(builder.schema);
+        EventCodec codec = new EventCodec(builder.types, builder.serializer);
+        this.appender = new Appender(sql, codec);
+        this.reader = new EventReader(sql, codec);
+        this.sequencer = new Sequencer(jdbi, sql);
+        this.ownedPool = ownedPool;
+    }
+
+    /** A builder for a store on {@code dataSource}, which the caller owns and closes. */
+    public static Builder builder(DataSource dataSource) {
+        return new Builder(requireNonNull(dataSource, "dataSource"), null);
+    }
+
+    /** A builder for a store that opens and owns a HikariCP pool on {@code jdbcUrl}. */
+    public static Builder builder(String jdbcUrl) {
+        requireNonNull(jdbcUrl, "jdbcUrl");
+        if (!jdbcUrl.startsWith("jdbc:postgresql:")) {
+            throw new IllegalArgumentException("expected a jdbc:postgresql: URL, was '" + jdbcUrl + "'");
+        }
+        return new Builder(null, jdbcUrl);
+    }
+
+    /** The schema this store reads and writes. */
+    public String schema() {
+        return sql.schema();
+    }
+
+    @Override
+    public AppendResult append(StreamId streamId, ExpectedVersion expectedVersion, List<NewEvent> events) {
+        StreamAppend append = StreamAppend.of(streamId, expectedVersion, events);
+        AppendResult result = run("append to stream '" + streamId + "'", handle -> appender.append(handle, append));
+        sequencer.request();
+        return result;
+    }
+
+    @Override
+    public List<AppendResult> appendAll(List<StreamAppend> appends) {
+        requireNonNull(appends, "appends");
+        if (appends.isEmpty()) {
+            throw new IllegalArgumentException("appendAll needs at least one stream append");
+        }
+        Set<StreamId> streams = new HashSet<>();
+        for (StreamAppend append : appends) {
+            if (!streams.add(requireNonNull(append, "stream append").streamId())) {
+                throw new IllegalArgumentException(
+                        "stream '" + append.streamId() + "' appears twice in one appendAll; merge its events");
+            }
+        }
+        List<AppendResult> results = run("append to " + streams.size() + " streams", handle -> handle.inTransaction(tx -> {
+            List<AppendResult> done = new ArrayList<>();
+            for (StreamAppend append : appends) {
+                done.add(appender.append(tx, append));
+            }
+            return done;
+        }));
+        sequencer.request();
+        return List.copyOf(results);
+    }
+
+    @Override
+    public List<RecordedEvent> readStream(StreamId streamId, long fromVersion, int maxCount) {
+        checkRead(streamId, fromVersion, maxCount);
+        return run("read stream '" + streamId + "'", handle -> reader.readStream(handle, sequencer, streamId, fromVersion, maxCount, true));
+    }
+
+    @Override
+    public List<RecordedEvent> readStreamBackward(StreamId streamId, long fromVersion, int maxCount) {
+        checkRead(streamId, fromVersion, maxCount);
+        return run("read stream '" + streamId + "' backward",
+                handle -> reader.readStream(handle, sequencer, streamId, fromVersion, maxCount, false));
+    }
+
+    @Override
+    public long streamVersion(StreamId streamId) {
+        requireNonNull(streamId, "streamId");
+        return run("read the version of stream '" + streamId + "'", handle -> reader.streamVersion(handle, streamId));
+    }
+
+    @Override
+    public List<RecordedEvent> readAll(long fromPosition, int maxCount, EventFilter filter) {
+        checkPage(fromPosition, maxCount);
+        requireNonNull(filter, "filter");
+        return run("read the global order from " + fromPosition, handle -> {
+            sequencer.sequence(handle);
+            return reader.readAll(handle, fromPosition, maxCount, filter);
+        });
+    }
+
+    @Override
+    public long headPosition() {
+        return run("read the head position", sequencer::sequence);
+    }
+
+    @Override
+    public Optional<Long> positionOf(long commitId) {
+        return run("read the position of commit " + commitId, handle -> {
+            Optional<Long> position = reader.positionOf(handle, commitId);
+            if (position.isPresent()) {
+                return position;
+            }
+            sequencer.sequence(handle);
+            return reader.positionOf(handle, commitId);
+        });
+    }
+
+    /** Stops the sequencer and closes the pool if this store opened it. */
+    @Override
+    public void close() {
+        sequencer.close();
+        if (ownedPool != null) {
+            ownedPool.close();
+        }
+    }
+
+    private <T> T run(String action, HandleCallback<T, RuntimeException> callback) {
+        try {
+            return jdbi.withHandle(callback);
+        } catch (JdbiException | EventStoreException e) {
+            throw SqlErrors.translate("could not " + action, e);
+        }
+    }
+
+    private static void checkRead(StreamId streamId, long fromVersion, int maxCount) {
+        requireNonNull(streamId, "streamId");
+        checkPage(fromVersion, maxCount);
+    }
+
+    private static void checkPage(long from, int maxCount) {
+        if (from < 0) {
+            throw new IllegalArgumentException("read start must be >= 0, was " + from);
+        }
+        if (maxCount < 1) {
+            throw new IllegalArgumentException("maxCount must be >= 1, was " + maxCount);
+        }
+    }
+
+    /** Configures a {@link PostgresEventStore}; validates each setting as it is given. Not thread-safe. */
+    public static final class Builder {
+        private final @Nullable DataSource dataSource;
+        private final @Nullable String jdbcUrl;
+        private String schema = DEFAULT_SCHEMA;
+        private EventTypeRegistry types = EventTypeRegistry.rawJson();
+        private EventSerializer serializer = JacksonEventSerializer.create();
+        private @Nullable String user;
+        private @Nullable String password;
+        private int maxPoolSize = DEFAULT_MAX_POOL_SIZE;
+
+        private Builder(@Nullable DataSource dataSource, @Nullable String jdbcUrl) {
+            this.dataSource = dataSource;
+            this.jdbcUrl = jdbcUrl;
+        }
+
+        /** The schema the event store was migrated into. Default: {@value PostgresEventStore#DEFAULT_SCHEMA}. */
+        public Builder schema(String schema) {
+            requireNonNull(schema, "schema");
+            if (!SCHEMA_NAME.matcher(schema).matches()) {
+                throw new IllegalArgumentException("schema name must be 1 to 50 characters of a-z, 0-9 and _,"
+                        + " not starting with a digit, was '" + schema + "'");
+            }
+            this.schema = schema;
+            return this;
+        }
+
+        /** Maps type names to classes for reading. Default: none, every payload reads as {@code RawJson}. */
+        public Builder types(EventTypeRegistry types) {
+            this.types = requireNonNull(types, "types");
+            return this;
+        }
+
+        /** Turns payloads into JSON and back. Default: {@link JacksonEventSerializer#create()}. */
+        public Builder serializer(EventSerializer serializer) {
+            this.serializer = requireNonNull(serializer, "serializer");
+            return this;
+        }
+
+        /** The user for a store built from a JDBC URL. Default: the URL's. */
+        public Builder user(String user) {
+            requireUrl("user");
+            this.user = requireNonNull(user, "user");
+            return this;
+        }
+
+        /** The password for a store built from a JDBC URL. Default: the URL's. */
+        public Builder password(String password) {
+            requireUrl("password");
+            this.password = requireNonNull(password, "password");
+            return this;
+        }
+
+        /** The pool size for a store built from a JDBC URL. Default: {@value PostgresEventStore#DEFAULT_MAX_POOL_SIZE}. */
+        public Builder maxPoolSize(int maxPoolSize) {
+            requireUrl("maxPoolSize");
+            if (maxPoolSize < 2) {
+                throw new IllegalArgumentException("maxPoolSize must be >= 2 (appends and the sequencer), was " + maxPoolSize);
+            }
+            this.maxPoolSize = maxPoolSize;
+            return this;
+        }
+
+        private void requireUrl(String setting) {
+            if (jdbcUrl == null) {
+                throw new IllegalStateException(setting + " applies only to a store built from a JDBC URL;"
+                        + " configure it on your DataSource instead");
+            }
+        }
+
+        /** Builds the store; with a JDBC URL, opens its pool now. */
+        public PostgresEventStore build() {
+            if (dataSource != null) {
+                return new PostgresEventStore(this, dataSource, null);
+            }
+            HikariConfig config = new HikariConfig();
+            config.setJdbcUrl(jdbcUrl);
+            if (user != null) {
+                config.setUsername(user);
+            }
+            if (password != null) {
+                config.setPassword(password);
+            }
+            config.setMaximumPoolSize(maxPoolSize);
+            config.setPoolName("nexus-" + schema);
+            config.setInitializationFailTimeout(-1);
+            HikariDataSource pool = new HikariDataSource(config);
+            return new PostgresEventStore(this, pool, pool);
+        }
+    }
+}

@@ -1,0 +1,99 @@
+package io.nexus.eventstore.jdbc.internal;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
+import com.fasterxml.jackson.databind.ObjectWriter;
+import io.nexus.eventstore.core.EventSerializationException;
+import io.nexus.eventstore.core.EventTypeRegistry;
+import io.nexus.eventstore.core.NewEvent;
+import io.nexus.eventstore.core.RawJson;
+import io.nexus.eventstore.core.RecordedEvent;
+import io.nexus.eventstore.core.StreamId;
+import io.nexus.eventstore.core.UnknownEventTypeException;
+import io.nexus.eventstore.core.spi.EventSerializer;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.OffsetDateTime;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import org.jdbi.v3.core.mapper.RowMapper;
+import org.jdbi.v3.core.statement.StatementContext;
+import org.jspecify.annotations.Nullable;
+
+/** Encodes payloads and metadata for writing, and maps stored rows back to {@link RecordedEvent}s. */
+public final class EventCodec implements RowMapper<RecordedEvent> {
+    private static final ObjectMapper METADATA = new ObjectMapper();
+    private static final ObjectWriter METADATA_WRITER = METADATA.writerFor(new TypeReference<Map<String, String>>() {});
+    private static final ObjectReader METADATA_READER = METADATA.readerFor(new TypeReference<Map<String, String>>() {});
+
+    private final EventTypeRegistry types;
+    private final EventSerializer serializer;
+
+    public EventCodec(EventTypeRegistry types, EventSerializer serializer) {
+        this.types = types;
+        this.serializer = serializer;
+    }
+
+    String payload(NewEvent event) {
+        if (event.data() instanceof RawJson raw) {
+            return raw.json();
+        }
+        return serializer.serialize(event.type(), event.data());
+    }
+
+    @Nullable String metadata(NewEvent event) {
+        if (event.metadata().isEmpty()) {
+            return null;
+        }
+        try {
+            return METADATA_WRITER.writeValueAsString(event.metadata());
+        } catch (Exception e) {
+            throw new EventSerializationException(event.type(), "cannot serialize the metadata", e);
+        }
+    }
+
+    @Override
+    public RecordedEvent map(ResultSet rs, StatementContext ctx) throws SQLException {
+        long position = rs.getLong(3);
+        if (rs.wasNull()) {
+            // Committed but not yet ordered: the caller sequences and reads again.
+            position = 0;
+        }
+        String type = rs.getString(5);
+        String json = rs.getString(6);
+        String metadata = rs.getString(7);
+        return new RecordedEvent(
+                StreamId.of(rs.getString(1)),
+                rs.getLong(2),
+                position,
+                rs.getObject(4, UUID.class),
+                type,
+                decode(type, json, rs.getLong(2), rs.getString(1)),
+                metadata == null ? Map.of() : decodeMetadata(type, metadata),
+                rs.getObject(8, UUID.class),
+                rs.getObject(9, UUID.class),
+                rs.getString(10),
+                rs.getObject(11, OffsetDateTime.class).toInstant());
+    }
+
+    private Object decode(String type, String json, long version, String stream) {
+        Optional<Class<?>> target = types.classOf(type);
+        if (target.isPresent()) {
+            return serializer.deserialize(type, json, target.get());
+        }
+        if (types.unknownTypesAsRawJson()) {
+            return new RawJson(json);
+        }
+        throw new UnknownEventTypeException(type, "in stream '" + stream + "' at version " + version);
+    }
+
+    private static Map<String, String> decodeMetadata(String type, String json) {
+        try {
+            return METADATA_READER.readValue(json);
+        } catch (Exception e) {
+            throw new EventSerializationException(type, "cannot decode the stored metadata " + json, e);
+        }
+    }
+}

@@ -1,0 +1,79 @@
+package io.nexus.eventstore.jdbc.internal;
+
+import java.time.Duration;
+import java.util.concurrent.locks.LockSupport;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.Jdbi;
+
+/**
+ * Gives committed appends their global positions soon after they commit. A daemon thread runs {@code
+ * sequence_commits()} whenever this process appended (signalled by {@link #request()}), and once per idle interval
+ * for appends of processes that stopped before sequencing their own. Readers also sequence on demand ({@link
+ * #sequence(Handle)}), so the global order never depends on this thread being alive.
+ */
+public final class Sequencer implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(Sequencer.class.getName());
+    private static final long IDLE_NANOS = Duration.ofSeconds(1).toNanos();
+    private static final long MAX_BACKOFF_MILLIS = 2_000;
+
+    private final Jdbi jdbi;
+    private final EventStoreSql sql;
+    private final Thread thread;
+    private volatile boolean requested;
+    private volatile boolean closed;
+
+    public Sequencer(Jdbi jdbi, EventStoreSql sql) {
+        this.jdbi = jdbi;
+        this.sql = sql;
+        this.thread = new Thread(this::run, "nexus-sequencer-" + sql.schema());
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    /** Asks the background thread to sequence now; returns at once. */
+    public void request() {
+        requested = true;
+        LockSupport.unpark(thread);
+    }
+
+    /** Sequences whatever committed and returns the head of the global order. */
+    public long sequence(Handle handle) {
+        return handle.createQuery(sql.sequence).mapTo(Long.class).one();
+    }
+
+    private void run() {
+        long backoffMillis = 10;
+        while (!closed) {
+            if (!requested) {
+                LockSupport.parkNanos(this, IDLE_NANOS);
+            }
+            if (closed) {
+                return;
+            }
+            requested = false;
+            try {
+                jdbi.useHandle(this::sequence);
+                backoffMillis = 10;
+            } catch (RuntimeException e) {
+                if (closed) {
+                    return;
+                }
+                LOG.log(System.Logger.Level.WARNING, "sequencing failed, retrying in " + backoffMillis + " ms", e);
+                LockSupport.parkNanos(this, backoffMillis * 1_000_000);
+                backoffMillis = Math.min(backoffMillis * 2, MAX_BACKOFF_MILLIS);
+                requested = true;
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        LockSupport.unpark(thread);
+        try {
+            thread.join(5_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

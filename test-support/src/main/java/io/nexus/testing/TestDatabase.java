@@ -1,0 +1,39 @@
+package io.nexus.testing;
+
+import com.zaxxer.hikari.HikariDataSource;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import javax.sql.DataSource;
+
+/**
+ * The database of one test class: a pooled {@link DataSource} for the tests, plus what they need to reach the
+ * server in other ways (a JDBC URL for a child JVM, admin statements for fault injection).
+ *
+ * @param name the database name
+ * @param jdbcUrl its JDBC URL, credentials included
+ * @param schema the migrated event store schema
+ * @param dataSource a pool on it, closed after the class
+ */
+public record TestDatabase(String name, String jdbcUrl, String schema, HikariDataSource dataSource) {
+
+    /** Terminates every other connection to this database, as a crash or a failover would. */
+    public int terminateConnections() {
+        return TestDatabaseServer.get().terminateConnections(name);
+    }
+
+    /** Runs one SQL statement on a connection of its own. */
+    public void execute(String sql) {
+        try (Connection connection = dataSource.getConnection();
+                Statement statement = connection.createStatement()) {
+            statement.execute(sql);
+        } catch (SQLException e) {
+            throw new IllegalStateException("could not run: " + sql, e);
+        }
+    }
+
+    /** A new database on the same server (for cross-database tests); dropped with the JVM. */
+    public TestDatabase sibling() {
+        return TestDatabaseServer.get().createDatabase();
+    }
+}
