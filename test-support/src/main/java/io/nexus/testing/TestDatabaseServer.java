@@ -30,6 +30,7 @@ final class TestDatabaseServer {
     private final String source;
     private final String template;
     private final @Nullable AutoCloseable owned;
+    private final java.util.Set<String> databases = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     private TestDatabaseServer(String baseUrl, String source, @Nullable AutoCloseable owned) {
         this.baseUrl = baseUrl;
@@ -90,6 +91,7 @@ final class TestDatabaseServer {
     synchronized TestDatabase createDatabase() {
         String name = "nexus_t_" + shortId();
         adminExecute("CREATE DATABASE " + name + " TEMPLATE " + template);
+        databases.add(name);
         HikariConfig config = new HikariConfig();
         config.setJdbcUrl(urlFor(name));
         config.setMaximumPoolSize(40);
@@ -101,6 +103,7 @@ final class TestDatabaseServer {
 
     void dropDatabase(String name) {
         adminExecute("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
+        databases.remove(name);
     }
 
     int terminateConnections(String database) {
@@ -149,6 +152,9 @@ final class TestDatabaseServer {
 
     private void shutdown() {
         try {
+            for (String name : java.util.List.copyOf(databases)) {
+                dropDatabase(name);
+            }
             dropDatabase(template);
         } catch (RuntimeException e) {
             // the server may already be gone; nothing to clean up then

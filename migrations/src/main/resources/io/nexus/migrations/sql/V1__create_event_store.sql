@@ -38,7 +38,9 @@ CREATE TABLE ${flyway:defaultSchema}.events (
 -- Filtered catch-up by type reads this index instead of scanning every event.
 CREATE INDEX events_type_commit_id_idx ON ${flyway:defaultSchema}.events (type, commit_id);
 
-CREATE SEQUENCE ${flyway:defaultSchema}.commit_id_seq AS bigint CACHE 32;
+-- No CACHE: ids must rise in the order appends take the stream lock, so that sequencing by
+-- commit_id keeps each stream's events in version order (a per-session cache would break that).
+CREATE SEQUENCE ${flyway:defaultSchema}.commit_id_seq AS bigint;
 
 -- Appends that committed but have no global position yet: a small queue that the sequencer empties.
 CREATE TABLE ${flyway:defaultSchema}.unsequenced_commits (

@@ -1,0 +1,205 @@
+package io.nexus.eventstore.jdbc;
+
+import static io.nexus.eventstore.core.contract.TestEvents.orderPlaced;
+import static io.nexus.eventstore.core.contract.TestEvents.uniqueStream;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
+
+import io.nexus.eventstore.core.EventSerializationException;
+import io.nexus.eventstore.core.EventStoreAccessException;
+import io.nexus.eventstore.core.EventTypeRegistry;
+import io.nexus.eventstore.core.ExpectedVersion;
+import io.nexus.eventstore.core.NewEvent;
+import io.nexus.eventstore.core.RawJson;
+import io.nexus.eventstore.core.RecordedEvent;
+import io.nexus.eventstore.core.StreamId;
+import io.nexus.eventstore.core.UnknownEventTypeException;
+import io.nexus.eventstore.core.contract.TestEvents;
+import io.nexus.eventstore.core.contract.TestEvents.OrderPlaced;
+import io.nexus.eventstore.jdbc.internal.SqlErrors;
+import io.nexus.migrations.EventStoreSchema;
+import io.nexus.testing.PostgresTest;
+import io.nexus.testing.TestDatabase;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.postgresql.ds.PGSimpleDataSource;
+
+@PostgresTest
+class PostgresEventStoreTest {
+    private final TestDatabase database;
+    private final PostgresEventStore store;
+
+    PostgresEventStoreTest(TestDatabase database) {
+        this.database = database;
+        this.store = PostgresEventStore.builder(database.dataSource())
+                .types(EventTypeRegistry.builder()
+                        .register(OrderPlaced.class)
+                        .unknownTypesAsRawJson()
+                        .build())
+                .build();
+    }
+
+    @AfterEach
+    void close() {
+        store.close();
+    }
+
+    record Timestamped(String id, Instant at) {}
+
+    record Unserializable(String id) {
+        public String getBroken() {
+            throw new IllegalStateException("this getter always fails");
+        }
+    }
+
+    @Test
+    void typed_payloads_round_trip_through_jsonb() {
+        StreamId stream = uniqueStream("order");
+        Instant at = Instant.parse("2026-11-27T10:15:30.123456Z");
+        PostgresEventStore typed = PostgresEventStore.builder(database.dataSource())
+                .types(EventTypeRegistry.builder().register("order.timestamped", Timestamped.class).build())
+                .build();
+        try (typed) {
+            typed.append(stream, ExpectedVersion.noStream(), List.of(NewEvent.of("order.timestamped", new Timestamped("a", at))));
+
+            RecordedEvent read = typed.readStream(stream, 1, 1).get(0);
+
+            assertThat(read.dataAs(Timestamped.class)).isEqualTo(new Timestamped("a", at));
+            assertThat(read.recordedAt()).isBefore(Instant.now().plusSeconds(5));
+        }
+    }
+
+    @Test
+    void a_payload_that_does_not_serialize_is_refused_and_nothing_is_written() {
+        StreamId stream = uniqueStream("order");
+
+        Throwable thrown = catchThrowable(() -> store.append(stream, ExpectedVersion.any(),
+                List.of(orderPlaced(), NewEvent.of("order.broken", new Unserializable("x")))));
+
+        assertThat(thrown).isInstanceOf(EventSerializationException.class)
+                .hasMessageContaining("order.broken").hasMessageContaining(Unserializable.class.getName());
+        assertThat(store.streamVersion(stream)).isZero();
+    }
+
+    @Test
+    void raw_json_that_is_not_json_is_refused_and_nothing_is_written() {
+        StreamId stream = uniqueStream("order");
+
+        Throwable thrown = catchThrowable(() -> store.append(stream, ExpectedVersion.any(),
+                List.of(NewEvent.of("order.raw", RawJson.of("{not json")))));
+
+        assertThat(thrown).isInstanceOf(EventSerializationException.class).hasMessageContaining("order.raw");
+        assertThat(store.streamVersion(stream)).isZero();
+    }
+
+    @Test
+    void an_unknown_type_on_read_is_a_typed_error_or_raw_json_when_asked_for() {
+        StreamId stream = uniqueStream("order");
+        store.append(stream, ExpectedVersion.any(), List.of(NewEvent.of("order.mystery", RawJson.of("{\"a\": 1}"))));
+        PostgresEventStore strict = PostgresEventStore.builder(database.dataSource())
+                .types(TestEvents.registry())
+                .build();
+
+        Throwable thrown;
+        try (strict) {
+            thrown = catchThrowable(() -> strict.readStream(stream, 1, 10));
+        }
+        RecordedEvent raw = store.readStream(stream, 1, 10).get(0);
+
+        assertThat(thrown).isInstanceOf(UnknownEventTypeException.class)
+                .hasMessageContaining("'order.mystery'").hasMessageContaining(stream.value());
+        assertThat(((UnknownEventTypeException) thrown).type()).isEqualTo("order.mystery");
+        assertThat(raw.data()).isEqualTo(RawJson.of("{\"a\": 1}"));
+    }
+
+    @Test
+    void a_database_that_is_down_gives_an_access_error() {
+        PGSimpleDataSource down = new PGSimpleDataSource();
+        down.setURL("jdbc:postgresql://127.0.0.1:1/nowhere?connectTimeout=2");
+        PostgresEventStore unreachable = PostgresEventStore.builder(down).build();
+
+        try (unreachable) {
+            assertThatThrownBy(() -> unreachable.append(uniqueStream("order"), ExpectedVersion.any(), List.of(orderPlaced())))
+                    .isInstanceOf(EventStoreAccessException.class).hasMessageContaining("could not append");
+            assertThatThrownBy(() -> unreachable.readAll(1, 10)).isInstanceOf(EventStoreAccessException.class);
+        }
+    }
+
+    @Test
+    void the_database_refuses_to_update_delete_or_truncate_events() throws SQLException {
+        store.append(uniqueStream("order"), ExpectedVersion.any(), List.of(orderPlaced()));
+        List<RecordedEvent> before = store.readAll(1, 10_000);
+
+        for (String sql : List.of(
+                "UPDATE nexus.events SET type = 'changed'",
+                "DELETE FROM nexus.events",
+                "TRUNCATE nexus.events CASCADE")) {
+            Throwable thrown = catchThrowable(() -> database.execute(sql));
+            assertThat(SqlErrors.sqlState(thrown)).as(sql).isEqualTo(SqlErrors.APPEND_ONLY);
+        }
+        assertThat(store.readAll(1, 10_000)).isNotEmpty().isEqualTo(before);
+    }
+
+    @Test
+    void a_runtime_role_with_only_the_granted_rights_appends_and_reads_but_cannot_change_events() throws SQLException {
+        String role = "nexus_app_" + UUID.randomUUID().toString().substring(0, 8);
+        database.execute("CREATE ROLE " + role + " NOLOGIN");
+        EventStoreSchema.grantRuntimeAccess(database.dataSource(), "nexus", role);
+        StreamId stream = uniqueStream("order");
+
+        try (Connection connection = database.dataSource().getConnection();
+                Statement statement = connection.createStatement()) {
+            statement.execute("SET ROLE " + role);
+            RawAppends.append(connection, stream.value(), List.of(UUID.randomUUID()));
+            statement.execute("SELECT nexus.sequence_commits()");
+            Throwable update = catchThrowable(() -> statement.execute("UPDATE nexus.events SET type = 'x'"));
+            Throwable delete = catchThrowable(() -> statement.execute("DELETE FROM nexus.events"));
+            statement.execute("RESET ROLE");
+
+            assertThat(SqlErrors.sqlState(update)).isEqualTo("42501");
+            assertThat(SqlErrors.sqlState(delete)).isEqualTo("42501");
+        } finally {
+            database.execute("DROP OWNED BY " + role);
+            database.execute("DROP ROLE " + role);
+        }
+        assertThat(store.streamVersion(stream)).isEqualTo(1);
+    }
+
+    @Test
+    void a_bad_schema_name_is_refused_by_the_builder() {
+        assertThatThrownBy(() -> PostgresEventStore.builder(database.dataSource()).schema("nexus; DROP TABLE x"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'nexus; DROP TABLE x'");
+        assertThatThrownBy(() -> PostgresEventStore.builder("jdbc:mysql://x")).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> PostgresEventStore.builder(database.dataSource()).user("x"))
+                .isInstanceOf(IllegalStateException.class);
+    }
+
+    @Test
+    void a_store_built_from_a_jdbc_url_owns_and_closes_its_pool() {
+        StreamId stream = uniqueStream("order");
+        try (PostgresEventStore owned = PostgresEventStore.builder(database.jdbcUrl()).maxPoolSize(3).build()) {
+            owned.append(stream, ExpectedVersion.any(), List.of(NewEvent.of("order.raw", RawJson.of("{}"))));
+        }
+
+        assertThat(store.streamVersion(stream)).isEqualTo(1);
+    }
+
+    @Test
+    void an_append_in_another_schema_is_isolated() {
+        EventStoreSchema.migrate(database.dataSource(), "tenant_b");
+        StreamId stream = uniqueStream("order");
+        try (PostgresEventStore tenant = PostgresEventStore.builder(database.dataSource()).schema("tenant_b").build()) {
+            tenant.append(stream, ExpectedVersion.any(), List.of(NewEvent.of("order.raw", RawJson.of("{}"))));
+
+            assertThat(tenant.streamVersion(stream)).isEqualTo(1);
+            assertThat(store.streamVersion(stream)).isZero();
+        }
+    }
+}
