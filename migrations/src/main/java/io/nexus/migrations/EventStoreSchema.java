@@ -52,6 +52,7 @@ public final class EventStoreSchema {
     /** Every migration this release knows, with its state in {@code schema}. */
     public static List<SchemaMigration> info(DataSource dataSource, String schema) {
         return run("read migration info of", schema, () -> Arrays.stream(flyway(dataSource, schema).info().all())
+                .filter(info -> info.getVersion() != null)
                 .map(EventStoreSchema::toSchemaMigration)
                 .toList());
     }
@@ -138,7 +139,7 @@ public final class EventStoreSchema {
 
     static SchemaMigration toSchemaMigration(MigrationInfo info) {
         return new SchemaMigration(
-                String.valueOf(info.getVersion()),
+                info.getVersion().getVersion(),
                 info.getDescription(),
                 info.getState().getDisplayName(),
                 info.getInstalledOn() == null ? null : info.getInstalledOn().toInstant());
