@@ -9,11 +9,11 @@ import io.nexus.eventbus.TypePattern;
 import io.nexus.eventstore.core.NewEvent;
 import io.nexus.eventstore.core.RecordedEvent;
 import java.lang.System.Logger.Level;
+import java.lang.ref.WeakReference;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -112,9 +112,15 @@ public final class Dispatcher {
         Waiter waiter = new Waiter(pattern);
         waiters.add(waiter);
         waiter.future.whenComplete((event, error) -> waiters.remove(waiter));
-        CompletableFuture.delayedExecutor(timeout.toNanos(), TimeUnit.NANOSECONDS)
-                .execute(() -> waiter.future.completeExceptionally(new TimeoutException(
-                        "no event matching '" + pattern.pattern() + "' within " + timeout)));
+        // Weak, so that a wait answered early does not keep its event reachable until the timeout fires.
+        WeakReference<CompletableFuture<RecordedEvent>> future = new WeakReference<>(waiter.future);
+        CompletableFuture.delayedExecutor(timeout.toNanos(), TimeUnit.NANOSECONDS).execute(() -> {
+            CompletableFuture<RecordedEvent> pending = future.get();
+            if (pending != null) {
+                pending.completeExceptionally(new TimeoutException(
+                        "no event matching '" + pattern.pattern() + "' within " + timeout));
+            }
+        });
         return waiter.future;
     }
 
@@ -173,11 +179,6 @@ public final class Dispatcher {
             e.addSuppressed(error);
             LOG.log(Level.ERROR, "the handler failure listener threw; the original failure is suppressed", e);
         }
-    }
-
-    /** The event the current thread is dispatching, if any. */
-    public static Optional<RecordedEvent> currentEvent() {
-        return Optional.ofNullable(CURRENT.get());
     }
 
     /**
