@@ -212,7 +212,7 @@ public final class MemoryEventBus implements EventBus {
         return dispatcher.subscriptionCount();
     }
 
-    /** The number of accepted events not yet taken by a worker. */
+    /** The number of events waiting for a worker, counting emits that have reserved space but not yet queued. */
     public int queuedCount() {
         return config.maxQueueSize() - space.availablePermits();
     }
