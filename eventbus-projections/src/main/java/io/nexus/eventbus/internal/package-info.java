@@ -1,0 +1,8 @@
+/**
+ * Not API; may change in any release. The dispatch machinery every bus backend shares: the subscription table,
+ * waiters, the "current event" context that propagates correlation and causation ids, and annotation scanning.
+ */
+@NullMarked
+package io.nexus.eventbus.internal;
+
+import org.jspecify.annotations.NullMarked;
