@@ -88,6 +88,9 @@ public final class EventStoreSchema {
                 "GRANT SELECT, INSERT ON " + s + ".commits TO " + r,
                 "GRANT SELECT, UPDATE ON " + s + ".sequencer TO " + r,
                 "GRANT USAGE ON SEQUENCE " + s + ".commit_id_seq TO " + r,
+                "GRANT SELECT, INSERT, UPDATE, DELETE ON " + s + ".subscriptions TO " + r,
+                "GRANT SELECT, INSERT, DELETE ON " + s + ".dead_letters TO " + r,
+                "GRANT SELECT ON " + s + ".subscription_status TO " + r,
                 "GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA " + s + " TO " + r);
         try (Connection connection = dataSource.getConnection();
                 Statement statement = connection.createStatement()) {
