@@ -1,6 +1,7 @@
 package io.nexus.examples;
 
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
@@ -12,6 +13,13 @@ class ArchitectureTest {
     private static final JavaClasses NEXUS = new ClassFileImporter()
             .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
             .importPackages("io.nexus");
+
+    @Test
+    void the_rules_see_the_classes_of_every_module() {
+        assertThat(NEXUS.contain("io.nexus.eventstore.core.EventStore")).isTrue();
+        assertThat(NEXUS.contain("io.nexus.eventstore.jdbc.internal.Appender")).isTrue();
+        assertThat(NEXUS.contain("io.nexus.migrations.EventStoreSchema")).isTrue();
+    }
 
     @Test
     void core_knows_no_sql_jdbi_or_jackson() {
