@@ -1,0 +1,62 @@
+package io.nexus.eventstore.jdbc;
+
+import static java.util.Objects.requireNonNull;
+
+import io.nexus.eventstore.jdbc.internal.SqlErrors;
+import java.time.Duration;
+import java.util.regex.Pattern;
+import javax.sql.DataSource;
+import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.JdbiException;
+
+/**
+ * The one sanctioned way events leave the store: removal by age. Streams keep their versions (a stream whose first
+ * events were removed reads from its oldest remaining version) and the global order keeps its positions.
+ *
+ * <p>The database refuses DELETE of events unless the deleting transaction sets {@code nexus.allow_event_removal};
+ * this class is the only code that sets it. Give it a data source whose role owns the schema: the runtime role has no
+ * DELETE right on events at all. Thread-safe.
+ */
+public final class EventRetention {
+    private static final Pattern SCHEMA_NAME = Pattern.compile("[a-z_][a-z0-9_]{0,49}");
+
+    private final Jdbi jdbi;
+    private final String schema;
+
+    private EventRetention(DataSource dataSource, String schema) {
+        this.jdbi = Jdbi.create(dataSource);
+        this.schema = schema;
+    }
+
+    /** Retention for the store in {@code schema}, run with {@code ownerDataSource}'s role. */
+    public static EventRetention create(DataSource ownerDataSource, String schema) {
+        requireNonNull(ownerDataSource, "ownerDataSource");
+        if (!SCHEMA_NAME.matcher(requireNonNull(schema, "schema")).matches()) {
+            throw new IllegalArgumentException("schema name must be 1 to 50 characters of a-z, 0-9 and _, was '" + schema + "'");
+        }
+        return new EventRetention(ownerDataSource, schema);
+    }
+
+    /**
+     * Removes every event recorded more than {@code maxAge} ago (by the database's clock), in one transaction.
+     *
+     * @return how many events were removed
+     */
+    public int removeOlderThan(Duration maxAge) {
+        requireNonNull(maxAge, "maxAge");
+        if (maxAge.isNegative() || maxAge.isZero()) {
+            throw new IllegalArgumentException("maxAge must be positive, was " + maxAge);
+        }
+        try {
+            return jdbi.inTransaction(handle -> {
+                handle.execute("SET LOCAL nexus.allow_event_removal = 'on'");
+                return handle.createUpdate("DELETE FROM " + schema + ".events"
+                                + " WHERE recorded_at < now() - make_interval(secs => :seconds)")
+                        .bind("seconds", (double) maxAge.toMillis() / 1000)
+                        .execute();
+            });
+        } catch (JdbiException e) {
+            throw SqlErrors.translate("could not remove events older than " + maxAge, e);
+        }
+    }
+}
