@@ -23,7 +23,7 @@ import org.jdbi.v3.core.statement.StatementContext;
 import org.jspecify.annotations.Nullable;
 
 /** Encodes payloads and metadata for writing, and maps stored rows back to {@link RecordedEvent}s. */
-public final class EventCodec implements RowMapper<RecordedEvent> {
+public final class EventCodec {
     private static final ObjectMapper METADATA = new ObjectMapper();
     private static final ObjectWriter METADATA_WRITER = METADATA.writerFor(new TypeReference<Map<String, String>>() {});
     private static final ObjectReader METADATA_READER = METADATA.readerFor(new TypeReference<Map<String, String>>() {});
@@ -54,8 +54,28 @@ public final class EventCodec implements RowMapper<RecordedEvent> {
         }
     }
 
-    @Override
-    public RecordedEvent map(ResultSet rs, StatementContext ctx) throws SQLException {
+    /**
+     * A row mapper for one query. Rows of one page mostly share their stream, so it reuses the last {@link StreamId}
+     * instead of validating the same id again; that is why each query gets its own mapper.
+     */
+    RowMapper<RecordedEvent> rowMapper() {
+        return new RowMapper<>() {
+            private @Nullable StreamId lastStream;
+
+            @Override
+            public RecordedEvent map(ResultSet rs, StatementContext ctx) throws SQLException {
+                String id = rs.getString(1);
+                StreamId stream = lastStream;
+                if (stream == null || !stream.value().equals(id)) {
+                    stream = StreamId.of(id);
+                    lastStream = stream;
+                }
+                return toEvent(rs, stream);
+            }
+        };
+    }
+
+    private RecordedEvent toEvent(ResultSet rs, StreamId stream) throws SQLException {
         long position = rs.getLong(3);
         if (rs.wasNull()) {
             // Committed but not yet ordered: the caller sequences and reads again.
@@ -65,12 +85,12 @@ public final class EventCodec implements RowMapper<RecordedEvent> {
         String json = rs.getString(6);
         String metadata = rs.getString(7);
         return new RecordedEvent(
-                StreamId.of(rs.getString(1)),
+                stream,
                 rs.getLong(2),
                 position,
                 rs.getObject(4, UUID.class),
                 type,
-                decode(type, json, rs.getLong(2), rs.getString(1)),
+                decode(type, json, rs.getLong(2), stream),
                 metadata == null ? Map.of() : decodeMetadata(type, metadata),
                 rs.getObject(8, UUID.class),
                 rs.getObject(9, UUID.class),
@@ -78,7 +98,7 @@ public final class EventCodec implements RowMapper<RecordedEvent> {
                 rs.getObject(11, OffsetDateTime.class).toInstant());
     }
 
-    private Object decode(String type, String json, long version, String stream) {
+    private Object decode(String type, String json, long version, StreamId stream) {
         Optional<Class<?>> target = types.classOf(type);
         if (target.isPresent()) {
             return serializer.deserialize(type, json, target.get());

@@ -37,7 +37,7 @@ public final class EventReader {
                 .bind("stream", stream.value())
                 .bind("from", from)
                 .bind("max", max)
-                .map(codec)
+                .map(codec.rowMapper())
                 .list();
     }
 
@@ -59,7 +59,7 @@ public final class EventReader {
         if (!filter.categories().isEmpty()) {
             query.bind("categories", filter.categories().toArray(String[]::new));
         }
-        return query.map(codec).list();
+        return query.map(codec.rowMapper()).list();
     }
 
     public Optional<Long> positionOf(Handle handle, long commitId) {

@@ -15,6 +15,12 @@ public final class Sequencer implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(Sequencer.class.getName());
     private static final long IDLE_NANOS = Duration.ofSeconds(1).toNanos();
     private static final long MAX_BACKOFF_MILLIS = 2_000;
+    /**
+     * The shortest time between two runs. Each run is a transaction with its own WAL flush; one run per append would
+     * double the flushes of a single writer. After a quiet spell the first append is sequenced at once (low latency);
+     * under load the runs are spaced by this much and each orders every append committed since the last one.
+     */
+    static final long MIN_INTERVAL_NANOS = Duration.ofMillis(5).toNanos();
 
     private final Jdbi jdbi;
     private final EventStoreSql sql;
@@ -43,14 +49,21 @@ public final class Sequencer implements AutoCloseable {
 
     private void run() {
         long backoffMillis = 10;
+        long lastRun = System.nanoTime() - MIN_INTERVAL_NANOS;
         while (!closed) {
             if (!requested) {
                 LockSupport.parkNanos(this, IDLE_NANOS);
+            }
+            long wait = lastRun + MIN_INTERVAL_NANOS - System.nanoTime();
+            if (wait > 0) {
+                LockSupport.parkNanos(this, wait);
+                continue;
             }
             if (closed) {
                 return;
             }
             requested = false;
+            lastRun = System.nanoTime();
             try {
                 jdbi.useHandle(this::sequence);
                 backoffMillis = 10;
