@@ -150,8 +150,24 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
         checkPage(fromPosition, maxCount);
         requireNonNull(filter, "filter");
         return run("read the global order from " + fromPosition, handle -> {
-            sequencer.sequence(handle);
-            return reader.readAll(handle, fromPosition, maxCount, filter);
+            // A full page needs no sequencing: everything in it is ordered, and later events come with
+            // later pages. Only a short page (the reader is at the head) orders what committed since.
+            List<RecordedEvent> page = reader.readAll(handle, fromPosition, maxCount, filter);
+            if (page.size() == maxCount) {
+                return page;
+            }
+            long head = sequencer.sequence(handle);
+            long next = page.isEmpty() ? fromPosition : page.get(page.size() - 1).position() + 1;
+            if (head < next) {
+                return page;
+            }
+            List<RecordedEvent> rest = reader.readAll(handle, next, maxCount - page.size(), filter);
+            if (page.isEmpty()) {
+                return rest;
+            }
+            List<RecordedEvent> all = new ArrayList<>(page);
+            all.addAll(rest);
+            return all;
         });
     }
 

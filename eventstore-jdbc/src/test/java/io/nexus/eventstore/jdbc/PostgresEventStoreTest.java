@@ -95,7 +95,11 @@ class PostgresEventStoreTest {
         Throwable thrown = catchThrowable(() -> store.append(stream, ExpectedVersion.any(),
                 List.of(NewEvent.of("order.raw", RawJson.of("{not json")))));
 
+        Throwable twoValues = catchThrowable(() -> store.append(stream, ExpectedVersion.any(),
+                List.of(NewEvent.of("order.raw", RawJson.of("{\"a\": 1}, {\"b\": 2}")), NewEvent.of("order.raw", RawJson.of("{}")))));
+
         assertThat(thrown).isInstanceOf(EventSerializationException.class).hasMessageContaining("order.raw");
+        assertThat(twoValues).isInstanceOf(EventSerializationException.class).hasMessageContaining("more than one");
         assertThat(store.streamVersion(stream)).isZero();
     }
 

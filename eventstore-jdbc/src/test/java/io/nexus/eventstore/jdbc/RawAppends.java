@@ -26,20 +26,24 @@ final class RawAppends {
     static long append(Connection connection, String stream, List<UUID> ids) throws SQLException {
         int n = ids.size();
         String[] types = new String[n];
-        String[] data = new String[n];
+        StringBuilder data = new StringBuilder("[");
+        StringBuilder metadata = new StringBuilder("[");
         for (int i = 0; i < n; i++) {
             types[i] = "test.event";
-            data[i] = "{\"n\":" + i + "}";
+            data.append(i == 0 ? "" : ",").append("{\"n\":").append(i).append('}');
+            metadata.append(i == 0 ? "" : ",").append("null");
         }
+        data.append(']');
+        metadata.append(']');
         Array nullUuids = connection.createArrayOf("uuid", new UUID[n]);
         Array nullTexts = connection.createArrayOf("text", new String[n]);
         try (PreparedStatement statement = connection.prepareStatement(
-                "SELECT next_expected_version FROM nexus.append_to_stream(?, -1, ?, ?, ?, ?, ?, ?, ?)")) {
+                "SELECT next_expected_version FROM nexus.append_to_stream(?, -1, ?, ?, ?::jsonb, ?::jsonb, ?, ?, ?)")) {
             statement.setString(1, stream);
             statement.setArray(2, connection.createArrayOf("uuid", ids.toArray()));
             statement.setArray(3, connection.createArrayOf("text", types));
-            statement.setArray(4, connection.createArrayOf("text", data));
-            statement.setArray(5, nullTexts);
+            statement.setString(4, data.toString());
+            statement.setString(5, metadata.toString());
             statement.setArray(6, nullUuids);
             statement.setArray(7, nullUuids);
             statement.setArray(8, nullTexts);

@@ -90,6 +90,8 @@ CREATE TRIGGER events_append_only_trg
 
 -- Appends events to one stream in the caller's transaction: one round trip for the whole batch.
 -- p_expected: -1 any, -2 no stream, -3 stream exists, n >= 0 exactly n.
+-- p_data and p_metadata are JSON arrays with one element per event (metadata null when empty): one
+-- jsonb parameter instead of a text[] of documents saves escaping every quote on the way in.
 -- Raises NX001 (wrong expected version; DETAIL = the actual version) or NX002 (duplicate event id;
 -- DETAIL = the id). A re-send of an earlier append returns that append's result and writes nothing.
 CREATE FUNCTION ${flyway:defaultSchema}.append_to_stream(
@@ -97,8 +99,8 @@ CREATE FUNCTION ${flyway:defaultSchema}.append_to_stream(
     p_expected        bigint,
     p_event_ids       uuid[],
     p_types           text[],
-    p_data            text[],
-    p_metadata        text[],
+    p_data            jsonb,
+    p_metadata        jsonb,
     p_correlation_ids uuid[],
     p_causation_ids   uuid[],
     p_sources         text[],
@@ -107,11 +109,17 @@ CREATE FUNCTION ${flyway:defaultSchema}.append_to_stream(
     OUT commit_id bigint)
 LANGUAGE plpgsql AS $$
 DECLARE
-    v_count    integer := cardinality(p_event_ids);
-    v_version  bigint;
-    v_created  boolean := false;
-    v_inserted integer;
+    v_count      integer := cardinality(p_event_ids);
+    v_version    bigint;
+    v_created    boolean := false;
+    v_constraint text;
 BEGIN
+    IF jsonb_array_length(p_data) <> v_count OR jsonb_array_length(p_metadata) <> v_count THEN
+        RAISE EXCEPTION 'stream %: % event ids but % payloads and % metadata documents',
+            p_stream_id, v_count, jsonb_array_length(p_data), jsonb_array_length(p_metadata)
+            USING ERRCODE = '22023';
+    END IF;
+
     -- Kinds that accept a new stream try to create it at its final version in one step.
     IF p_expected IN (-1, -2, 0) THEN
         INSERT INTO ${flyway:defaultSchema}.streams (stream_id, version)
@@ -144,36 +152,36 @@ BEGIN
     END IF;
 
     commit_id := nextval('${flyway:defaultSchema}.commit_id_seq');
-    INSERT INTO ${flyway:defaultSchema}.events AS e
-        (commit_id, commit_index, stream_id, stream_version, event_id, type, data, metadata,
-         correlation_id, causation_id, source)
-    SELECT commit_id, n.ord - 1, p_stream_id, v_version + n.ord, n.event_id, n.type, n.data::jsonb,
-           n.metadata::jsonb, n.correlation_id, n.causation_id, n.source
-    FROM unnest(p_event_ids, p_types, p_data, p_metadata, p_correlation_ids, p_causation_ids, p_sources)
-         WITH ORDINALITY AS n(event_id, type, data, metadata, correlation_id, causation_id, source, ord)
-    ON CONFLICT ON CONSTRAINT events_event_id_key DO NOTHING;
-    GET DIAGNOSTICS v_inserted = ROW_COUNT;
-
-    IF v_inserted < v_count THEN
-        IF v_inserted = 0 THEN
-            SELECT r.first_version, r.next_expected_version, r.commit_id
-            INTO first_version, next_expected_version, commit_id
-            FROM ${flyway:defaultSchema}.find_resent_append(p_stream_id, p_expected, p_event_ids, p_types, p_data, p_metadata) r;
-            IF first_version IS NOT NULL THEN
-                IF v_created THEN
-                    RAISE EXCEPTION 'unreachable: a new stream cannot hold re-sent events' USING ERRCODE = 'XX000';
-                END IF;
-                RETURN;
-            END IF;
+    -- A plain insert: cheaper than ON CONFLICT, whose speculative insertion locks every row. A stored
+    -- event id (a re-send, or a reused id) rolls this block back and is sorted out below.
+    BEGIN
+        INSERT INTO ${flyway:defaultSchema}.events
+            (commit_id, commit_index, stream_id, stream_version, event_id, type, data, metadata,
+             correlation_id, causation_id, source)
+        SELECT commit_id, n.ord - 1, p_stream_id, v_version + n.ord, n.event_id, n.type,
+               p_data -> (n.ord - 1)::integer,
+               nullif(p_metadata -> (n.ord - 1)::integer, 'null'::jsonb),
+               n.correlation_id, n.causation_id, n.source
+        FROM unnest(p_event_ids, p_types, p_correlation_ids, p_causation_ids, p_sources)
+             WITH ORDINALITY AS n(event_id, type, correlation_id, causation_id, source, ord);
+    EXCEPTION WHEN unique_violation THEN
+        GET STACKED DIAGNOSTICS v_constraint = CONSTRAINT_NAME;
+        IF v_constraint <> 'events_event_id_key' THEN
+            RAISE;
+        END IF;
+        SELECT r.first_version, r.next_expected_version, r.commit_id
+        INTO first_version, next_expected_version, commit_id
+        FROM ${flyway:defaultSchema}.find_resent_append(p_stream_id, p_expected, p_event_ids, p_types, p_data, p_metadata) r;
+        IF first_version IS NOT NULL AND NOT v_created THEN
+            RETURN;
         END IF;
         RAISE EXCEPTION 'stream %: an event id of the batch is already stored', p_stream_id
             USING ERRCODE = 'NX002',
                   DETAIL = coalesce((SELECT x.event_id::text
-                            FROM unnest(p_event_ids) AS x(event_id)
-                            JOIN ${flyway:defaultSchema}.events e ON e.event_id = x.event_id
-                            WHERE e.commit_id <> append_to_stream.commit_id
-                            LIMIT 1), 'unknown');
-    END IF;
+                                     FROM unnest(p_event_ids) AS x(event_id)
+                                     JOIN ${flyway:defaultSchema}.events e ON e.event_id = x.event_id
+                                     LIMIT 1), 'unknown');
+    END;
 
     IF NOT v_created THEN
         UPDATE ${flyway:defaultSchema}.streams SET version = v_version + v_count WHERE stream_id = p_stream_id;
@@ -192,8 +200,8 @@ CREATE FUNCTION ${flyway:defaultSchema}.find_resent_append(
     p_expected  bigint,
     p_event_ids uuid[],
     p_types     text[],
-    p_data      text[],
-    p_metadata  text[],
+    p_data      jsonb,
+    p_metadata  jsonb,
     OUT first_version bigint,
     OUT next_expected_version bigint,
     OUT commit_id bigint)
@@ -206,13 +214,14 @@ BEGIN
     SELECT count(*),
            count(*) FILTER (WHERE e.stream_id = p_stream_id
                               AND e.type = n.type
-                              AND e.data = n.data::jsonb
-                              AND e.metadata IS NOT DISTINCT FROM n.metadata::jsonb),
+                              AND e.data = p_data -> (n.ord - 1)::integer
+                              AND e.metadata IS NOT DISTINCT FROM
+                                  nullif(p_metadata -> (n.ord - 1)::integer, 'null'::jsonb)),
            min(e.stream_version - n.ord + 1),
            min(e.commit_id),
            (array_agg(n.event_id ORDER BY n.ord))[1]
     INTO v_found, v_matches, first_version, commit_id, v_offending
-    FROM unnest(p_event_ids, p_types, p_data, p_metadata) WITH ORDINALITY AS n(event_id, type, data, metadata, ord)
+    FROM unnest(p_event_ids, p_types) WITH ORDINALITY AS n(event_id, type, ord)
     JOIN ${flyway:defaultSchema}.events e ON e.event_id = n.event_id;
 
     IF v_found = 0 THEN

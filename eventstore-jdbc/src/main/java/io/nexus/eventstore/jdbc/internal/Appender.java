@@ -31,33 +31,41 @@ public final class Appender {
         int n = events.size();
         UUID[] ids = new UUID[n];
         String[] types = new String[n];
-        String[] data = new String[n];
-        String[] metadata = new String[n];
         UUID[] correlationIds = new UUID[n];
         UUID[] causationIds = new UUID[n];
         String[] sources = new String[n];
+        // Payloads and metadata travel as one JSON array each: the serialized documents joined, no escaping.
+        StringBuilder data = new StringBuilder(n * 300).append('[');
+        StringBuilder metadata = new StringBuilder(n * 8).append('[');
         Set<UUID> seen = n > 1 ? new HashSet<>() : Set.of();
         for (int i = 0; i < n; i++) {
             NewEvent event = events.get(i);
             if (n > 1 && !seen.add(event.eventId())) {
                 throw new DuplicateEventException(event.eventId(), "it appears twice in one append");
             }
+            if (i > 0) {
+                data.append(',');
+                metadata.append(',');
+            }
             ids[i] = event.eventId();
             types[i] = event.type();
-            data[i] = codec.payload(event);
-            metadata[i] = codec.metadata(event);
+            data.append(codec.payload(event));
+            String eventMetadata = codec.metadata(event);
+            metadata.append(eventMetadata == null ? "null" : eventMetadata);
             correlationIds[i] = event.correlationId();
             causationIds[i] = event.causationId();
             sources[i] = event.source();
         }
+        data.append(']');
+        metadata.append(']');
         try {
             return handle.createQuery(sql.append)
                     .bind("stream", append.streamId().value())
                     .bind("expected", expectedVersionCode(append.expectedVersion()))
                     .bind("ids", ids)
                     .bind("types", types)
-                    .bind("data", data)
-                    .bind("metadata", metadata)
+                    .bind("data", data.toString())
+                    .bind("metadata", metadata.toString())
                     .bind("correlationIds", correlationIds)
                     .bind("causationIds", causationIds)
                     .bind("sources", sources)

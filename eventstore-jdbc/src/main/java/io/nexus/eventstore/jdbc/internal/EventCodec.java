@@ -1,8 +1,9 @@
 package io.nexus.eventstore.jdbc.internal;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.ObjectWriter;
 import io.nexus.eventstore.core.EventSerializationException;
 import io.nexus.eventstore.core.EventTypeRegistry;
@@ -12,9 +13,12 @@ import io.nexus.eventstore.core.RecordedEvent;
 import io.nexus.eventstore.core.StreamId;
 import io.nexus.eventstore.core.UnknownEventTypeException;
 import io.nexus.eventstore.core.spi.EventSerializer;
+import java.io.IOException;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
@@ -26,7 +30,6 @@ import org.jspecify.annotations.Nullable;
 public final class EventCodec {
     private static final ObjectMapper METADATA = new ObjectMapper();
     private static final ObjectWriter METADATA_WRITER = METADATA.writerFor(new TypeReference<Map<String, String>>() {});
-    private static final ObjectReader METADATA_READER = METADATA.readerFor(new TypeReference<Map<String, String>>() {});
 
     private final EventTypeRegistry types;
     private final EventSerializer serializer;
@@ -36,11 +39,27 @@ public final class EventCodec {
         this.serializer = serializer;
     }
 
+    /** The payload's JSON: exactly one JSON value, since payloads are joined into one array for the append. */
     String payload(NewEvent event) {
         if (event.data() instanceof RawJson raw) {
+            checkSingleValue(event.type(), raw.json());
             return raw.json();
         }
         return serializer.serialize(event.type(), event.data());
+    }
+
+    private static void checkSingleValue(String type, String json) {
+        try (JsonParser parser = METADATA.getFactory().createParser(json)) {
+            if (parser.nextToken() == null) {
+                throw new EventSerializationException(type, "the RawJson payload is empty");
+            }
+            parser.skipChildren();
+            if (parser.nextToken() != null) {
+                throw new EventSerializationException(type, "the RawJson payload holds more than one JSON value");
+            }
+        } catch (IOException e) {
+            throw new EventSerializationException(type, "the RawJson payload is not valid JSON", e);
+        }
     }
 
     @Nullable String metadata(NewEvent event) {
@@ -109,9 +128,24 @@ public final class EventCodec {
         throw new UnknownEventTypeException(type, "in stream '" + stream + "' at version " + version);
     }
 
+    /** Reads a flat JSON object of strings straight into an immutable map (which RecordedEvent keeps as is). */
+    @SuppressWarnings({"unchecked", "rawtypes"})
     private static Map<String, String> decodeMetadata(String type, String json) {
-        try {
-            return METADATA_READER.readValue(json);
+        try (JsonParser parser = METADATA.getFactory().createParser(json)) {
+            if (parser.nextToken() != JsonToken.START_OBJECT) {
+                throw new IOException("metadata is not a JSON object");
+            }
+            List<Map.Entry<String, String>> entries = new ArrayList<>();
+            String name;
+            while ((name = parser.nextFieldName()) != null) {
+                parser.nextToken();
+                String value = parser.getValueAsString();
+                if (value == null) {
+                    throw new IOException("metadata value of '" + name + "' is not a string");
+                }
+                entries.add(Map.entry(name, value));
+            }
+            return Map.ofEntries(entries.toArray(Map.Entry[]::new));
         } catch (Exception e) {
             throw new EventSerializationException(type, "cannot decode the stored metadata " + json, e);
         }
