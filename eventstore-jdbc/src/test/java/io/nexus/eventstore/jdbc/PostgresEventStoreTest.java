@@ -96,7 +96,7 @@ class PostgresEventStoreTest {
                 List.of(NewEvent.of("order.raw", RawJson.of("{not json")))));
 
         Throwable twoValues = catchThrowable(() -> store.append(stream, ExpectedVersion.any(),
-                List.of(NewEvent.of("order.raw", RawJson.of("{\"a\": 1}, {\"b\": 2}")), NewEvent.of("order.raw", RawJson.of("{}")))));
+                List.of(NewEvent.of("order.raw", RawJson.of("{\"a\": 1} {\"b\": 2}")), NewEvent.of("order.raw", RawJson.of("{}")))));
 
         assertThat(thrown).isInstanceOf(EventSerializationException.class).hasMessageContaining("order.raw");
         assertThat(twoValues).isInstanceOf(EventSerializationException.class).hasMessageContaining("more than one");
