@@ -78,6 +78,9 @@ public final class BenchmarkCommand implements Callable<Integer> {
             String jdbcUrl = url != null ? url : embedded.getJdbcUrl("postgres", "postgres");
             Map<String, String> machine = machine();
             System.out.println("machine: " + machine);
+            int payloadBytes = Payloads.dataJson().length();
+            int metadataBytes = Payloads.metadataJson().length();
+            System.out.printf("payload: %d bytes of JSON, metadata %d bytes%n", payloadBytes, metadataBytes);
             if (!quick && Runtime.getRuntime().maxMemory() > 300L << 20) {
                 System.out.println("note: the catch-up target is stated for -Xmx256m; run with java -Xmx256m -jar ...");
             }
@@ -91,7 +94,8 @@ public final class BenchmarkCommand implements Callable<Integer> {
                     results.add(harness.run(workload));
                 }
             }
-            Results.Run run = new Results.Run(started, quick ? "quick" : "full", machine, database, sizes, results);
+            Results.Run run = new Results.Run(
+                    started, quick ? "quick" : "full", machine, database, payloadBytes, metadataBytes, sizes, results);
             System.out.println();
             System.out.print(Harness.table(results));
             Path path = write(run);

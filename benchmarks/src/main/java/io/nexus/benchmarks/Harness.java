@@ -52,6 +52,7 @@ final class Harness {
             results.add(summarize(sides.get(s).name(), events[s], rates.get(s)));
         }
         Double ratio = null;
+        Double pairedRatio = null;
         Boolean met = null;
         if (results.size() == 2) {
             if (events[0] != events[1]) {
@@ -59,9 +60,15 @@ final class Harness {
                         + events[0] + " and " + events[1]);
             }
             ratio = results.get(0).medianPerSecond() / results.get(1).medianPerSecond();
+            List<Double> paired = new ArrayList<>();
+            for (int round = 0; round < rounds; round++) {
+                paired.add(rates.get(0).get(round) / rates.get(1).get(round));
+            }
+            pairedRatio = median(paired);
             met = workload.target() == null ? null : ratio >= workload.target();
         }
-        return new WorkloadResult(workload.name(), workload.description(), workload.target(), ratio, met, results);
+        return new WorkloadResult(
+                workload.name(), workload.description(), workload.target(), ratio, pairedRatio, met, results);
     }
 
     private static String describeRound(List<Workload.Side> sides, List<List<Double>> rates, int round) {
@@ -75,24 +82,31 @@ final class Harness {
     private static SideResult summarize(String name, long events, List<Double> rates) {
         List<Double> sorted = new ArrayList<>(rates);
         sorted.sort(null);
+        return new SideResult(
+                name, median(rates), sorted.get(0), sorted.get(sorted.size() - 1), events, List.copyOf(rates));
+    }
+
+    private static double median(List<Double> values) {
+        List<Double> sorted = new ArrayList<>(values);
+        sorted.sort(null);
         int n = sorted.size();
-        double median = n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
-        return new SideResult(name, median, sorted.get(0), sorted.get(n - 1), events, List.copyOf(rates));
+        return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
     }
 
     /** The results as a Markdown table, one row per workload. */
     static String table(List<WorkloadResult> results) {
         StringBuilder table = new StringBuilder();
-        table.append("| workload | Nexus (events/s) | raw JDBC (events/s) | Nexus / raw | target | met |\n");
-        table.append("| --- | ---: | ---: | ---: | ---: | :---: |\n");
+        table.append("| workload | Nexus (events/s) | raw JDBC (events/s) | Nexus / raw | paired | target | met |\n");
+        table.append("| --- | ---: | ---: | ---: | ---: | ---: | :---: |\n");
         for (WorkloadResult result : results) {
             SideResult first = result.sides().get(0);
             SideResult second = result.sides().size() > 1 ? result.sides().get(1) : null;
-            table.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s |%n",
+            table.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s | %s |%n",
                     result.name(),
                     rate(first),
                     second == null ? "" : rate(second),
                     result.ratio() == null ? "" : String.format(Locale.ROOT, "%.2f×", result.ratio()),
+                    result.pairedRatio() == null ? "" : String.format(Locale.ROOT, "%.2f×", result.pairedRatio()),
                     result.target() == null ? "" : String.format(Locale.ROOT, "≥ %.2f×", result.target()),
                     result.met() == null ? "" : result.met() ? "yes" : "**no**"));
         }

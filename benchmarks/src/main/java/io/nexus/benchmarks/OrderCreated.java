@@ -23,9 +23,8 @@ public record OrderCreated(String orderId, String userId, BigDecimal amount, Str
      * One line of an order.
      *
      * @param sku the article number
-     * @param name the article name
      * @param quantity how many
      * @param unitPrice the price of one
      */
-    public record Item(String sku, String name, int quantity, BigDecimal unitPrice) {}
+    public record Item(String sku, int quantity, BigDecimal unitPrice) {}
 }

@@ -15,6 +15,8 @@ final class Results {
      * @param mode {@code full} or {@code quick}
      * @param machine cores, CPU, OS, JVM and heap limit
      * @param database server version and the settings that matter for throughput
+     * @param payloadBytes the JSON size of the payload every event carries
+     * @param metadataBytes the JSON size of its metadata
      * @param sizes how much work each round did
      * @param workloads one result per workload, in run order
      */
@@ -23,6 +25,8 @@ final class Results {
             String mode,
             Map<String, String> machine,
             Map<String, String> database,
+            int payloadBytes,
+            int metadataBytes,
             Sizes sizes,
             List<WorkloadResult> workloads) {}
 
@@ -33,6 +37,8 @@ final class Results {
      * @param description what both sides do
      * @param target the minimum Nexus/raw ratio asked for, if any
      * @param ratio median Nexus rate / median raw rate, for two-sided workloads
+     * @param pairedRatio the median over rounds of Nexus rate / raw rate in that round: less sensitive to load that
+     *     drifts during the run, since the two sides of a round run back to back
      * @param met whether the ratio reached the target, when there is one
      * @param sides one result per side, Nexus first
      */
@@ -41,6 +47,7 @@ final class Results {
             String description,
             @Nullable Double target,
             @Nullable Double ratio,
+            @Nullable Double pairedRatio,
             @Nullable Boolean met,
             List<SideResult> sides) {}
 

@@ -24,9 +24,9 @@ record Sizes(
         int catchUpRounds,
         int pageSize) {
 
-    /** The full run: about ten minutes on two cores, one million events for catch-up. */
+    /** The full run: a few minutes on two cores, rounds of about a second, one million events for catch-up. */
     static Sizes full() {
-        return new Sizes(2, 5, 100, 1_000, 150, 20, 1_000_000, 3, 1_000);
+        return new Sizes(2, 7, 300, 2_000, 500, 100, 1_000_000, 3, 1_000);
     }
 
     /** The CI-sized smoke run: seconds, small counts; its numbers mean nothing. */
