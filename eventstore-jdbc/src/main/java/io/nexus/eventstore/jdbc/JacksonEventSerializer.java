@@ -7,11 +7,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import com.fasterxml.jackson.module.blackbird.BlackbirdModule;
 import io.nexus.eventstore.core.EventSerializationException;
 import io.nexus.eventstore.core.spi.EventSerializer;
 
 /**
- * The default {@link EventSerializer}: Jackson, with {@code java.time} support, ISO dates and unknown properties
+ * The default {@link EventSerializer}: Jackson, with {@code java.time} support, Blackbird's generated accessors, ISO dates and unknown properties
  * ignored on read (so adding a field to an event does not break readers of older versions). Thread-safe.
  */
 public final class JacksonEventSerializer implements EventSerializer {
@@ -41,6 +42,7 @@ public final class JacksonEventSerializer implements EventSerializer {
     public static ObjectMapper defaultMapper() {
         return new ObjectMapper()
                 .registerModule(new JavaTimeModule())
+                .registerModule(new BlackbirdModule())
                 .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
                 .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
     }

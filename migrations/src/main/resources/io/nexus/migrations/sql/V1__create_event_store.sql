@@ -263,6 +263,11 @@ BEGIN
     IF NOT EXISTS (SELECT 1 FROM ${flyway:defaultSchema}.unsequenced_commits) THEN
         RETURN (SELECT s.last_position FROM ${flyway:defaultSchema}.sequencer s WHERE s.id = 1);
     END IF;
+    -- No WAL flush wait for this commit: sequencing is derived state, and anything durable that depends on
+    -- a position (a checkpoint, a read model, a new append) commits later in the WAL, so flushing it flushes
+    -- this run too. A crash can only lose positions nobody durably relied on; they are handed out again.
+    -- Callers run this function in a transaction of its own (autocommit), never inside their own work.
+    PERFORM set_config('synchronous_commit', 'off', true);
     SELECT s.last_position INTO v_head FROM ${flyway:defaultSchema}.sequencer s WHERE s.id = 1 FOR UPDATE;
     WITH pending AS (
         DELETE FROM ${flyway:defaultSchema}.unsequenced_commits RETURNING commit_id, event_count
