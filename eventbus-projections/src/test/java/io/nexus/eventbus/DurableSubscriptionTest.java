@@ -461,24 +461,28 @@ class DurableSubscriptionTest {
     }
 
     @Test
-    void a_lease_left_by_a_dead_owner_is_taken_over_once_it_expires() throws Exception {
+    void a_lease_left_by_a_dead_owner_is_respected_until_it_expires_then_taken_over() throws Exception {
         PostgresEventBus bus = bus(b -> b.leaseDuration(Duration.ofSeconds(1)));
         String name = unique("sub-");
         String ns = unique("orphan");
         database.execute("INSERT INTO " + database.schema() + ".subscriptions (name, owner, fencing_token,"
-                + " lease_expires_at) VALUES ('" + name + "', 'dead-process', 7, now() + interval '2 seconds')");
+                + " lease_expires_at) VALUES ('" + name + "', 'dead-process', 7, now() + interval '1 hour')");
         Deliveries deliveries = new Deliveries();
         DurableSubscription subscription = bus.subscribeDurable(name, ns + ".*", deliveries);
         bus.emit(NewEvent.of(ns + ".n", "{}"));
-
-        sleep(500);
+        sleep(1_000);
         boolean activeWhileLeased = subscription.isActive();
-        deliveries.awaitDistinct(1, WAIT);
+        int deliveredWhileLeased = deliveries.all().size();
 
+        database.execute("UPDATE " + database.schema() + ".subscriptions SET lease_expires_at = now() WHERE name = '"
+                + name + "'");
+
+        deliveries.awaitDistinct(1, WAIT);
         assertThat(activeWhileLeased).isFalse();
+        assertThat(deliveredWhileLeased).isZero();
         assertThat(subscription.isActive()).isTrue();
         assertThat(queryLong("SELECT fencing_token FROM " + database.schema() + ".subscriptions WHERE name = '" + name
                         + "'"))
-                .isGreaterThan(7);
+                .isEqualTo(8);
     }
 }
