@@ -351,6 +351,7 @@ public final class PostgresEventBus implements EventBus {
             }
         }
         notifications.close();
+        metrics.close();
         dispatcher.failWaiters(new IllegalStateException("the event bus was closed"));
         if (ownsStore) {
             store.close();

@@ -423,6 +423,9 @@ class DurableSubscriptionTest {
         assertThat(meters.get("nexus.bus.subscriptions.active").tag("kind", "durable").gauge().value()).isEqualTo(1);
         awaitTrue("lag drops to 0", () ->
                 meters.get("nexus.bus.subscription.lag").tag("subscription", name).gauge().value() == 0);
+        bus.close();
+        assertThat(meters.find("nexus.bus.subscriptions.active").gauges()).isEmpty();
+        assertThat(meters.find("nexus.bus.subscription.lag").gauges()).isEmpty();
     }
 
     @Test
