@@ -362,6 +362,42 @@ class DurableSubscriptionTest {
     }
 
     @Test
+    void a_listener_slower_than_the_lease_keeps_it_and_no_other_bus_consumes_meanwhile() throws Exception {
+        PostgresEventBus first = bus(b -> b.leaseDuration(Duration.ofSeconds(1)).owner("slow-first"));
+        PostgresEventBus second = bus(b -> b.leaseDuration(Duration.ofSeconds(1)).owner("slow-second"));
+        String ns = unique("slow");
+        String name = unique("sub-");
+        Deliveries deliveries = new Deliveries();
+        AtomicInteger concurrent = new AtomicInteger();
+        AtomicInteger maxConcurrent = new AtomicInteger();
+        AtomicBoolean slept = new AtomicBoolean();
+        EventListener listener = event -> {
+            maxConcurrent.accumulateAndGet(concurrent.incrementAndGet(), Math::max);
+            try {
+                if (slept.compareAndSet(false, true)) {
+                    Thread.sleep(3_000);
+                }
+                deliveries.handle(event);
+            } finally {
+                concurrent.decrementAndGet();
+            }
+        };
+        DurableSubscription a = first.subscribeDurable(name, ns + ".*", listener);
+        awaitTrue("the first bus is active", a::isActive);
+        DurableSubscription b = second.subscribeDurable(name, ns + ".*", listener);
+
+        for (int i = 0; i < 5; i++) {
+            first.emit(NewEvent.of(ns + ".n", "{}"));
+        }
+
+        deliveries.awaitDistinct(5, WAIT);
+        assertThat(deliveries.all()).hasSize(5);
+        assertThat(maxConcurrent.get()).isEqualTo(1);
+        assertThat(a.isActive()).isTrue();
+        assertThat(b.isActive()).isFalse();
+    }
+
+    @Test
     void at_least_once_with_exact_counts_when_many_threads_emit_at_once() throws Exception {
         PostgresEventBus bus = bus(b -> b.streamRouter(event -> StreamId.of(event.metadata().get("stream"))));
         String ns = unique("burst");
