@@ -188,7 +188,8 @@ class DurableSubscriptionTest {
         String orders = unique("order");
         String invoices = unique("invoice");
         Deliveries deliveries = new Deliveries();
-        bus.subscribeDurable(unique("sub-"), ns + ".*", Set.of(orders), deliveries);
+        String name = unique("sub-");
+        bus.subscribeDurable(name, ns + ".*", Set.of(orders), deliveries);
 
         bus.emit(NewEvent.of(ns + ".placed", "{}").withMetadata(java.util.Map.of("stream", orders + "-1")));
         bus.emit(NewEvent.of(ns + ".placed", "{}").withMetadata(java.util.Map.of("stream", invoices + "-1")));
@@ -200,6 +201,14 @@ class DurableSubscriptionTest {
         assertThat(deliveries.all())
                 .extracting(e -> e.type() + "@" + e.streamId().value())
                 .containsExactly(ns + ".placed@" + orders + "-1", ns + ".shipped@" + orders + "-2");
+        long head = bus.store().headPosition();
+        awaitTrue("the checkpoint passes the events the filter skipped, up to the head", () -> {
+            try {
+                return storedCheckpoint(name) == head;
+            } catch (Exception e) {
+                throw new AssertionError(e);
+            }
+        });
     }
 
     @Test
