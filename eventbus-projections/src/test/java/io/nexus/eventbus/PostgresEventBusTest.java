@@ -79,11 +79,12 @@ class PostgresEventBusTest {
         Recorder prefix = new Recorder();
         Recorder suffix = new Recorder();
         Recorder exact = new Recorder();
+        // Lowest priority: it runs after the others, so once it has seen an event, so have they.
         bus.subscribe("*", event -> {
             if (event.type().startsWith(ns) || event.type().endsWith(ns + ".error")) {
                 all.handle(event);
             }
-        });
+        }, -1);
         bus.subscribe(ns + ".*", prefix);
         bus.subscribe("*." + ns + ".error", suffix);
         bus.subscribe(ns + ".registered", exact);
