@@ -37,8 +37,9 @@ import org.jspecify.annotations.Nullable;
 /**
  * The {@code postgres} backend: a durable {@link EventBus} on the PostgreSQL event store. {@code emit} appends to the
  * store; listeners receive events only after they committed, in the store's global order, read in batches of {@link
- * BusConfig#batchSize()} and woken by LISTEN/NOTIFY on one dedicated connection (a hint only: the head is also polled
- * every {@link BusConfig#flushInterval()}, and the connection is re-established when lost).
+ * BusConfig#batchSize()} and woken by LISTEN/NOTIFY on one dedicated connection per process, shared by every bus on
+ * the same {@link DataSource} and schema (a hint only: the head is also polled every {@link
+ * BusConfig#flushInterval()}, and the connection is re-established when lost).
  *
  * <pre>{@code
  * try (PostgresEventBus bus = PostgresEventBus.builder(dataSource).build()) {
@@ -140,7 +141,7 @@ public final class PostgresEventBus implements EventBus {
             thread.setDaemon(true);
             return thread;
         });
-        this.notifications = StoreNotifications.start(builder.dataSource, store.schema(), config.flushInterval());
+        this.notifications = StoreNotifications.shared(builder.dataSource, store.schema(), config.flushInterval());
         this.dispatchThread = new Thread(this::dispatchLoop, "nexus-postgres-bus-" + store.schema());
         dispatchThread.setDaemon(true);
         dispatchThread.start();

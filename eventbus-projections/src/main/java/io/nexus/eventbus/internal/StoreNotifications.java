@@ -8,6 +8,8 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import javax.sql.DataSource;
@@ -32,19 +34,28 @@ public final class StoreNotifications implements AutoCloseable {
     private static final long MIN_BACKOFF_MILLIS = 50;
     private static final long MAX_BACKOFF_MILLIS = 5_000;
 
+    // The shared instances of this process, one per data source and schema.
+    private static final Map<SharedKey, StoreNotifications> SHARED = new HashMap<>(); // guarded by SHARED
+
     private final DataSource dataSource;
     private final String schema;
-    private final Duration pollInterval;
+    private final @Nullable SharedKey sharedKey;
+    private volatile Duration pollInterval; // shared instances poll at the shortest interval asked for
+    private int users = 1; // guarded by SHARED; only shared instances count
     private final Thread thread;
     private final Object monitor = new Object();
     private volatile long head = -1; // guarded by monitor for writes; -1 until first known
     private volatile boolean closed;
     private volatile long reconnects;
 
-    private StoreNotifications(DataSource dataSource, String schema, Duration pollInterval) {
+    private record SharedKey(DataSource dataSource, String schema) {}
+
+    private StoreNotifications(
+            DataSource dataSource, String schema, Duration pollInterval, @Nullable SharedKey sharedKey) {
         this.dataSource = dataSource;
         this.schema = schema;
         this.pollInterval = pollInterval;
+        this.sharedKey = sharedKey;
         this.thread = new Thread(this::run, "nexus-notifications-" + schema);
         thread.setDaemon(true);
     }
@@ -57,6 +68,37 @@ public final class StoreNotifications implements AutoCloseable {
      * @param pollInterval how often to poll the head when no notification arrives; positive
      */
     public static StoreNotifications start(DataSource dataSource, String schema, Duration pollInterval) {
+        check(dataSource, schema, pollInterval);
+        StoreNotifications notifications = new StoreNotifications(dataSource, schema, pollInterval, null);
+        notifications.thread.start();
+        return notifications;
+    }
+
+    /**
+     * The process's one instance for {@code dataSource} and {@code schema}, started on first use: every component of
+     * a process that follows one store should share one LISTEN connection. It polls at the shortest interval any
+     * caller asked for. Each call must be matched by exactly one {@link #close()}; the last one stops it.
+     */
+    public static StoreNotifications shared(DataSource dataSource, String schema, Duration pollInterval) {
+        check(dataSource, schema, pollInterval);
+        SharedKey key = new SharedKey(dataSource, schema);
+        synchronized (SHARED) {
+            StoreNotifications existing = SHARED.get(key);
+            if (existing != null) {
+                existing.users++;
+                if (pollInterval.compareTo(existing.pollInterval) < 0) {
+                    existing.pollInterval = pollInterval;
+                }
+                return existing;
+            }
+            StoreNotifications created = new StoreNotifications(dataSource, schema, pollInterval, key);
+            created.thread.start();
+            SHARED.put(key, created);
+            return created;
+        }
+    }
+
+    private static void check(DataSource dataSource, String schema, Duration pollInterval) {
         requireNonNull(dataSource, "dataSource");
         requireNonNull(schema, "schema");
         requireNonNull(pollInterval, "pollInterval");
@@ -66,9 +108,6 @@ public final class StoreNotifications implements AutoCloseable {
         if (pollInterval.isNegative() || pollInterval.isZero()) {
             throw new IllegalArgumentException("pollInterval must be positive, was " + pollInterval);
         }
-        StoreNotifications notifications = new StoreNotifications(dataSource, schema, pollInterval);
-        notifications.thread.start();
-        return notifications;
     }
 
     /**
@@ -100,9 +139,20 @@ public final class StoreNotifications implements AutoCloseable {
         return reconnects;
     }
 
-    /** Stops the thread and closes its connection; waiters return at once. */
+    /**
+     * Stops the thread and closes its connection; waiters return at once. For a {@link #shared} instance, only the
+     * last user's close does so.
+     */
     @Override
     public void close() {
+        if (sharedKey != null) {
+            synchronized (SHARED) {
+                if (--users > 0) {
+                    return;
+                }
+                SHARED.remove(sharedKey, this);
+            }
+        }
         closed = true;
         synchronized (monitor) {
             monitor.notifyAll();

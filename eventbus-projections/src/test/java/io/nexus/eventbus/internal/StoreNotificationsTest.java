@@ -117,6 +117,26 @@ class StoreNotificationsTest {
     }
 
     @Test
+    void shared_instances_are_one_per_data_source_and_schema_and_the_last_close_stops_it() throws InterruptedException {
+        StoreNotifications first = StoreNotifications.shared(database.dataSource(), database.schema(), LONG_POLL);
+        StoreNotifications second = StoreNotifications.shared(database.dataSource(), database.schema(), LONG_POLL);
+        long before = first.awaitHeadAbove(-1, Duration.ofSeconds(10));
+
+        first.close();
+        long head = appendOne();
+
+        assertThat(second).isSameAs(first);
+        assertThat(second.awaitHeadAbove(before, Duration.ofSeconds(10))).isEqualTo(head);
+        second.close();
+        StoreNotifications third = StoreNotifications.shared(database.dataSource(), database.schema(), LONG_POLL);
+        try {
+            assertThat(third).isNotSameAs(first);
+        } finally {
+            third.close();
+        }
+    }
+
+    @Test
     void bad_arguments_are_rejected_at_the_call() {
         assertThatThrownBy(() -> StoreNotifications.start(database.dataSource(), "bad schema", LONG_POLL))
                 .isInstanceOf(IllegalArgumentException.class)
