@@ -488,6 +488,23 @@ class DurableSubscriptionTest {
     }
 
     @Test
+    void an_event_emitted_by_a_durable_listener_carries_the_correlation_and_causation_of_the_one_it_handles()
+            throws Exception {
+        PostgresEventBus bus = bus();
+        String ns = unique("saga");
+        Deliveries billed = new Deliveries();
+        bus.subscribeDurable(unique("sub-"), ns + ".placed", event -> bus.emit(NewEvent.of(ns + ".billed", "{}")));
+        bus.subscribeDurable(unique("sub-"), ns + ".billed", billed);
+        NewEvent placed = NewEvent.of(ns + ".placed", "{}");
+
+        bus.emit(placed);
+
+        billed.awaitDistinct(1, WAIT);
+        assertThat(billed.all().get(0).correlationId()).isEqualTo(placed.eventId());
+        assertThat(billed.all().get(0).causationId()).isEqualTo(placed.eventId());
+    }
+
+    @Test
     void a_name_taken_by_a_projection_is_refused() {
         PostgresEventBus bus = bus();
         String name = unique("proj-");
