@@ -1,8 +1,10 @@
 /**
  * The Nexus event bus: {@link io.nexus.eventbus.EventBus} (emit, subscribe, unsubscribe, waitFor, annotation
- * handlers), type patterns, the shared {@link io.nexus.eventbus.BusConfig} and the in-process {@link
- * io.nexus.eventbus.MemoryEventBus}. Handlers always receive a {@link io.nexus.eventstore.core.RecordedEvent}, so a
- * handler written against the memory backend runs unchanged behind a durable one.
+ * handlers), type patterns, the shared {@link io.nexus.eventbus.BusConfig}, the in-process {@link
+ * io.nexus.eventbus.MemoryEventBus} and the durable {@link io.nexus.eventbus.PostgresEventBus} with its {@link
+ * io.nexus.eventbus.DurableSubscription durable subscriptions} and {@link io.nexus.eventbus.DeadLetter dead letters}.
+ * Handlers always receive a {@link io.nexus.eventstore.core.RecordedEvent}, so a handler written against the memory
+ * backend runs unchanged behind a durable one.
  */
 @NullMarked
 package io.nexus.eventbus;
