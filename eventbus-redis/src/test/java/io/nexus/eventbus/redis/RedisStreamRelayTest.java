@@ -249,6 +249,24 @@ class RedisStreamRelayTest {
     }
 
     @Test
+    void a_block_timeout_longer_than_the_client_socket_timeout_keeps_the_consumer_reading() throws Exception {
+        List<RecordedEvent> received = new CopyOnWriteArrayList<>();
+        RedisStreamConsumer consumer = RedisStreamConsumer.builder(url, "slow-poll", "c1")
+                .streamKey(streamKey)
+                .blockTimeout(Duration.ofSeconds(3))
+                .build();
+        closeables.add(consumer);
+        consumer.start(received::add);
+        Thread.sleep(4_000);
+
+        RecordedEvent sent = TestEvents.event(1, "order.placed");
+        publisher.handle(sent);
+
+        await("the event", WAIT, () -> received.size() == 1);
+        assertThat(received).containsExactly(sent);
+    }
+
+    @Test
     void a_consumer_cannot_be_started_twice() {
         RedisStreamConsumer consumer = consumer("workers", "w1", Duration.ofMinutes(1), event -> {});
 
