@@ -5,7 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.nexus.eventbus.EventListener;
+import io.nexus.eventbus.MemoryEventBus;
 import io.nexus.eventstore.core.EventTypeRegistry;
+import io.nexus.eventstore.core.NewEvent;
 import io.nexus.eventstore.core.RawJson;
 import io.nexus.eventstore.core.RecordedEvent;
 import java.net.URI;
@@ -96,6 +98,40 @@ class RedisStreamRelayTest {
 
         await("the event", WAIT, () -> received.size() == 1);
         assertThat(received.get(0)).isEqualTo(sent);
+    }
+
+    @Test
+    void large_and_precise_numbers_in_the_payload_arrive_exactly() throws Exception {
+        RawJson payload = RawJson.of("{\"amount\":12345678901234567.10,\"count\":123456789012345678901234567890,"
+                + "\"ratio\":0.1,\"unicode\":\"\u00e9\u4e2d\\n\"}");
+        RecordedEvent sent = TestEvents.fullyPopulated(payload);
+        List<RecordedEvent> received = new CopyOnWriteArrayList<>();
+        consumer("numbers", "c1", Duration.ofMinutes(1), received::add);
+
+        publisher.handle(sent);
+
+        await("the event", WAIT, () -> received.size() == 1);
+        assertThat(received.get(0).data()).isEqualTo(payload);
+    }
+
+    @Test
+    void a_publisher_relays_what_a_bus_subscription_hands_it() throws Exception {
+        List<RecordedEvent> delivered = new CopyOnWriteArrayList<>();
+        List<RecordedEvent> relayed = new CopyOnWriteArrayList<>();
+        consumer("bus", "c1", Duration.ofMinutes(1), relayed::add);
+        try (MemoryEventBus bus = MemoryEventBus.create()) {
+            bus.subscribe("order.*", publisher);
+            bus.subscribe("order.*", delivered::add);
+
+            bus.emit(NewEvent.of("order.placed", RawJson.of("{\"orderId\":\"42\"}"))
+                    .withCorrelationId(UUID.randomUUID())
+                    .withSource("checkout"));
+            bus.emit(NewEvent.of("user.registered", RawJson.of("{}")));
+            bus.emit(NewEvent.of("order.shipped", RawJson.of("{\"orderId\":\"42\"}")));
+
+            await("both order events", WAIT, () -> relayed.size() == 2);
+        }
+        assertThat(relayed).containsExactlyElementsOf(delivered);
     }
 
     @Test

@@ -5,6 +5,8 @@ import static java.util.Objects.requireNonNull;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.nexus.eventstore.core.EventSerializationException;
 import io.nexus.eventstore.core.EventTypeRegistry;
@@ -33,7 +35,12 @@ import org.jspecify.annotations.Nullable;
  * Thread-safe.
  */
 public final class EnvelopeCodec {
-    private static final ObjectMapper MAPPER = new ObjectMapper();
+    // Payload numbers pass through a JSON tree: keep decimals as BigDecimal with their scale so that amounts such as
+    // 12345678901234567.10 arrive exactly as they were stored, not rounded to a double.
+    private static final ObjectMapper MAPPER = JsonMapper.builder()
+            .enable(JsonNodeFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+            .disable(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES)
+            .build();
 
     private final EventSerializer serializer;
     private final EventTypeRegistry types;
