@@ -4,6 +4,8 @@ import static io.nexus.eventbus.redis.RedisTestSupport.await;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.nexus.eventbus.EventListener;
 import io.nexus.eventbus.MemoryEventBus;
 import io.nexus.eventstore.core.EventTypeRegistry;
@@ -132,6 +134,30 @@ class RedisStreamRelayTest {
             await("both order events", WAIT, () -> relayed.size() == 2);
         }
         assertThat(relayed).containsExactlyElementsOf(delivered);
+    }
+
+    @Test
+    void the_envelope_has_the_documented_fields() throws Exception {
+        RecordedEvent sent = TestEvents.fullyPopulated(RawJson.of("{\"orderId\":\"42\"}"));
+
+        String entryId = publisher.publish(sent);
+        String body = redis.xrange(streamKey, entryId, entryId).get(0).getFields().get(RedisStreamPublisher.FIELD_ENVELOPE);
+        JsonNode envelope = new ObjectMapper().readTree(body);
+        List<String> fields = new ArrayList<>();
+        envelope.properties().forEach(field -> fields.add(field.getKey()));
+        assertThat(fields).containsExactly("eventId", "type", "streamId", "streamVersion", "position", "recordedAt",
+                "correlationId", "causationId", "source", "metadata", "data");
+        assertThat(envelope.get("eventId").asText()).isEqualTo(sent.eventId().toString());
+        assertThat(envelope.get("type").asText()).isEqualTo("order.placed");
+        assertThat(envelope.get("streamId").asText()).isEqualTo("order-42");
+        assertThat(envelope.get("streamVersion").asLong()).isEqualTo(7);
+        assertThat(envelope.get("position").asLong()).isEqualTo(12345);
+        assertThat(envelope.get("recordedAt").asText()).isEqualTo("2026-11-27T05:00:00.123456Z");
+        assertThat(envelope.get("correlationId").asText()).isEqualTo(String.valueOf(sent.correlationId()));
+        assertThat(envelope.get("causationId").asText()).isEqualTo(String.valueOf(sent.causationId()));
+        assertThat(envelope.get("source").asText()).isEqualTo("checkout-service");
+        assertThat(envelope.get("metadata").get("tenant").asText()).isEqualTo("acme");
+        assertThat(envelope.get("data").get("orderId").asText()).isEqualTo("42");
     }
 
     @Test
