@@ -11,15 +11,20 @@ import io.nexus.eventstore.core.spi.EventSerializer;
 import java.lang.System.Logger.Level;
 import java.net.URI;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
 import redis.clients.jedis.RedisClient;
 import redis.clients.jedis.StreamEntryID;
 import redis.clients.jedis.exceptions.JedisDataException;
+import redis.clients.jedis.params.XAddParams;
 import redis.clients.jedis.params.XAutoClaimParams;
+import redis.clients.jedis.params.XPendingParams;
 import redis.clients.jedis.params.XReadGroupParams;
 import redis.clients.jedis.resps.StreamEntry;
+import redis.clients.jedis.resps.StreamPendingEntry;
 
 /**
  * Reads a Redis stream written by {@link RedisStreamPublisher} as one consumer of a consumer group, and hands each
@@ -38,8 +43,10 @@ import redis.clients.jedis.resps.StreamEntry;
  * normally. When the listener throws, or the envelope cannot be decoded, the entry stays pending and is logged; once
  * an entry has been pending longer than {@link Builder#claimIdleTime(Duration)}, whichever consumer of the group looks
  * next claims it with {@code XAUTOCLAIM} and delivers it again, so entries of a consumer that died are not lost, and a
- * failing entry is retried about once per claim idle time, without limit. Delivery is therefore at least once:
- * deduplicate on {@link RecordedEvent#eventId()} where it matters. A reclaimed entry can arrive after later entries.
+ * failing entry is retried about once per claim idle time: without limit, or, with {@link
+ * Builder#maxDeliveries(int)}, until it has been delivered that often, when it is moved to a dead-letter stream.
+ * Delivery is therefore at least once: deduplicate on {@link RecordedEvent#eventId()} where it matters. A reclaimed
+ * entry can arrive after later entries.
  *
  * <p><b>Threads.</b> {@link #start} runs one daemon thread that calls the listener for one entry at a time. Lost
  * connections are retried every second. {@link #close()} stops the thread after the current entry (waiting at most
@@ -54,6 +61,17 @@ public final class RedisStreamConsumer implements AutoCloseable {
     public static final Duration DEFAULT_BLOCK_TIMEOUT = Duration.ofSeconds(1);
     /** Default {@link Builder#claimIdleTime(Duration)}: 30 seconds. */
     public static final Duration DEFAULT_CLAIM_IDLE_TIME = Duration.ofSeconds(30);
+    /** Default {@link Builder#maxDeliveries(int)}: 0, deliver a failing entry again without limit. */
+    public static final int DEFAULT_MAX_DELIVERIES = 0;
+    /** The suffix of the default {@link Builder#deadLetterStreamKey(String)}: {@code <streamKey>:dead-letters}. */
+    public static final String DEAD_LETTER_SUFFIX = ":dead-letters";
+
+    /** The dead-letter entry field naming the group that gave up on the entry. */
+    public static final String FIELD_GROUP = "group";
+    /** The dead-letter entry field holding the id of the original entry. */
+    public static final String FIELD_ORIGINAL_ID = "originalId";
+    /** The dead-letter entry field holding how often the entry was delivered before it was dead-lettered. */
+    public static final String FIELD_DELIVERIES = "deliveries";
 
     private static final System.Logger LOG = System.getLogger(RedisStreamConsumer.class.getName());
     private static final Duration RECONNECT_DELAY = Duration.ofSeconds(1);
@@ -65,6 +83,8 @@ public final class RedisStreamConsumer implements AutoCloseable {
     private final int batchSize;
     private final Duration blockTimeout;
     private final Duration claimIdleTime;
+    private final int maxDeliveries;
+    private final String deadLetterStreamKey;
     private final EnvelopeCodec codec;
     private final Object lifecycle = new Object();
 
@@ -81,6 +101,10 @@ public final class RedisStreamConsumer implements AutoCloseable {
         this.batchSize = builder.batchSize;
         this.blockTimeout = builder.blockTimeout;
         this.claimIdleTime = builder.claimIdleTime;
+        this.maxDeliveries = builder.maxDeliveries;
+        this.deadLetterStreamKey = builder.deadLetterStreamKey == null
+                ? builder.streamKey + DEAD_LETTER_SUFFIX
+                : builder.deadLetterStreamKey;
         this.codec = new EnvelopeCodec(builder.serializer, builder.types);
     }
 
@@ -182,9 +206,41 @@ public final class RedisStreamConsumer implements AutoCloseable {
                     claimIdleTime.toMillis(),
                     cursor,
                     XAutoClaimParams.xAutoClaimParams().count(batchSize));
-            deliver(redis, listener, claimed.getValue());
+            deliver(redis, listener, withoutExhausted(redis, claimed.getValue()));
             cursor = claimed.getKey();
         } while (running && !cursor.equals(new StreamEntryID(0, 0)));
+    }
+
+    // XAUTOCLAIM counts the claim as a delivery, so an entry whose count now exceeds maxDeliveries was handed to a
+    // listener maxDeliveries times already.
+    private List<StreamEntry> withoutExhausted(RedisClient redis, List<StreamEntry> claimed) {
+        if (maxDeliveries == 0 || claimed.isEmpty()) {
+            return claimed;
+        }
+        List<StreamEntry> live = new ArrayList<>();
+        for (StreamEntry entry : claimed) {
+            List<StreamPendingEntry> pending = redis.xpending(
+                    streamKey, group, XPendingParams.xPendingParams(entry.getID(), entry.getID(), 1));
+            long deliveries = pending.isEmpty() ? 0 : pending.get(0).getDeliveredTimes();
+            if (deliveries > maxDeliveries) {
+                deadLetter(redis, entry, deliveries - 1);
+            } else {
+                live.add(entry);
+            }
+        }
+        return live;
+    }
+
+    private void deadLetter(RedisClient redis, StreamEntry entry, long deliveries) {
+        Map<String, String> fields = new HashMap<>(entry.getFields() == null ? Map.of() : entry.getFields());
+        fields.put(FIELD_GROUP, group);
+        fields.put(FIELD_ORIGINAL_ID, entry.getID().toString());
+        fields.put(FIELD_DELIVERIES, Long.toString(deliveries));
+        StreamEntryID id = redis.xadd(deadLetterStreamKey, XAddParams.xAddParams(), fields);
+        redis.xack(streamKey, group, entry.getID());
+        LOG.log(Level.ERROR, "group '" + group + "' gave up on entry " + entry.getID() + " of stream '" + streamKey
+                + "' (event " + fields.get(RedisStreamPublisher.FIELD_EVENT_ID) + ") after " + deliveries
+                + " deliveries; moved it to '" + deadLetterStreamKey + "' as " + id);
     }
 
     private void deliver(RedisClient redis, EventListener listener, List<StreamEntry> entries) {
@@ -242,6 +298,11 @@ public final class RedisStreamConsumer implements AutoCloseable {
         return consumerName;
     }
 
+    /** The stream that entries delivered more than {@link Builder#maxDeliveries(int)} times are moved to. */
+    public String deadLetterStreamKey() {
+        return deadLetterStreamKey;
+    }
+
     /**
      * Stops delivering: the entry being handled finishes (and is acknowledged if it succeeded), later ones stay in the
      * stream for the group. Waits up to the block timeout plus 10 seconds for the thread. Idempotent.
@@ -283,6 +344,8 @@ public final class RedisStreamConsumer implements AutoCloseable {
         private int batchSize = DEFAULT_BATCH_SIZE;
         private Duration blockTimeout = DEFAULT_BLOCK_TIMEOUT;
         private Duration claimIdleTime = DEFAULT_CLAIM_IDLE_TIME;
+        private int maxDeliveries = DEFAULT_MAX_DELIVERIES;
+        private @Nullable String deadLetterStreamKey;
         private EventSerializer serializer = new JacksonPayloads();
         private EventTypeRegistry types = EventTypeRegistry.rawJson();
 
@@ -320,6 +383,27 @@ public final class RedisStreamConsumer implements AutoCloseable {
          */
         public Builder claimIdleTime(Duration claimIdleTime) {
             this.claimIdleTime = RedisSettings.positiveMillis("claimIdleTime", claimIdleTime);
+            return this;
+        }
+
+        /**
+         * After this many deliveries of one entry that all failed (or whose consumers died), the next consumer to
+         * claim it moves it to the {@linkplain #deadLetterStreamKey(String) dead-letter stream} and acknowledges it,
+         * instead of delivering it again; 0 delivers without limit. The count is Redis's, so it includes deliveries
+         * to consumers that died. Default: {@value #DEFAULT_MAX_DELIVERIES}.
+         */
+        public Builder maxDeliveries(int maxDeliveries) {
+            this.maxDeliveries = RedisSettings.atLeast("maxDeliveries", maxDeliveries, 0);
+            return this;
+        }
+
+        /**
+         * The stream that exhausted entries are appended to, with the original fields plus {@value #FIELD_GROUP},
+         * {@value #FIELD_ORIGINAL_ID} and {@value #FIELD_DELIVERIES}; used only when {@link #maxDeliveries(int)} is
+         * set. Default: the stream key followed by {@value #DEAD_LETTER_SUFFIX}.
+         */
+        public Builder deadLetterStreamKey(String deadLetterStreamKey) {
+            this.deadLetterStreamKey = RedisSettings.name("deadLetterStreamKey", deadLetterStreamKey);
             return this;
         }
 

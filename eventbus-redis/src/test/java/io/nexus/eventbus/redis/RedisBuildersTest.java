@@ -1,5 +1,6 @@
 package io.nexus.eventbus.redis;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
@@ -30,12 +31,23 @@ class RedisBuildersTest {
     }
 
     @Test
+    void the_dead_letter_stream_defaults_to_the_stream_key_with_a_suffix() {
+        RedisStreamConsumer consumer = RedisStreamConsumer.builder("redis://localhost:6379", "g", "c")
+                .streamKey("orders")
+                .build();
+
+        assertThat(consumer.deadLetterStreamKey()).isEqualTo("orders:dead-letters");
+    }
+
+    @Test
     void numbers_and_durations_out_of_range_are_rejected_at_the_setter() {
         RedisStreamConsumer.Builder builder = RedisStreamConsumer.builder("redis://localhost:6379", "g", "c");
 
         assertThatThrownBy(() -> builder.batchSize(0)).hasMessageContaining("batchSize must be >= 1, was 0");
         assertThatThrownBy(() -> builder.blockTimeout(Duration.ZERO)).hasMessageContaining("blockTimeout");
         assertThatThrownBy(() -> builder.claimIdleTime(Duration.ofSeconds(-1))).hasMessageContaining("claimIdleTime");
+        assertThatThrownBy(() -> builder.maxDeliveries(-1)).hasMessageContaining("maxDeliveries must be >= 0, was -1");
+        assertThatThrownBy(() -> builder.deadLetterStreamKey(" ")).hasMessageContaining("deadLetterStreamKey");
         assertThatThrownBy(() -> RedisStreamPublisher.builder("redis://localhost:6379").maxLength(-1))
                 .hasMessageContaining("maxLength must be >= 0");
     }

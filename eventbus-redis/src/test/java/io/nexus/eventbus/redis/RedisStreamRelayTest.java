@@ -299,6 +299,42 @@ class RedisStreamRelayTest {
     }
 
     @Test
+    void an_entry_delivered_max_deliveries_times_moves_to_the_dead_letter_stream() throws Exception {
+        int count = 5;
+        Map<UUID, AtomicInteger> attempts = new ConcurrentHashMap<>();
+        RedisStreamConsumer consumer = RedisStreamConsumer.builder(url, "workers", "w1")
+                .streamKey(streamKey)
+                .blockTimeout(Duration.ofMillis(100))
+                .claimIdleTime(Duration.ofMillis(200))
+                .maxDeliveries(2)
+                .build();
+        closeables.add(consumer);
+        String deadLetters = consumer.deadLetterStreamKey();
+        consumer.start(event -> {
+            attempts.computeIfAbsent(event.eventId(), id -> new AtomicInteger()).incrementAndGet();
+            throw new IllegalStateException("poison");
+        });
+
+        List<RecordedEvent> sent = publish(count);
+
+        try {
+            await("every entry dead-lettered", WAIT, () -> redis.xlen(deadLetters) == count);
+            assertThat(redis.xpending(streamKey, "workers").getTotal()).isZero();
+            assertThat(attempts.keySet()).isEqualTo(ids(sent));
+            assertThat(attempts.values()).allSatisfy(times -> assertThat(times).hasValue(2));
+            List<StreamEntry> dead = redis.xrange(deadLetters, "-", "+");
+            assertThat(dead).extracting(entry -> entry.getFields().get(RedisStreamPublisher.FIELD_EVENT_ID))
+                    .containsExactlyElementsOf(sent.stream().map(event -> event.eventId().toString()).toList());
+            assertThat(dead).allSatisfy(entry -> assertThat(entry.getFields())
+                    .containsEntry(RedisStreamConsumer.FIELD_GROUP, "workers")
+                    .containsEntry(RedisStreamConsumer.FIELD_DELIVERIES, "2")
+                    .containsKeys(RedisStreamConsumer.FIELD_ORIGINAL_ID, RedisStreamPublisher.FIELD_ENVELOPE));
+        } finally {
+            redis.del(deadLetters);
+        }
+    }
+
+    @Test
     void max_length_trims_the_stream_approximately() {
         RedisStreamPublisher trimming = RedisStreamPublisher.builder(url).streamKey(streamKey).maxLength(100).build();
         closeables.add(trimming);
