@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
+import com.rabbitmq.client.ShutdownSignalException;
 import io.nexus.eventbus.EventListener;
 import io.nexus.eventbus.rabbitmq.internal.EnvelopeCodec;
 import io.nexus.eventbus.rabbitmq.internal.JacksonPayloads;
@@ -116,6 +117,10 @@ public final class RabbitMqPublisher implements EventListener, AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot publish event " + event.eventId() + " to exchange '" + exchange
                     + "'", e);
+        } catch (ShutdownSignalException e) {
+            // the connection is down (and perhaps recovering) or the channel was closed by the broker
+            throw new UncheckedIOException("cannot publish event " + event.eventId() + " to exchange '" + exchange
+                    + "'", new IOException(e.getMessage(), e));
         } catch (TimeoutException e) {
             abandonChannel();
             throw new UncheckedIOException("cannot publish event " + event.eventId() + " to exchange '" + exchange

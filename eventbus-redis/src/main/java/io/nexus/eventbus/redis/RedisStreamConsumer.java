@@ -165,7 +165,18 @@ public final class RedisStreamConsumer implements AutoCloseable {
     }
 
     private void run(RedisClient redis, EventListener listener) {
-        long nextClaim = 0;
+        try {
+            poll(redis, listener);
+        } catch (Error e) {
+            running = false;
+            LOG.log(Level.ERROR, "consumer '" + consumerName + "' of group '" + group + "' on stream '" + streamKey
+                    + "' stopped: its thread died; pending entries will be claimed by the group's other consumers", e);
+            throw e;
+        }
+    }
+
+    private void poll(RedisClient redis, EventListener listener) {
+        long nextClaim = System.nanoTime();
         while (running) {
             try {
                 if (System.nanoTime() - nextClaim >= 0) {
