@@ -16,6 +16,7 @@ import io.nexus.eventstore.core.EventTypeRegistry;
 import io.nexus.eventstore.core.NewEvent;
 import io.nexus.eventstore.core.RawJson;
 import io.nexus.eventstore.core.RecordedEvent;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -405,6 +406,31 @@ class RabbitMqRelayTest {
         assertThat(receivedByPattern.get("user.*")).containsExactlyInAnyOrder("user.registered", "user.profile.changed");
         assertThat(receivedByPattern.get("*.error")).containsExactlyInAnyOrder("payment.error", "a.b.error");
         assertThat(both).containsExactlyInAnyOrder("user.registered", "payment.error", "a.b.error");
+    }
+
+    @Test
+    void a_publish_the_broker_refuses_throws_and_the_next_one_succeeds_once_the_cause_is_gone() throws Exception {
+        List<RecordedEvent> received = new CopyOnWriteArrayList<>();
+        String queue = queue("refused");
+        channel.exchangeDelete(exchange);
+
+        assertThatThrownBy(() -> publisher.handle(TestEvents.event(1, "order.placed")))
+                .isInstanceOf(UncheckedIOException.class)
+                .hasMessageContaining("cannot publish event");
+
+        start(RabbitMqConsumer.builder(url, queue), received::add);
+        RecordedEvent retried = TestEvents.event(2, "order.placed");
+        publisher.handle(retried);
+        await("the retried event", WAIT, () -> received.size() == 1);
+        assertThat(received).containsExactly(retried);
+    }
+
+    @Test
+    void a_publisher_that_cannot_reach_the_broker_fails_at_build() {
+        assertThatThrownBy(() -> RabbitMqPublisher.builder("amqp://guest:guest@127.0.0.1:1/").build())
+                .isInstanceOf(UncheckedIOException.class)
+                .hasMessageContaining("cannot connect to RabbitMQ at amqp://127.0.0.1:1/")
+                .hasMessageNotContaining("guest");
     }
 
     @Test

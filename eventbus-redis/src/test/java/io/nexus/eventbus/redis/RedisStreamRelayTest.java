@@ -29,6 +29,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import redis.clients.jedis.RedisClient;
 import redis.clients.jedis.StreamEntryID;
+import redis.clients.jedis.exceptions.JedisException;
 import redis.clients.jedis.params.XReadGroupParams;
 import redis.clients.jedis.resps.StreamEntry;
 
@@ -362,6 +363,15 @@ class RedisStreamRelayTest {
 
         await("the event", WAIT, () -> received.size() == 1);
         assertThat(received).containsExactly(sent);
+    }
+
+    @Test
+    void a_publisher_that_cannot_reach_redis_throws_so_the_subscription_retries() {
+        RedisStreamPublisher unreachable = RedisStreamPublisher.builder("redis://127.0.0.1:1").build();
+        closeables.add(unreachable);
+
+        assertThatThrownBy(() -> unreachable.handle(TestEvents.event(1, "order.placed")))
+                .isInstanceOf(JedisException.class);
     }
 
     @Test
