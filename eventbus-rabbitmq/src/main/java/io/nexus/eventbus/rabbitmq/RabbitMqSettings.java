@@ -1,0 +1,83 @@
+package io.nexus.eventbus.rabbitmq;
+
+import static java.util.Objects.requireNonNull;
+
+import com.rabbitmq.client.Connection;
+import com.rabbitmq.client.ConnectionFactory;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.time.Duration;
+import java.util.concurrent.TimeoutException;
+
+/** Argument checks and connection set-up shared by the publisher and the consumer; messages quote the bad value. */
+final class RabbitMqSettings {
+    private RabbitMqSettings() {}
+
+    static URI amqpUri(String uri) {
+        requireNonNull(uri, "uri");
+        URI parsed;
+        try {
+            parsed = new URI(uri);
+        } catch (Exception e) {
+            throw new IllegalArgumentException("uri must be an amqp:// or amqps:// URI, was '" + uri + "'", e);
+        }
+        if (!("amqp".equals(parsed.getScheme()) || "amqps".equals(parsed.getScheme())) || parsed.getHost() == null) {
+            throw new IllegalArgumentException("uri must be an amqp://[user:password@]host[:port][/vhost] or amqps:// "
+                    + "URI, was '" + uri + "'");
+        }
+        return parsed;
+    }
+
+    static String name(String what, String value) {
+        requireNonNull(value, what);
+        if (value.isBlank() || value.length() > 255 || !value.strip().equals(value)) {
+            throw new IllegalArgumentException(what + " must be 1 to 255 characters without surrounding whitespace, "
+                    + "was '" + value + "'");
+        }
+        if (value.startsWith("amq.") && what.equals("queue")) {
+            throw new IllegalArgumentException(what + " must not start with the reserved prefix 'amq.', was '"
+                    + value + "'");
+        }
+        return value;
+    }
+
+    static Duration positiveMillis(String what, Duration value) {
+        requireNonNull(value, what);
+        if (value.isNegative() || value.toMillis() < 1) {
+            throw new IllegalArgumentException(what + " must be at least 1 ms, was " + value);
+        }
+        return value;
+    }
+
+    /**
+     * A connection with automatic recovery (the client's default), named for the broker's management UI. A URI whose
+     * path is a bare {@code /} (as in the common {@code amqp://guest:guest@host:5672/}) means the default virtual host
+     * {@code /}, not the empty one the AMQP URI spec would read, which RabbitMQ never has.
+     */
+    static Connection connect(URI uri, String connectionName) {
+        ConnectionFactory factory = new ConnectionFactory();
+        try {
+            factory.setUri(uri);
+        } catch (Exception e) {
+            throw new IllegalArgumentException("cannot use AMQP URI '" + redacted(uri) + "'", e);
+        }
+        if (factory.getVirtualHost().isEmpty()) {
+            factory.setVirtualHost("/");
+        }
+        try {
+            return factory.newConnection(connectionName);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot connect to RabbitMQ at " + redacted(uri), e);
+        } catch (TimeoutException e) {
+            throw new UncheckedIOException(
+                    "cannot connect to RabbitMQ at " + redacted(uri), new IOException(e.getMessage(), e));
+        }
+    }
+
+    /** The URI without its password, for messages. */
+    static String redacted(URI uri) {
+        return uri.getScheme() + "://" + uri.getHost() + (uri.getPort() < 0 ? "" : ":" + uri.getPort())
+                + (uri.getRawPath() == null ? "" : uri.getRawPath());
+    }
+}
