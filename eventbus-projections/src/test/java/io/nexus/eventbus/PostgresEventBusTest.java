@@ -256,12 +256,12 @@ class PostgresEventBusTest {
     /** Appends one event by calling append_to_stream on a connection the test controls. */
     private void appendRaw(Connection connection, String type) throws Exception {
         try (PreparedStatement statement = connection.prepareStatement("SELECT next_expected_version FROM "
-                + database.schema() + ".append_to_stream(?, -1, ?, ?, ?, ?, ?, ?, ?)")) {
+                + database.schema() + ".append_to_stream(?, -1, ?, ?, ?::jsonb, ?::jsonb, ?, ?, ?)")) {
             statement.setString(1, type);
             statement.setArray(2, connection.createArrayOf("uuid", new Object[] {UUID.randomUUID()}));
             statement.setArray(3, connection.createArrayOf("text", new Object[] {type}));
-            statement.setArray(4, connection.createArrayOf("text", new Object[] {"{}"}));
-            statement.setArray(5, connection.createArrayOf("text", new Object[1]));
+            statement.setString(4, "[{}]");
+            statement.setString(5, "[null]");
             statement.setArray(6, connection.createArrayOf("uuid", new Object[1]));
             statement.setArray(7, connection.createArrayOf("uuid", new Object[1]));
             statement.setArray(8, connection.createArrayOf("text", new Object[1]));

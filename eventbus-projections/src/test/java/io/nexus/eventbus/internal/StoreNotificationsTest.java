@@ -80,7 +80,7 @@ class StoreNotificationsTest {
             // Committed but never sequenced by anyone: only the poll's sequence_commits() can give it a position.
             database.execute("SELECT next_expected_version FROM " + database.schema() + ".append_to_stream('raw-"
                     + UUID.randomUUID() + "', -1, ARRAY['" + UUID.randomUUID() + "']::uuid[], ARRAY['raw.event'],"
-                    + " ARRAY['{}'], ARRAY[NULL]::text[], ARRAY[NULL]::uuid[], ARRAY[NULL]::uuid[], ARRAY[NULL]::text[])");
+                    + " '[{}]'::jsonb, '[null]'::jsonb, ARRAY[NULL]::uuid[], ARRAY[NULL]::uuid[], ARRAY[NULL]::text[])");
 
             assertThat(notifications.awaitHeadAbove(before, Duration.ofSeconds(10))).isEqualTo(before + 1);
         }
