@@ -98,6 +98,11 @@ public final class Dispatcher {
         }
     }
 
+    /** Whether any {@link #waitFor} is pending. */
+    public boolean hasWaiters() {
+        return !waiters.isEmpty();
+    }
+
     public int subscriptionCount() {
         return subscriptions.size();
     }
@@ -201,5 +206,23 @@ public final class Dispatcher {
             causationId = current.eventId();
         }
         return event.withCorrelationId(correlationId).withCausationId(causationId);
+    }
+
+    /**
+     * Runs {@code listener} on {@code event} with {@code event} as the thread's current event (so that what it emits
+     * inherits the context), letting its exception through: for durable subscriptions, which retry.
+     */
+    public static void handleAsCurrent(RecordedEvent event, EventListener listener) throws Exception {
+        RecordedEvent previous = CURRENT.get();
+        CURRENT.set(event);
+        try {
+            listener.handle(event);
+        } finally {
+            if (previous == null) {
+                CURRENT.remove();
+            } else {
+                CURRENT.set(previous);
+            }
+        }
     }
 }
