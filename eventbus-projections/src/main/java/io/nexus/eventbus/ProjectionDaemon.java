@@ -3,6 +3,7 @@ package io.nexus.eventbus;
 import static java.util.Objects.requireNonNull;
 
 import io.nexus.eventbus.internal.ProjectionRows;
+import io.nexus.eventbus.internal.StoreNotifications;
 import io.nexus.eventstore.core.AppendResult;
 import io.nexus.eventstore.core.RecordedEvent;
 import io.nexus.eventstore.jdbc.PostgresEventStore;
@@ -24,6 +25,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.sql.DataSource;
 import org.jdbi.v3.core.Jdbi;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Runs {@link Projection}s against a {@link PostgresEventStore}: each projection reads the global order from its
@@ -56,7 +58,9 @@ import org.jdbi.v3.core.Jdbi;
  * #MAX_RETRY_DELAY}). A projection never skips an event: a read model must see every event in order, so a poison
  * event stops its projection (and only it) until fixed; the error is in {@code subscriptions.last_error}.
  *
- * <p>Wake-ups: the daemon polls the store's head every {@link BusConfig#flushInterval()}. Thread-safe.
+ * <p><b>Wake-ups.</b> One connection per daemon LISTENs to the store's notifications, so a committed event reaches
+ * its projections within milliseconds; the head is also polled every {@link BusConfig#flushInterval()} in case a
+ * notification is lost. Thread-safe.
  */
 public final class ProjectionDaemon implements AutoCloseable {
     /** Default {@link Builder#leaseDuration(Duration)}: 5 seconds. */
@@ -72,6 +76,7 @@ public final class ProjectionDaemon implements AutoCloseable {
     private static final int BATCHES_PER_TURN = 16;
 
     private final PostgresEventStore store;
+    private final DataSource dataSource;
     private final Jdbi jdbi;
     private final ProjectionRows rows;
     private final BusConfig config;
@@ -83,11 +88,13 @@ public final class ProjectionDaemon implements AutoCloseable {
     private final AtomicBoolean started = new AtomicBoolean();
     private volatile boolean closed;
     private volatile long knownHead;
+    private volatile @Nullable StoreNotifications notifications;
     private final ExecutorService workers;
     private final Thread coordinator;
 
     private ProjectionDaemon(Builder builder) {
         this.store = builder.store;
+        this.dataSource = builder.dataSource;
         this.jdbi = Jdbi.create(builder.dataSource);
         this.rows = new ProjectionRows(builder.store.schema());
         this.config = builder.config;
@@ -123,6 +130,7 @@ public final class ProjectionDaemon implements AutoCloseable {
             throw new IllegalStateException("projection daemon " + owner + " was already started or closed");
         }
         jdbi.useHandle(handle -> states.keySet().forEach(name -> rows.ensure(handle, name)));
+        notifications = StoreNotifications.start(dataSource, store.schema(), config.flushInterval());
         coordinator.start();
         return this;
     }
@@ -196,6 +204,8 @@ public final class ProjectionDaemon implements AutoCloseable {
      * @throws ProjectionTimeoutException if it did not within {@code timeout}
      * @throws InterruptedException if the waiting thread was interrupted
      * @throws IllegalArgumentException if the projection is not registered with this daemon
+     * @throws io.nexus.eventstore.core.EventStoreAccessException if the database could not be read (a failed read of
+     *     the checkpoint is retried until the timeout)
      */
     public long awaitProjection(String projection, AppendResult append, Duration timeout) throws InterruptedException {
         requireNonNull(append, "append");
@@ -251,6 +261,10 @@ public final class ProjectionDaemon implements AutoCloseable {
             workers.shutdownNow();
             Thread.currentThread().interrupt();
         }
+        StoreNotifications listening = notifications;
+        if (listening != null) {
+            listening.close();
+        }
         for (State state : states.values()) {
             long token = state.token;
             if (token != 0) {
@@ -300,18 +314,13 @@ public final class ProjectionDaemon implements AutoCloseable {
     }
 
     /**
-     * Returns the head once it is above {@code position}, or the current head after {@code maxWait}. Polls; the
-     * place to plug in LISTEN/NOTIFY wake-ups.
+     * Returns the head once it is above {@code position}, or the latest known head after {@code maxWait}: woken by
+     * the store's LISTEN/NOTIFY channel, with polling every flush interval as the fallback.
      */
     private long awaitHeadAbove(long position, Duration maxWait) throws InterruptedException {
-        long deadline = System.nanoTime() + maxWait.toNanos();
-        long head = store.headPosition();
-        while (head <= position && System.nanoTime() - deadline < 0) {
-            long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
-            Thread.sleep(Math.max(1, Math.min(left, 20)));
-            head = store.headPosition();
-        }
-        return head;
+        StoreNotifications listening = notifications;
+        long head = listening == null ? -1 : listening.awaitHeadAbove(position, maxWait);
+        return head >= 0 ? head : store.headPosition();
     }
 
     private void leaseTick() {
@@ -481,8 +490,16 @@ public final class ProjectionDaemon implements AutoCloseable {
 
     private long awaitUntil(String projection, long position, long deadline, Duration timeout)
             throws InterruptedException {
+        long checkpoint = 0;
         while (true) {
-            long checkpoint = checkpoint(projection);
+            try {
+                checkpoint = checkpoint(projection);
+            } catch (RuntimeException e) {
+                // A dropped connection is retried until the deadline, like the daemon retries its batches.
+                if (System.nanoTime() - deadline >= 0) {
+                    throw e;
+                }
+            }
             if (checkpoint >= position) {
                 return checkpoint;
             }
