@@ -51,7 +51,7 @@ import org.jspecify.annotations.Nullable;
  * dies is replaced within about one lease duration. Leases, not session advisory locks, because an advisory lock lives
  * on one server session: behind PgBouncer in transaction pooling the session is not ours, and a lock taken on a
  * pooled connection is neither held reliably nor released when the process dies (see {@code
- * doc/adr/0004-projection-ownership-leases.md}).
+ * doc/adr/0005-projection-ownership-leases.md}).
  *
  * <p><b>Failures.</b> A batch that throws (in the projection or the database) rolls back and is retried after {@link
  * BusConfig#retryDelay()}, doubled per attempt when {@link BusConfig#exponentialBackoff()} is set (at most {@link
