@@ -334,7 +334,13 @@ public final class ProjectionDaemon implements AutoCloseable {
                     Optional<ProjectionRows.Lease> lease =
                             jdbi.withHandle(handle -> rows.renew(handle, state.name, owner, token, leaseMillis));
                     if (lease.isEmpty()) {
-                        lose(state, token);
+                        Optional<ProjectionRows.Row> row = jdbi.withHandle(handle -> rows.read(handle, state.name));
+                        boolean stillOurs = row.isPresent()
+                                && owner.equals(row.get().owner())
+                                && row.get().fencingToken() == token;
+                        if (!stillOurs) {
+                            lose(state, token);
+                        }
                     } else {
                         state.paused = ProjectionStatus.PAUSED.sqlValue().equals(lease.get().status());
                         if (lease.get().position() != state.checkpoint) {

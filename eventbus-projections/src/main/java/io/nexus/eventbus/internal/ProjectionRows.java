@@ -43,10 +43,14 @@ public final class ProjectionRows {
                                 AND (owner IS NULL OR lease_expires_at IS NULL OR lease_expires_at <= now())
                               FOR UPDATE SKIP LOCKED)
                 RETURNING fencing_token, position, status""".formatted(table);
+        // SKIP LOCKED here too: while our own batch holds the row, nobody else can take it over, so the renewal
+        // may wait for the next tick; blocking would stall the renewals of every other projection.
         renew = """
-                UPDATE %s
+                UPDATE %1$s
                 SET lease_expires_at = now() + :leaseMillis * interval '1 millisecond'
-                WHERE name = :name AND owner = :owner AND fencing_token = :token
+                WHERE name = (SELECT name FROM %1$s
+                              WHERE name = :name AND owner = :owner AND fencing_token = :token
+                              FOR UPDATE SKIP LOCKED)
                 RETURNING fencing_token, position, status""".formatted(table);
         release = """
                 UPDATE %s SET owner = NULL, lease_expires_at = NULL, updated_at = now()
@@ -88,6 +92,7 @@ public final class ProjectionRows {
                 .findOne();
     }
 
+    /** Extends the lease; empty when it was lost or the row is locked right now (tell them apart with {@link #read}). */
     public Optional<Lease> renew(Handle handle, String name, String owner, long token, long leaseMillis) {
         return handle.createQuery(renew)
                 .bind("name", name)
