@@ -203,4 +203,40 @@ class ProjectionFailoverTest {
             new CountingProjection(name).assertEqualsFreshReplay(jdbi, store);
         }
     }
+
+    @Test
+    void a_rebuild_started_by_a_daemon_that_does_not_own_the_projection_is_carried_out_by_its_owner() throws Exception {
+        String name = CountingProjection.uniqueName("remote");
+        CountingProjection projection = new CountingProjection(name).createTables(jdbi);
+        List<ProjectionProgress> ownerProgress = new java.util.concurrent.CopyOnWriteArrayList<>();
+        ProjectionDaemon owner = ProjectionDaemon.builder(store, database.dataSource())
+                .owner("owner-" + name)
+                .register(new CountingProjection(name))
+                .listener(new ProjectionListener() {
+                    @Override
+                    public void onProgress(ProjectionProgress progress) {
+                        ownerProgress.add(progress);
+                    }
+                })
+                .build()
+                .start();
+        daemons.add(owner);
+        ProjectionDaemon bystander = daemon("bystander-" + name, new CountingProjection(name));
+        CountingProjection.append(store, "remote", 500, 10);
+        owner.awaitPosition(name, store.headPosition(), Duration.ofSeconds(30));
+        ownerProgress.clear();
+
+        ProjectionProgress reset = bystander.rebuild(name);
+        CountingProjection.append(store, "remote", 50, 10);
+        awaitTrue("the owner replayed and is active again", Duration.ofSeconds(30), () -> {
+            ProjectionProgress now = bystander.progress(name);
+            return now.status() == ProjectionStatus.ACTIVE && now.checkpoint() >= reset.head();
+        });
+        owner.awaitPosition(name, store.headPosition(), Duration.ofSeconds(30));
+
+        assertThat(reset.status()).isEqualTo(ProjectionStatus.REBUILDING);
+        assertThat(ownerProgress).anyMatch(p -> p.status() == ProjectionStatus.REBUILDING && p.checkpoint() < reset.head());
+        assertThat(owner.ownedProjections()).containsExactly(name);
+        projection.assertEqualsFreshReplay(jdbi, store);
+    }
 }
