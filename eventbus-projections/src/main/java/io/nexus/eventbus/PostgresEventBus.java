@@ -27,6 +27,8 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import javax.sql.DataSource;
 import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.JdbiException;
@@ -64,10 +66,12 @@ import org.jspecify.annotations.Nullable;
  *
  * <p><b>One consumer per durable subscription.</b> Any number of processes may subscribe with one name; exactly one
  * consumes at a time: it holds a lease on the subscription's row (owner, fencing token, expiry in the server's clock),
- * renews it every third of {@link Builder#leaseDuration(Duration)}, and every checkpoint write is a compare-and-set on
- * its fencing token, so a deposed owner can write nothing. When the owner stops ({@link DurableSubscription#close()}
- * releases the lease) or dies (its lease expires), another process takes over from the checkpoint. A listener that
- * runs longer than the lease duration may lose the lease meanwhile: keep the lease longer than any single handling.
+ * renews it every third of {@link Builder#leaseDuration(Duration)} on a keeper thread (so a slow listener keeps it),
+ * and every checkpoint write is a compare-and-set on its fencing token, so a deposed owner can write nothing. When the
+ * owner stops ({@link DurableSubscription#close()} releases the lease) or dies (its lease expires), another process
+ * takes over from the checkpoint. A listener that hangs keeps the lease as long as its process lives: the lease
+ * guards against dead processes, not stuck handlers. A process cut off from the database for longer than the lease
+ * may be replaced while a handler is still running; its later writes fail on the fencing token and it stops.
  *
  * <p><b>Emit priority in a durable log.</b> The store's global order is its commit order, and that is the order every
  * subscriber sees: an emitted event is committed by the time {@code emit} returns, so nothing queues in this bus for a
@@ -114,6 +118,7 @@ public final class PostgresEventBus implements EventBus {
     private final StoreNotifications notifications;
     private final Map<String, DurableWorker> durable = new ConcurrentHashMap<>();
     private final Thread dispatchThread;
+    private final ScheduledExecutorService leaseKeeper;
     private volatile long dispatched;
     private volatile boolean closed;
 
@@ -130,6 +135,11 @@ public final class PostgresEventBus implements EventBus {
         this.leaseDuration = builder.leaseDuration;
         metrics.inProcessSubscriptions(dispatcher::subscriptionCount);
         this.dispatched = store.headPosition();
+        this.leaseKeeper = Executors.newSingleThreadScheduledExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "nexus-lease-keeper-" + store.schema());
+            thread.setDaemon(true);
+            return thread;
+        });
         this.notifications = StoreNotifications.start(builder.dataSource, store.schema(), config.flushInterval());
         this.dispatchThread = new Thread(this::dispatchLoop, "nexus-postgres-bus-" + store.schema());
         dispatchThread.setDaemon(true);
@@ -256,7 +266,7 @@ public final class PostgresEventBus implements EventBus {
                 throw new IllegalStateException("durable subscription '" + name + "' already runs on this bus");
             }
             DurableWorker worker = run("start durable subscription '" + name + "'", () -> DurableWorker.start(
-                    settings, store, jdbi, sql, notifications, metrics, () -> durable.remove(name)));
+                    settings, store, jdbi, sql, notifications, metrics, leaseKeeper, () -> durable.remove(name)));
             durable.put(name, worker);
             return worker;
         }
@@ -343,6 +353,7 @@ public final class PostgresEventBus implements EventBus {
         for (DurableWorker worker : List.copyOf(durable.values())) {
             worker.close();
         }
+        leaseKeeper.shutdownNow();
         if (dispatchThread != Thread.currentThread()) {
             try {
                 dispatchThread.join(config.flushInterval().toMillis() + 10_000);
@@ -351,6 +362,7 @@ public final class PostgresEventBus implements EventBus {
             }
         }
         notifications.close();
+        metrics.close();
         dispatcher.failWaiters(new IllegalStateException("the event bus was closed"));
         if (ownsStore) {
             store.close();

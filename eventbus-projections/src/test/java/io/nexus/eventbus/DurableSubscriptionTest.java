@@ -188,7 +188,8 @@ class DurableSubscriptionTest {
         String orders = unique("order");
         String invoices = unique("invoice");
         Deliveries deliveries = new Deliveries();
-        bus.subscribeDurable(unique("sub-"), ns + ".*", Set.of(orders), deliveries);
+        String name = unique("sub-");
+        bus.subscribeDurable(name, ns + ".*", Set.of(orders), deliveries);
 
         bus.emit(NewEvent.of(ns + ".placed", "{}").withMetadata(java.util.Map.of("stream", orders + "-1")));
         bus.emit(NewEvent.of(ns + ".placed", "{}").withMetadata(java.util.Map.of("stream", invoices + "-1")));
@@ -200,6 +201,14 @@ class DurableSubscriptionTest {
         assertThat(deliveries.all())
                 .extracting(e -> e.type() + "@" + e.streamId().value())
                 .containsExactly(ns + ".placed@" + orders + "-1", ns + ".shipped@" + orders + "-2");
+        long head = bus.store().headPosition();
+        awaitTrue("the checkpoint passes the events the filter skipped, up to the head", () -> {
+            try {
+                return storedCheckpoint(name) == head;
+            } catch (Exception e) {
+                throw new AssertionError(e);
+            }
+        });
     }
 
     @Test
@@ -362,6 +371,42 @@ class DurableSubscriptionTest {
     }
 
     @Test
+    void a_listener_slower_than_the_lease_keeps_it_and_no_other_bus_consumes_meanwhile() throws Exception {
+        PostgresEventBus first = bus(b -> b.leaseDuration(Duration.ofSeconds(1)).owner("slow-first"));
+        PostgresEventBus second = bus(b -> b.leaseDuration(Duration.ofSeconds(1)).owner("slow-second"));
+        String ns = unique("slow");
+        String name = unique("sub-");
+        Deliveries deliveries = new Deliveries();
+        AtomicInteger concurrent = new AtomicInteger();
+        AtomicInteger maxConcurrent = new AtomicInteger();
+        AtomicBoolean slept = new AtomicBoolean();
+        EventListener listener = event -> {
+            maxConcurrent.accumulateAndGet(concurrent.incrementAndGet(), Math::max);
+            try {
+                if (slept.compareAndSet(false, true)) {
+                    Thread.sleep(3_000);
+                }
+                deliveries.handle(event);
+            } finally {
+                concurrent.decrementAndGet();
+            }
+        };
+        DurableSubscription a = first.subscribeDurable(name, ns + ".*", listener);
+        awaitTrue("the first bus is active", a::isActive);
+        DurableSubscription b = second.subscribeDurable(name, ns + ".*", listener);
+
+        for (int i = 0; i < 5; i++) {
+            first.emit(NewEvent.of(ns + ".n", "{}"));
+        }
+
+        deliveries.awaitDistinct(5, WAIT);
+        assertThat(deliveries.all()).hasSize(5);
+        assertThat(maxConcurrent.get()).isEqualTo(1);
+        assertThat(a.isActive()).isTrue();
+        assertThat(b.isActive()).isFalse();
+    }
+
+    @Test
     void at_least_once_with_exact_counts_when_many_threads_emit_at_once() throws Exception {
         PostgresEventBus bus = bus(b -> b.streamRouter(event -> StreamId.of(event.metadata().get("stream"))));
         String ns = unique("burst");
@@ -423,6 +468,9 @@ class DurableSubscriptionTest {
         assertThat(meters.get("nexus.bus.subscriptions.active").tag("kind", "durable").gauge().value()).isEqualTo(1);
         awaitTrue("lag drops to 0", () ->
                 meters.get("nexus.bus.subscription.lag").tag("subscription", name).gauge().value() == 0);
+        bus.close();
+        assertThat(meters.find("nexus.bus.subscriptions.active").gauges()).isEmpty();
+        assertThat(meters.find("nexus.bus.subscription.lag").gauges()).isEmpty();
     }
 
     @Test
@@ -461,24 +509,28 @@ class DurableSubscriptionTest {
     }
 
     @Test
-    void a_lease_left_by_a_dead_owner_is_taken_over_once_it_expires() throws Exception {
+    void a_lease_left_by_a_dead_owner_is_respected_until_it_expires_then_taken_over() throws Exception {
         PostgresEventBus bus = bus(b -> b.leaseDuration(Duration.ofSeconds(1)));
         String name = unique("sub-");
         String ns = unique("orphan");
         database.execute("INSERT INTO " + database.schema() + ".subscriptions (name, owner, fencing_token,"
-                + " lease_expires_at) VALUES ('" + name + "', 'dead-process', 7, now() + interval '2 seconds')");
+                + " lease_expires_at) VALUES ('" + name + "', 'dead-process', 7, now() + interval '1 hour')");
         Deliveries deliveries = new Deliveries();
         DurableSubscription subscription = bus.subscribeDurable(name, ns + ".*", deliveries);
         bus.emit(NewEvent.of(ns + ".n", "{}"));
-
-        sleep(500);
+        sleep(1_000);
         boolean activeWhileLeased = subscription.isActive();
-        deliveries.awaitDistinct(1, WAIT);
+        int deliveredWhileLeased = deliveries.all().size();
 
+        database.execute("UPDATE " + database.schema() + ".subscriptions SET lease_expires_at = now() WHERE name = '"
+                + name + "'");
+
+        deliveries.awaitDistinct(1, WAIT);
         assertThat(activeWhileLeased).isFalse();
+        assertThat(deliveredWhileLeased).isZero();
         assertThat(subscription.isActive()).isTrue();
         assertThat(queryLong("SELECT fencing_token FROM " + database.schema() + ".subscriptions WHERE name = '" + name
                         + "'"))
-                .isGreaterThan(7);
+                .isEqualTo(8);
     }
 }

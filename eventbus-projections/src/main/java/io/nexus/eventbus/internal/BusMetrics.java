@@ -5,6 +5,9 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
@@ -19,14 +22,24 @@ public final class BusMetrics {
 
     private final @Nullable MeterRegistry registry;
     private final AtomicInteger activeDurable = new AtomicInteger();
+    // Gauges read from the bus: removed on close so that a registry does not keep a closed bus reachable.
+    private final List<Meter> gauges = new CopyOnWriteArrayList<>();
 
     private BusMetrics(@Nullable MeterRegistry registry) {
         this.registry = registry;
         if (registry != null) {
-            Gauge.builder("nexus.bus.subscriptions.active", activeDurable, AtomicInteger::get)
+            gauges.add(Gauge.builder("nexus.bus.subscriptions.active", activeDurable, AtomicInteger::get)
                     .description("durable subscriptions this process currently consumes (holds the lease of)")
                     .tag("kind", "durable")
-                    .register(registry);
+                    .register(registry));
+        }
+    }
+
+    /** Removes the gauges this bus registered; counters and timers stay, as Micrometer expects. */
+    public void close() {
+        if (registry != null) {
+            gauges.forEach(registry::remove);
+            gauges.clear();
         }
     }
 
@@ -38,10 +51,10 @@ public final class BusMetrics {
     /** Registers the gauge of in-process subscriptions, read from {@code count}. */
     public void inProcessSubscriptions(Supplier<Number> count) {
         if (registry != null) {
-            Gauge.builder("nexus.bus.subscriptions.active", count)
+            gauges.add(Gauge.builder("nexus.bus.subscriptions.active", count)
                     .description("in-process subscriptions")
                     .tag("kind", "in-process")
-                    .register(registry);
+                    .register(registry));
         }
     }
 
@@ -57,7 +70,7 @@ public final class BusMetrics {
             Counter.builder("nexus.bus.events.processed").tag("subscription", subscription).register(registry)
                     .increment();
             Timer.builder("nexus.bus.processing.time").tag("subscription", subscription).register(registry)
-                    .record(nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+                    .record(nanos, TimeUnit.NANOSECONDS);
         }
     }
 

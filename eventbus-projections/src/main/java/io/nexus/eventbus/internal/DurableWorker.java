@@ -18,6 +18,8 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import org.jdbi.v3.core.Jdbi;
 
@@ -79,9 +81,11 @@ public final class DurableWorker implements DurableSubscription {
     private volatile boolean closed;
     private volatile boolean active;
     private volatile long position;
-    private long storedPosition; // worker thread only
-    private long token; // worker thread only
-    private long lastRenewNanos; // worker thread only
+    private final ScheduledFuture<?> heartbeat;
+    // Written by the worker thread, read by the keeper's heartbeat.
+    private volatile long storedPosition;
+    private volatile long token;
+    private volatile boolean lost;
 
     private DurableWorker(
             Settings settings,
@@ -90,6 +94,7 @@ public final class DurableWorker implements DurableSubscription {
             SubscriptionSql sql,
             StoreNotifications notifications,
             BusMetrics metrics,
+            ScheduledExecutorService keeper,
             Runnable onClose) {
         this.settings = settings;
         this.store = store;
@@ -106,6 +111,8 @@ public final class DurableWorker implements DurableSubscription {
         thread.setDaemon(true);
         this.removeLagGauge =
                 metrics.lag(settings.name(), () -> Math.max(0, notifications.knownHead() - position));
+        // The lease is renewed apart from handling, so a slow listener does not lose it; a dead process stops renewing.
+        this.heartbeat = keeper.scheduleWithFixedDelay(this::heartbeat, renewNanos, renewNanos, TimeUnit.NANOSECONDS);
     }
 
     /**
@@ -121,6 +128,7 @@ public final class DurableWorker implements DurableSubscription {
             SubscriptionSql sql,
             StoreNotifications notifications,
             BusMetrics metrics,
+            ScheduledExecutorService keeper,
             Runnable onClose) {
         String kind = jdbi.withHandle(handle -> {
             handle.createUpdate(sql.insert).bind("name", settings.name()).execute();
@@ -130,7 +138,7 @@ public final class DurableWorker implements DurableSubscription {
             throw new IllegalArgumentException(
                     "'" + settings.name() + "' is a " + kind + ", not a durable subscription: choose another name");
         }
-        DurableWorker worker = new DurableWorker(settings, store, jdbi, sql, notifications, metrics, onClose);
+        DurableWorker worker = new DurableWorker(settings, store, jdbi, sql, notifications, metrics, keeper, onClose);
         worker.thread.start();
         return worker;
     }
@@ -179,6 +187,7 @@ public final class DurableWorker implements DurableSubscription {
                 Thread.currentThread().interrupt();
             }
         }
+        heartbeat.cancel(false);
         removeLagGauge.run();
         onClose.run();
     }
@@ -224,7 +233,7 @@ public final class DurableWorker implements DurableSubscription {
         token = lease.get()[0];
         storedPosition = lease.get()[1];
         position = storedPosition;
-        lastRenewNanos = System.nanoTime();
+        lost = false;
         if (!active) {
             active = true;
             metrics.leaseAcquired();
@@ -257,10 +266,24 @@ public final class DurableWorker implements DurableSubscription {
                 leaseLost();
                 return;
             }
-            if (System.nanoTime() - lastRenewNanos > renewNanos && !renew()) {
+            if (lost) {
                 leaseLost();
                 return;
             }
+        }
+    }
+
+    /** Renews the lease on the keeper thread; marks it lost when another process holds it now. */
+    private void heartbeat() {
+        if (closed || !active || lost) {
+            return;
+        }
+        try {
+            if (!renew()) {
+                lost = true;
+            }
+        } catch (RuntimeException e) {
+            LOG.log(Level.DEBUG, "could not renew the lease of '" + name() + "'; retrying at the next heartbeat", e);
         }
     }
 
@@ -286,6 +309,9 @@ public final class DurableWorker implements DurableSubscription {
         List<RecordedEvent> batch = store.readAll(position + 1, batchSize, filter);
         boolean interrupted = false;
         for (RecordedEvent event : batch) {
+            if (lost) {
+                return false;
+            }
             if (closed) {
                 interrupted = true;
                 break;
@@ -326,7 +352,7 @@ public final class DurableWorker implements DurableSubscription {
                     return Outcome.DEAD_LETTERED;
                 }
                 metrics.retried(name());
-                if (!sleepRenewing(delayNanos)) {
+                if (!sleepWhileLeased(delayNanos)) {
                     return Outcome.LEASE_LOST;
                 }
                 if (config.exponentialBackoff()) {
@@ -377,18 +403,15 @@ public final class DurableWorker implements DurableSubscription {
         return outcome;
     }
 
-    /** Sleeps, renewing the lease as needed; returns false if closed or the lease was lost. */
-    private boolean sleepRenewing(long nanos) {
+    /** Sleeps; returns false if closed or the lease was lost meanwhile. */
+    private boolean sleepWhileLeased(long nanos) {
         long deadline = System.nanoTime() + nanos;
-        while (!closed) {
-            if (System.nanoTime() - lastRenewNanos > renewNanos && !renew()) {
-                return false;
-            }
+        while (!closed && !lost) {
             long left = deadline - System.nanoTime();
             if (left <= 0) {
                 return true;
             }
-            sleep(Math.max(1, TimeUnit.NANOSECONDS.toMillis(Math.min(left, renewNanos))));
+            sleep(Math.max(1, TimeUnit.NANOSECONDS.toMillis(Math.min(left, TimeUnit.MILLISECONDS.toNanos(50)))));
         }
         return false;
     }
@@ -407,7 +430,6 @@ public final class DurableWorker implements DurableSubscription {
 
     /** Runs a statement that succeeds only while this worker still holds the lease; renews it. */
     private boolean fenced(String statement, long newPosition) {
-        long renewedAt = System.nanoTime();
         int rows = jdbi.withHandle(handle -> handle.createUpdate(statement)
                 .bind("name", name())
                 .bind("owner", settings.owner())
@@ -415,9 +437,6 @@ public final class DurableWorker implements DurableSubscription {
                 .bind("position", newPosition)
                 .bind("millis", settings.leaseDuration().toMillis())
                 .execute());
-        if (rows == 1) {
-            lastRenewNanos = renewedAt;
-        }
         return rows == 1;
     }
 
