@@ -82,6 +82,7 @@ public final class ProjectionDaemon implements AutoCloseable {
     private final BusConfig config;
     private final String owner;
     private final long leaseMillis;
+    private final long leaseNanos;
     private final ProjectionListener listener;
     private final Map<String, State> states;
     private final Object progressMonitor = new Object();
@@ -100,6 +101,7 @@ public final class ProjectionDaemon implements AutoCloseable {
         this.config = builder.config;
         this.owner = builder.owner;
         this.leaseMillis = builder.leaseDuration.toMillis();
+        this.leaseNanos = builder.leaseDuration.toNanos();
         this.listener = builder.listener;
         Map<String, State> map = new LinkedHashMap<>();
         builder.projections.forEach(p -> map.put(p.name(), new State(p)));
@@ -145,11 +147,14 @@ public final class ProjectionDaemon implements AutoCloseable {
         return new TreeSet<>(states.keySet());
     }
 
-    /** The names of the projections this daemon owns right now, sorted. */
+    /**
+     * The names of the projections this daemon owns right now, sorted: those whose lease it holds and, by its own
+     * clock measured from before the last grant or renewal, cannot have expired on the server yet.
+     */
     public Set<String> ownedProjections() {
         Set<String> owned = new TreeSet<>();
         states.forEach((name, state) -> {
-            if (state.token != 0) {
+            if (state.token != 0 && state.leaseValid()) {
                 owned.add(name);
             }
         });
@@ -330,6 +335,7 @@ public final class ProjectionDaemon implements AutoCloseable {
             }
             try {
                 long token = state.token;
+                long sentAt = System.nanoTime();
                 if (token != 0) {
                     Optional<ProjectionRows.Lease> lease =
                             jdbi.withHandle(handle -> rows.renew(handle, state.name, owner, token, leaseMillis));
@@ -342,6 +348,7 @@ public final class ProjectionDaemon implements AutoCloseable {
                             lose(state, token);
                         }
                     } else {
+                        state.leaseDeadline = sentAt + leaseNanos;
                         state.paused = ProjectionStatus.PAUSED.sqlValue().equals(lease.get().status());
                         if (lease.get().position() != state.checkpoint) {
                             state.verify = true;
@@ -355,6 +362,7 @@ public final class ProjectionDaemon implements AutoCloseable {
                         state.paused = ProjectionStatus.PAUSED.sqlValue().equals(lease.get().status());
                         state.attempts = 0;
                         state.retryAt = 0;
+                        state.leaseDeadline = sentAt + leaseNanos;
                         state.token = lease.get().fencingToken();
                         notifyOwnership(state.name, true, state.token);
                     }
@@ -376,6 +384,7 @@ public final class ProjectionDaemon implements AutoCloseable {
 
     private boolean isDue(State state) {
         return state.token != 0
+                && state.leaseValid()
                 && !state.paused
                 && (state.checkpoint < knownHead || state.verify)
                 && System.nanoTime() - state.retryAt >= 0;
@@ -410,7 +419,7 @@ public final class ProjectionDaemon implements AutoCloseable {
 
     private Outcome runBatch(State state) {
         long token = state.token;
-        if (token == 0 || state.paused) {
+        if (token == 0 || state.paused || !state.leaseValid()) {
             return Outcome.DONE;
         }
         long from = state.checkpoint;
@@ -429,8 +438,9 @@ public final class ProjectionDaemon implements AutoCloseable {
             long last = events.isEmpty() ? from : events.get(events.size() - 1).position();
             // A page shorter than the batch holds every matching event up to the head read before it.
             long to = full ? last : Math.max(Math.max(head, last), from);
+            long sentAt = System.nanoTime();
             Optional<String> status = jdbi.inTransaction(handle -> {
-                Optional<String> advanced = rows.advance(handle, state.name, token, from, to, !full);
+                Optional<String> advanced = rows.advance(handle, state.name, token, from, to, !full, leaseMillis);
                 if (advanced.isEmpty()) {
                     handle.rollback();
                     return advanced;
@@ -442,6 +452,7 @@ public final class ProjectionDaemon implements AutoCloseable {
                 return resync(state, token);
             }
             state.checkpoint = to;
+            state.leaseDeadline = sentAt + leaseNanos;
             state.attempts = 0;
             synchronized (progressMonitor) {
                 progressMonitor.notifyAll();
@@ -580,10 +591,19 @@ public final class ProjectionDaemon implements AutoCloseable {
         volatile boolean paused;
         volatile int attempts;
         volatile long retryAt;
+        /**
+         * Local time at which the lease may have expired on the server: measured from before the statement that
+         * granted or extended it, so it never outlasts the server's {@code lease_expires_at}.
+         */
+        volatile long leaseDeadline;
 
         State(Projection projection) {
             this.projection = projection;
             this.name = projection.name();
+        }
+
+        boolean leaseValid() {
+            return System.nanoTime() - leaseDeadline < 0;
         }
     }
 

@@ -63,9 +63,13 @@ class ProjectionFailoverTest {
     }
 
     private ProjectionDaemon daemon(String owner, Projection... projections) {
+        return daemon(owner, LEASE, projections);
+    }
+
+    private ProjectionDaemon daemon(String owner, Duration lease, Projection... projections) {
         ProjectionDaemon.Builder builder = ProjectionDaemon.builder(store, database.dataSource())
                 .owner(owner)
-                .leaseDuration(LEASE)
+                .leaseDuration(lease)
                 .config(BusConfig.builder().batchSize(50).flushInterval(Duration.ofMillis(20)).workerCount(2).build());
         for (Projection projection : projections) {
             builder.register(projection);
@@ -154,8 +158,9 @@ class ProjectionFailoverTest {
         List<String> names = List.of(CountingProjection.uniqueName("shared"), CountingProjection.uniqueName("shared"),
                 CountingProjection.uniqueName("shared"));
         names.forEach(n -> new CountingProjection(n).createTables(jdbi));
-        ProjectionDaemon first = daemon("first", names.stream().map(CountingProjection::new).toArray(Projection[]::new));
-        ProjectionDaemon second = daemon("second", names.stream().map(CountingProjection::new).toArray(Projection[]::new));
+        // The default lease: a graceful stop releases at once, and a loaded machine must not let leases lapse.
+        ProjectionDaemon first = daemon("first", ProjectionDaemon.DEFAULT_LEASE_DURATION, names.stream().map(CountingProjection::new).toArray(Projection[]::new));
+        ProjectionDaemon second = daemon("second", ProjectionDaemon.DEFAULT_LEASE_DURATION, names.stream().map(CountingProjection::new).toArray(Projection[]::new));
         first.start();
         second.start();
         CountingProjection.append(store, "shared", 300, 10);

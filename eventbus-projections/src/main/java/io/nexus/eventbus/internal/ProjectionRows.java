@@ -56,10 +56,12 @@ public final class ProjectionRows {
                 UPDATE %s SET owner = NULL, lease_expires_at = NULL, updated_at = now()
                 WHERE name = :name AND owner = :owner AND fencing_token = :token""".formatted(table);
         // The compare-and-set that makes the effect exactly-once: it runs first in the batch transaction, so it
-        // also takes the row lock that serializes batches with takeovers and resets.
+        // also takes the row lock that serializes batches with takeovers and resets. A batch also extends the
+        // lease: a renewal skipped because a batch held the row must not let a busy owner's lease run out.
         advance = """
                 UPDATE %s
                 SET position = :to, updated_at = now(),
+                    lease_expires_at = now() + :leaseMillis * interval '1 millisecond',
                     status = CASE WHEN :caughtUp AND status = 'rebuilding' THEN 'active' ELSE status END
                 WHERE name = :name AND position = :from AND fencing_token = :token AND status <> 'paused'
                 RETURNING status""".formatted(table);
@@ -108,8 +110,10 @@ public final class ProjectionRows {
     }
 
     /** Moves the checkpoint from {@code from} to {@code to} if the token still holds; the new status if it did. */
-    public Optional<String> advance(Handle handle, String name, long token, long from, long to, boolean caughtUp) {
+    public Optional<String> advance(
+            Handle handle, String name, long token, long from, long to, boolean caughtUp, long leaseMillis) {
         return handle.createQuery(advance)
+                .bind("leaseMillis", leaseMillis)
                 .bind("name", name)
                 .bind("token", token)
                 .bind("from", from)
