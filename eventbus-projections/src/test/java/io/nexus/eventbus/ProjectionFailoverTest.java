@@ -50,11 +50,15 @@ class ProjectionFailoverTest {
     }
 
     private Process startWorker(String projection, long sleepMillisPerBatch) throws IOException {
+        return startWorker(projection, sleepMillisPerBatch, LEASE);
+    }
+
+    private Process startWorker(String projection, long sleepMillisPerBatch, Duration lease) throws IOException {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         File log = new File("target", "worker-" + projection + ".log");
         Process process = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), "-Xmx128m",
                 ProjectionWorkerMain.class.getName(), database.jdbcUrl(), database.schema(), projection,
-                Long.toString(LEASE.toMillis()), Long.toString(sleepMillisPerBatch))
+                Long.toString(lease.toMillis()), Long.toString(sleepMillisPerBatch))
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log))
                 .start();
@@ -132,22 +136,24 @@ class ProjectionFailoverTest {
         String name = CountingProjection.uniqueName("takeover");
         CountingProjection projection = new CountingProjection(name).createTables(jdbi);
         CountingProjection.append(store, "takeover", 200, 10);
-        Process owner = startWorker(name, 0);
+        // A longer lease for the owner, so that a loaded machine cannot make it lapse before the kill.
+        Duration ownerLease = Duration.ofSeconds(3);
+        Process owner = startWorker(name, 0, ownerLease);
         awaitTrue("the worker process owns the projection", Duration.ofSeconds(60), () -> !ownerInDatabase(name).isEmpty());
         ProjectionDaemon survivor = daemon("survivor-" + name, new CountingProjection(name)).start();
 
         for (int i = 0; i < 10; i++) {
-            Thread.sleep(LEASE.toMillis() / 5);
+            Thread.sleep(ownerLease.toMillis() / 10);
             assertThat(survivor.ownedProjections()).isEmpty();
             assertThat(ownerInDatabase(name)).isNotEqualTo(survivor.owner());
         }
         owner.destroyForcibly();
-        long tookMillis = awaitTrue("the survivor took over", Duration.ofSeconds(10),
+        long tookMillis = awaitTrue("the survivor took over", Duration.ofSeconds(15),
                 () -> survivor.ownedProjections().contains(name));
         CountingProjection.append(store, "takeover", 100, 10);
         survivor.awaitPosition(name, store.headPosition(), Duration.ofSeconds(30));
 
-        System.out.println("take-over after SIGKILL of the owner: " + tookMillis + " ms (lease " + LEASE.toMillis() + " ms)");
+        System.out.println("take-over after SIGKILL of the owner: " + tookMillis + " ms (lease " + ownerLease.toMillis() + " ms)");
         assertThat(ownerInDatabase(name)).isEqualTo(survivor.owner());
         projection.assertEqualsFreshReplay(jdbi, store);
     }
