@@ -94,6 +94,9 @@ class PostgresEventBusTest {
         bus.emit(NewEvent.of("billing." + ns + ".error", "{}"));
 
         all.awaitCount(3);
+        prefix.awaitCount(2);
+        suffix.awaitCount(1);
+        exact.awaitCount(1);
         assertThat(all.types()).containsExactly(ns + ".registered", ns + ".deleted", "billing." + ns + ".error");
         assertThat(prefix.types()).containsExactly(ns + ".registered", ns + ".deleted");
         assertThat(suffix.types()).containsExactly("billing." + ns + ".error");
