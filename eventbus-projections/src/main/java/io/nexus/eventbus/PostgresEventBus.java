@@ -7,6 +7,7 @@ import io.nexus.eventbus.internal.AnnotatedHandlers;
 import io.nexus.eventbus.internal.BusMetrics;
 import io.nexus.eventbus.internal.Dispatcher;
 import io.nexus.eventbus.internal.DurableWorker;
+import io.nexus.eventbus.internal.RecentDispatches;
 import io.nexus.eventbus.internal.StoreNotifications;
 import io.nexus.eventbus.internal.SubscriptionSql;
 import io.nexus.eventstore.core.EventFilter;
@@ -23,6 +24,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -121,6 +123,7 @@ public final class PostgresEventBus implements EventBus {
     private final Thread dispatchThread;
     private final ScheduledExecutorService leaseKeeper;
     private volatile long dispatched;
+    private final RecentDispatches recent = new RecentDispatches();
     private volatile boolean closed;
 
     private PostgresEventBus(Builder builder, PostgresEventStore store, boolean ownsStore) {
@@ -378,8 +381,16 @@ public final class PostgresEventBus implements EventBus {
 
     private void dispatchLoop() {
         long backoff = 50;
+        long seenReconnects = notifications.reconnects();
+        boolean failed = false;
         while (!closed) {
             try {
+                long reconnects = notifications.reconnects();
+                if (failed || reconnects != seenReconnects) {
+                    checkRecentPositions();
+                    seenReconnects = reconnects;
+                    failed = false;
+                }
                 long head = notifications.knownHead();
                 if (head <= dispatched) {
                     head = notifications.awaitHeadAbove(dispatched, config.flushInterval());
@@ -396,11 +407,13 @@ public final class PostgresEventBus implements EventBus {
                     dispatcher.dispatch(event);
                     metrics.processed(BusMetrics.IN_PROCESS, System.nanoTime() - start);
                     dispatched = event.position();
+                    recent.add(event);
                 }
                 backoff = 50;
             } catch (InterruptedException e) {
                 return;
             } catch (RuntimeException e) {
+                failed = true;
                 LOG.log(Level.WARNING, "the event bus could not read the global order; retrying in " + backoff + " ms",
                         e);
                 try {
@@ -410,6 +423,25 @@ public final class PostgresEventBus implements EventBus {
                 }
                 backoff = Math.min(backoff * 2, MAX_BACKOFF_MILLIS);
             }
+        }
+    }
+
+    /**
+     * After a lost connection: if a database crash took back positions this bus already dispatched from (see
+     * {@link RecentDispatches}), go back to the first changed one, so its events are dispatched again (at-least-once)
+     * rather than skipped.
+     */
+    private void checkRecentPositions() {
+        OptionalLong oldest = recent.oldestPosition();
+        if (oldest.isEmpty()) {
+            return;
+        }
+        List<RecordedEvent> current = store.readAll(oldest.getAsLong(), recent.size(), EventFilter.ALL);
+        OptionalLong changed = recent.firstChanged(current);
+        if (changed.isPresent()) {
+            LOG.log(Level.WARNING, "positions from " + changed.getAsLong() + " were assigned again after a database"
+                    + " failure; dispatching again from there");
+            dispatched = changed.getAsLong() - 1;
         }
     }
 

@@ -256,6 +256,41 @@ class PostgresEventBusTest {
         assertThat(pending).isCompletedExceptionally();
     }
 
+    @Test
+    void positions_a_database_crash_gave_out_again_are_dispatched_again_not_skipped() throws Exception {
+        String type = type("crash");
+        Recorder recorder = new Recorder();
+        bus.subscribe(type, recorder);
+        bus.emit(NewEvent.of(type, "{}"));
+        bus.emit(NewEvent.of(type, "{}"));
+        recorder.awaitCount(2);
+        List<UUID> dispatched = recorder.events().stream().map(RecordedEvent::eventId).toList();
+        long first = recorder.events().get(0).position();
+        UUID late = UUID.randomUUID();
+        String s = database.schema();
+
+        // What a crash that lost the last (unflushed) sequencing run leaves: both appends unordered again, the head
+        // back, and an append that committed just after that run, with a smaller commit id, first in the queue.
+        database.execute("UPDATE " + s + ".sequencer SET last_position = " + (first - 1) + ";"
+                + " WITH lost AS (DELETE FROM " + s + ".commits WHERE last_position >= " + first
+                + "   RETURNING commit_id, last_position - first_position + 1 AS n)"
+                + " INSERT INTO " + s + ".unsequenced_commits SELECT commit_id, n FROM lost;"
+                + " INSERT INTO " + s + ".streams (stream_id, version) VALUES ('crash-" + late + "', 1);"
+                + " INSERT INTO " + s + ".events (commit_id, commit_index, stream_id, stream_version, event_id, type, data)"
+                + "   VALUES (-1, 0, 'crash-" + late + "', 1, '" + late + "', '" + type + "', '{}');"
+                + " INSERT INTO " + s + ".unsequenced_commits VALUES (-1, 1)");
+        database.terminateConnections();
+
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        List<UUID> tail = List.of();
+        while (!tail.equals(List.of(late, dispatched.get(0), dispatched.get(1))) && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+            List<UUID> all = recorder.events().stream().map(RecordedEvent::eventId).toList();
+            tail = all.size() < 3 ? List.of() : all.subList(all.size() - 3, all.size());
+        }
+        assertThat(tail).containsExactly(late, dispatched.get(0), dispatched.get(1));
+    }
+
     /** Appends one event by calling append_to_stream on a connection the test controls. */
     private void appendRaw(Connection connection, String type) throws Exception {
         try (PreparedStatement statement = connection.prepareStatement("SELECT next_expected_version FROM "
