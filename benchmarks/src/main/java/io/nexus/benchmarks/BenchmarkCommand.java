@@ -68,7 +68,8 @@ public final class BenchmarkCommand implements Callable<Integer> {
         if (catchUpEvents != null) {
             sizes = new Sizes(sizes.warmUpRounds(), sizes.rounds(), sizes.batchesPerRound(),
                     sizes.singleAppendsPerRound(), sizes.appendsPerWriterPerRound(), sizes.streamReadsPerRound(),
-                    catchUpEvents, sizes.catchUpRounds(), sizes.pageSize());
+                    catchUpEvents, sizes.catchUpRounds(), sizes.pageSize(), sizes.latencyEvents(),
+                    sizes.rebuildRounds());
         }
         List<Workload> workloads = Workloads.all().stream()
                 .filter(w -> only.isEmpty() || only.stream().anyMatch(name -> w.name().contains(name)))
