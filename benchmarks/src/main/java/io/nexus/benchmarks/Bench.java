@@ -27,6 +27,7 @@ final class Bench implements AutoCloseable {
     private static volatile long sink;
 
     final Sizes sizes;
+    final String jdbcUrl;
     final HikariDataSource dataSource;
     final PostgresEventStore store;
     final RawEvents raw;
@@ -34,8 +35,9 @@ final class Bench implements AutoCloseable {
     private final String runId = UUID.randomUUID().toString().substring(0, 8);
     private final AtomicLong streams = new AtomicLong();
 
-    private Bench(Sizes sizes, HikariDataSource dataSource) {
+    private Bench(Sizes sizes, String jdbcUrl, HikariDataSource dataSource) {
         this.sizes = sizes;
+        this.jdbcUrl = jdbcUrl;
         this.dataSource = dataSource;
         this.store = PostgresEventStore.builder(dataSource)
                 .schema(NEXUS_SCHEMA)
@@ -63,7 +65,7 @@ final class Bench implements AutoCloseable {
             }
             EventStoreSchema.migrate(dataSource, NEXUS_SCHEMA);
             EventStoreSchema.migrate(dataSource, RAW_SCHEMA);
-            return new Bench(sizes, dataSource);
+            return new Bench(sizes, jdbcUrl, dataSource);
         } catch (SQLException | RuntimeException e) {
             dataSource.close();
             throw e;

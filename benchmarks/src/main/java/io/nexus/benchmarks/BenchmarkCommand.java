@@ -25,8 +25,9 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * The benchmark command: runs every workload against the PostgreSQL at {@code --url}, or an embedded PostgreSQL 17
- * by default, prints the results as a Markdown table and writes them as JSON.
+ * The benchmark command: runs every workload (throughput beside raw JDBC, commit → handler latency through the bus,
+ * projection rebuild) against the PostgreSQL at {@code --url}, or an embedded PostgreSQL 17 by default, prints the
+ * results as a Markdown table and writes them as JSON.
  *
  * <pre>
  * mvn -B -q -pl benchmarks -am package -DskipTests
@@ -38,7 +39,8 @@ import picocli.CommandLine.Option;
 @Command(
         name = "nexus-benchmarks",
         mixinStandardHelpOptions = true,
-        description = "Nexus event store throughput beside raw-JDBC baselines on an identically shaped table.")
+        description = "Nexus event store throughput beside raw-JDBC baselines on an identically shaped table, "
+                + "commit-to-handler latency through the bus, and the projection rebuild rate.")
 public final class BenchmarkCommand implements Callable<Integer> {
     @Option(names = "--url", description = "JDBC URL of the PostgreSQL to use, credentials included "
             + "(its schemas nexus_bench and raw_baseline are dropped and re-created). Default: an embedded PostgreSQL 17.")
@@ -68,7 +70,8 @@ public final class BenchmarkCommand implements Callable<Integer> {
         if (catchUpEvents != null) {
             sizes = new Sizes(sizes.warmUpRounds(), sizes.rounds(), sizes.batchesPerRound(),
                     sizes.singleAppendsPerRound(), sizes.appendsPerWriterPerRound(), sizes.streamReadsPerRound(),
-                    catchUpEvents, sizes.catchUpRounds(), sizes.pageSize());
+                    catchUpEvents, sizes.catchUpRounds(), sizes.pageSize(), sizes.latencyEvents(),
+                    sizes.rebuildRounds());
         }
         List<Workload> workloads = Workloads.all().stream()
                 .filter(w -> only.isEmpty() || only.stream().anyMatch(name -> w.name().contains(name)))

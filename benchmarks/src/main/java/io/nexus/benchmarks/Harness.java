@@ -4,17 +4,21 @@ import io.nexus.benchmarks.Results.SideResult;
 import io.nexus.benchmarks.Results.WorkloadResult;
 import java.io.PrintStream;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * Runs workloads: set-up, warm-up rounds, then measured rounds of every side, alternating which side goes first so
  * that neither always inherits the other's leftovers (autovacuum, checkpoints, a cooling cache). Reports the median
- * rate per side, its spread, and the ratio of the medians.
+ * rate per side, its spread, and the ratio of the medians. A latency workload's sides record samples instead; it reports
+ * their percentiles. A one-sided throughput workload may be shown beside an earlier workload of the same run.
  */
 final class Harness {
     private final Bench bench;
     private final PrintStream out;
+    private final Map<String, WorkloadResult> done = new HashMap<>();
 
     Harness(Bench bench, PrintStream out) {
         this.bench = bench;
@@ -23,11 +27,26 @@ final class Harness {
 
     WorkloadResult run(Workload workload) throws Exception {
         out.printf("%s: %s%n", workload.name(), workload.description());
-        workload.setUp(bench);
+        try {
+            workload.setUp(bench);
+            WorkloadResult result = measure(workload);
+            done.put(result.name(), result);
+            return result;
+        } finally {
+            workload.tearDown(bench);
+        }
+    }
+
+    private WorkloadResult measure(Workload workload) throws Exception {
         List<Workload.Side> sides = workload.sides();
         for (int round = 0; round < workload.warmUpRounds(bench.sizes); round++) {
             for (Workload.Side side : sides) {
                 side.round().run(bench);
+            }
+        }
+        for (Workload.Side side : sides) {
+            if (side.latencies() != null) {
+                side.latencies().clear();
             }
         }
         int rounds = workload.rounds(bench.sizes);
@@ -49,12 +68,29 @@ final class Harness {
         }
         List<SideResult> results = new ArrayList<>();
         for (int s = 0; s < sides.size(); s++) {
-            results.add(summarize(sides.get(s).name(), events[s], rates.get(s)));
+            results.add(summarize(sides.get(s), events[s], rates.get(s)));
         }
         Double ratio = null;
         Double pairedRatio = null;
         Boolean met = null;
-        if (results.size() == 2) {
+        Double latencyTarget = workload.latencyTargetMillis();
+        String comparedTo = workload.comparedTo();
+        Double comparedPerSecond = null;
+        Results.Latency latency = results.get(0).latency();
+        if (latency != null) {
+            if (latencyTarget != null) {
+                met = latency.p99Millis() <= latencyTarget;
+            }
+            out.printf(Locale.ROOT, "  latency over %d events: p50 %.2f ms, p90 %.2f ms, p99 %.2f ms, max %.2f ms%n",
+                    latency.samples(), latency.p50Millis(), latency.p90Millis(), latency.p99Millis(),
+                    latency.maxMillis());
+        } else if (comparedTo != null) {
+            WorkloadResult other = done.get(comparedTo);
+            if (other != null) {
+                comparedPerSecond = other.sides().get(0).medianPerSecond();
+                ratio = results.get(0).medianPerSecond() / comparedPerSecond;
+            }
+        } else if (results.size() == 2) {
             if (events[0] != events[1]) {
                 throw new IllegalStateException(workload.name() + ": the sides processed different numbers of events, "
                         + events[0] + " and " + events[1]);
@@ -67,8 +103,8 @@ final class Harness {
             pairedRatio = median(paired);
             met = workload.target() == null ? null : ratio >= workload.target();
         }
-        return new WorkloadResult(
-                workload.name(), workload.description(), workload.target(), ratio, pairedRatio, met, results);
+        return new WorkloadResult(workload.name(), workload.description(), workload.target(), ratio, pairedRatio, met,
+                latencyTarget, comparedTo, comparedPerSecond, results);
     }
 
     private static String describeRound(List<Workload.Side> sides, List<List<Double>> rates, int round) {
@@ -79,11 +115,12 @@ final class Harness {
         return line.toString();
     }
 
-    private static SideResult summarize(String name, long events, List<Double> rates) {
+    private static SideResult summarize(Workload.Side side, long events, List<Double> rates) {
         List<Double> sorted = new ArrayList<>(rates);
         sorted.sort(null);
-        return new SideResult(
-                name, median(rates), sorted.get(0), sorted.get(sorted.size() - 1), events, List.copyOf(rates));
+        LatencySamples latencies = side.latencies();
+        return new SideResult(side.name(), median(rates), sorted.get(0), sorted.get(sorted.size() - 1), events,
+                List.copyOf(rates), latencies == null ? null : latencies.summary());
     }
 
     private static double median(List<Double> values) {
@@ -93,7 +130,10 @@ final class Harness {
         return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
     }
 
-    /** The results as a Markdown table, one row per workload. */
+    /**
+     * The results as a Markdown table, one row per workload. A latency workload shows its p50 and p99 in the Nexus
+     * column; a workload compared to an earlier one shows that one's rate in the second column, named.
+     */
     static String table(List<WorkloadResult> results) {
         StringBuilder table = new StringBuilder();
         table.append("| workload | Nexus (events/s) | raw JDBC (events/s) | Nexus / raw | paired | target | met |\n");
@@ -101,13 +141,26 @@ final class Harness {
         for (WorkloadResult result : results) {
             SideResult first = result.sides().get(0);
             SideResult second = result.sides().size() > 1 ? result.sides().get(1) : null;
+            Results.Latency latency = first.latency();
+            String firstCell = latency == null
+                    ? rate(first)
+                    : String.format(Locale.ROOT, "p50 %.1f ms, p99 %.1f ms", latency.p50Millis(), latency.p99Millis());
+            String secondCell = second != null && latency == null ? rate(second) : "";
+            String ratioCell = result.ratio() == null ? "" : String.format(Locale.ROOT, "%.2f×", result.ratio());
+            if (result.comparedTo() != null && result.comparedPerSecond() != null) {
+                secondCell = String.format(Locale.ROOT, "%s: %,.0f", result.comparedTo(), result.comparedPerSecond());
+                ratioCell = ratioCell.isEmpty() ? "" : ratioCell + " of " + result.comparedTo();
+            }
+            String targetCell = result.latencyTargetMillis() != null
+                    ? String.format(Locale.ROOT, "p99 ≤ %.0f ms", result.latencyTargetMillis())
+                    : result.target() == null ? "" : String.format(Locale.ROOT, "≥ %.2f×", result.target());
             table.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s | %s |%n",
                     result.name(),
-                    rate(first),
-                    second == null ? "" : rate(second),
-                    result.ratio() == null ? "" : String.format(Locale.ROOT, "%.2f×", result.ratio()),
+                    firstCell,
+                    secondCell,
+                    ratioCell,
                     result.pairedRatio() == null ? "" : String.format(Locale.ROOT, "%.2f×", result.pairedRatio()),
-                    result.target() == null ? "" : String.format(Locale.ROOT, "≥ %.2f×", result.target()),
+                    targetCell,
                     result.met() == null ? "" : result.met() ? "yes" : "**no**"));
         }
         return table.toString();

@@ -25,6 +25,25 @@ interface Workload {
     /** Untimed preparation both sides need, run once before the warm-up. */
     default void setUp(Bench bench) throws Exception {}
 
+    /** Releases what {@link #setUp} acquired (threads, connections); run once after the last round, even on failure. */
+    default void tearDown(Bench bench) throws Exception {}
+
+    /**
+     * For a latency workload: the largest acceptable 99th percentile in milliseconds, which the table reports as met
+     * or not; {@code null} for throughput workloads.
+     */
+    default @Nullable Double latencyTargetMillis() {
+        return null;
+    }
+
+    /**
+     * For a one-sided throughput workload: the name of an earlier workload of the run whose first side's median rate
+     * the table shows beside this one, with the ratio of the two; {@code null} for none.
+     */
+    default @Nullable String comparedTo() {
+        return null;
+    }
+
     /** The measured sides; with two, the first is Nexus and the second the raw baseline. */
     List<Side> sides();
 
@@ -43,8 +62,15 @@ interface Workload {
      *
      * @param name {@code nexus} or {@code raw}, or a name of its own for one-sided workloads
      * @param round one round of work, returning how many events it processed
+     * @param latencies for a latency workload, where its rounds record one sample per event; the harness clears it
+     *     after the warm-up and reports its percentiles over the measured rounds
      */
-    record Side(String name, Round round) {}
+    record Side(String name, Round round, @Nullable LatencySamples latencies) {
+        /** A throughput side. */
+        Side(String name, Round round) {
+            this(name, round, null);
+        }
+    }
 
     /** One round of a side. */
     @FunctionalInterface

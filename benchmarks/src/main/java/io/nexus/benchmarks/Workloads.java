@@ -2,16 +2,23 @@ package io.nexus.benchmarks;
 
 import java.util.List;
 
-/** The workloads of a run, in the order they run. Catch-up goes last: it reads what the others wrote. */
+/**
+ * The workloads of a run, in the order they run. The latency workloads go first, on an idle system with a small store
+ * (a new durable subscription reads from the beginning); catch-up reads what the others wrote, and the projection
+ * rebuild replays that same store and is shown beside the catch-up rate.
+ */
 final class Workloads {
     private Workloads() {}
 
     static List<Workload> all() {
         return List.of(
+                new CommitToHandler(false),
+                new CommitToHandler(true),
                 new BatchAppend(),
                 new SingleAppend(1),
                 new SingleAppend(Bench.WRITERS),
                 new ReadStream(),
-                new CatchUp());
+                new CatchUp(),
+                new ProjectionRebuild());
     }
 }
