@@ -58,9 +58,10 @@ import org.jspecify.annotations.Nullable;
  * #MAX_RETRY_DELAY}). A projection never skips an event: a read model must see every event in order, so a poison
  * event stops its projection (and only it) until fixed; the error is in {@code subscriptions.last_error}.
  *
- * <p><b>Wake-ups.</b> One connection per daemon LISTENs to the store's notifications, so a committed event reaches
- * its projections within milliseconds; the head is also polled every {@link BusConfig#flushInterval()} in case a
- * notification is lost. Thread-safe.
+ * <p><b>Wake-ups.</b> One connection per process LISTENs to the store's notifications, shared with every {@link
+ * PostgresEventBus} and daemon on the same {@link DataSource} and schema, so a committed event reaches its projections
+ * within milliseconds; the head is also polled every {@link BusConfig#flushInterval()} in case a notification is
+ * lost. Thread-safe.
  */
 public final class ProjectionDaemon implements AutoCloseable {
     /** Default {@link Builder#leaseDuration(Duration)}: 5 seconds. */
@@ -132,7 +133,7 @@ public final class ProjectionDaemon implements AutoCloseable {
             throw new IllegalStateException("projection daemon " + owner + " was already started or closed");
         }
         jdbi.useHandle(handle -> states.keySet().forEach(name -> rows.ensure(handle, name)));
-        notifications = StoreNotifications.start(dataSource, store.schema(), config.flushInterval());
+        notifications = StoreNotifications.shared(dataSource, store.schema(), config.flushInterval());
         coordinator.start();
         return this;
     }
