@@ -98,6 +98,8 @@ import org.jspecify.annotations.Nullable;
 public final class PostgresEventBus implements EventBus {
     /** Default {@link Builder#leaseDuration(Duration)}: 10 seconds. */
     public static final Duration DEFAULT_LEASE_DURATION = Duration.ofSeconds(10);
+    /** Default {@link Builder#tracing(boolean)}: {@value}, as {@link NexusConfig#DEFAULT_TRACING}. */
+    public static final boolean DEFAULT_TRACING = NexusConfig.DEFAULT_TRACING;
     /** The metadata key under which {@link #emit(NewEvent, int)} records a non-default priority. */
     public static final String PRIORITY_METADATA_KEY = "nexus.priority";
     /** The longest durable subscription name accepted. */
@@ -112,6 +114,7 @@ public final class PostgresEventBus implements EventBus {
     private final Jdbi jdbi;
     private final SubscriptionSql sql;
     private final StreamRouter router;
+    private final boolean tracing;
     private final Dispatcher dispatcher;
     private final BusMetrics metrics;
     private final String owner;
@@ -130,6 +133,7 @@ public final class PostgresEventBus implements EventBus {
         this.jdbi = Jdbi.create(builder.dataSource);
         this.sql = SubscriptionSql.of(store.schema());
         this.router = builder.router;
+        this.tracing = builder.tracing;
         this.dispatcher = new Dispatcher(builder.failureListener);
         this.metrics = BusMetrics.of(config.metricsEnabled() ? builder.meterRegistry : null);
         this.owner = builder.owner;
@@ -187,7 +191,8 @@ public final class PostgresEventBus implements EventBus {
      */
     @Override
     public void emit(NewEvent event, int priority) {
-        NewEvent stamped = Dispatcher.inheritContext(requireNonNull(event, "event"));
+        requireNonNull(event, "event");
+        NewEvent stamped = tracing ? Dispatcher.inheritContext(event) : event;
         if (priority != DEFAULT_PRIORITY) {
             Map<String, String> metadata = new HashMap<>(stamped.metadata());
             metadata.put(PRIORITY_METADATA_KEY, Integer.toString(priority));
@@ -341,7 +346,7 @@ public final class PostgresEventBus implements EventBus {
     /**
      * Stops the durable subscriptions (releasing their leases), the dispatch thread and the notification connection;
      * events being dispatched finish first, waiters still pending fail with {@link IllegalStateException}. Closes the
-     * store if the bus created it. Idempotent.
+     * store if the bus created it Idempotent.
      */
     @Override
     public void close() {
@@ -429,6 +434,7 @@ public final class PostgresEventBus implements EventBus {
         private String schema = PostgresEventStore.DEFAULT_SCHEMA;
         private EventTypeRegistry types = EventTypeRegistry.rawJson();
         private StreamRouter router = StreamRouter.byType();
+        private boolean tracing = DEFAULT_TRACING;
         private HandlerFailureListener failureListener = HandlerFailureListener.logging();
         private @Nullable MeterRegistry meterRegistry;
         private Duration leaseDuration = DEFAULT_LEASE_DURATION;
@@ -496,6 +502,17 @@ public final class PostgresEventBus implements EventBus {
         public Builder types(EventTypeRegistry types) {
             requireOwnStore("types");
             this.types = requireNonNull(types, "types");
+            return this;
+        }
+
+        /**
+         * Whether an event emitted while a listener of this bus handles another takes the other's correlation id (or,
+         * without one, its event id) and its event id as causation id, where it has none of its own. When false,
+         * emitted events keep exactly the ids they were given. Default: {@link #DEFAULT_TRACING}, true; {@code
+         * tracing} in {@link NexusConfig}.
+         */
+        public Builder tracing(boolean tracing) {
+            this.tracing = tracing;
             return this;
         }
 
