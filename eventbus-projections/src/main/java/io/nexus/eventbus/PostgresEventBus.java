@@ -111,6 +111,7 @@ public final class PostgresEventBus implements EventBus {
     private final BusConfig config;
     private final PostgresEventStore store;
     private final boolean ownsStore;
+    private final @Nullable AutoCloseable ownedResource;
     private final Jdbi jdbi;
     private final SubscriptionSql sql;
     private final StreamRouter router;
@@ -130,6 +131,7 @@ public final class PostgresEventBus implements EventBus {
         this.config = builder.config.build();
         this.store = store;
         this.ownsStore = ownsStore;
+        this.ownedResource = builder.ownedResource;
         this.jdbi = Jdbi.create(builder.dataSource);
         this.sql = SubscriptionSql.of(store.schema());
         this.router = builder.router;
@@ -346,7 +348,7 @@ public final class PostgresEventBus implements EventBus {
     /**
      * Stops the durable subscriptions (releasing their leases), the dispatch thread and the notification connection;
      * events being dispatched finish first, waiters still pending fail with {@link IllegalStateException}. Closes the
-     * store if the bus created it Idempotent.
+     * store if the bus created it, and the connection pool if {@link EventBuses} opened it. Idempotent.
      */
     @Override
     public void close() {
@@ -372,6 +374,13 @@ public final class PostgresEventBus implements EventBus {
         dispatcher.failWaiters(new IllegalStateException("the event bus was closed"));
         if (ownsStore) {
             store.close();
+        }
+        if (ownedResource != null) {
+            try {
+                ownedResource.close();
+            } catch (Exception e) {
+                LOG.log(Level.WARNING, "could not close the bus's connection pool", e);
+            }
         }
     }
 
@@ -437,6 +446,7 @@ public final class PostgresEventBus implements EventBus {
         private boolean tracing = DEFAULT_TRACING;
         private HandlerFailureListener failureListener = HandlerFailureListener.logging();
         private @Nullable MeterRegistry meterRegistry;
+        private @Nullable AutoCloseable ownedResource;
         private Duration leaseDuration = DEFAULT_LEASE_DURATION;
         private String owner = "pid-" + ProcessHandle.current().pid() + "-"
                 + UUID.randomUUID().toString().substring(0, 8);
@@ -557,6 +567,12 @@ public final class PostgresEventBus implements EventBus {
                 throw new IllegalArgumentException("owner must be 1 to 200 characters, not blank, was '" + owner + "'");
             }
             this.owner = owner;
+            return this;
+        }
+
+        /** Hands the bus a resource (the pool {@link EventBuses} opened) that it closes last. */
+        Builder owning(AutoCloseable resource) {
+            this.ownedResource = requireNonNull(resource, "resource");
             return this;
         }
 
