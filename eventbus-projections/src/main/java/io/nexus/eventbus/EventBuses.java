@@ -4,6 +4,8 @@ import static java.util.Objects.requireNonNull;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Turns a {@link NexusConfig} (for instance read from YAML) into a running bus.
@@ -45,11 +47,20 @@ public final class EventBuses {
      *     the schema
      */
     public static EventBus create(NexusConfig config) {
+        return create(config, null);
+    }
+
+    /**
+     * As {@link #create(NexusConfig)}, recording the {@code postgres} bus's meters (see {@link PostgresEventBus}) in
+     * {@code meterRegistry} when {@code metrics} ({@link BusConfig#metricsEnabled()}) is on. The memory bus records
+     * none.
+     */
+    public static EventBus create(NexusConfig config, @Nullable MeterRegistry meterRegistry) {
         requireNonNull(config, "config");
         if (config.backend() == NexusConfig.Backend.MEMORY) {
             return MemoryEventBus.builder().config(config.bus()).tracing(config.tracing()).build();
         }
-        return createPostgres(config);
+        return createPostgres(config, meterRegistry);
     }
 
     /**
@@ -58,6 +69,16 @@ public final class EventBuses {
      * @throws IllegalStateException if {@code config} has no {@code postgres} section
      */
     public static PostgresEventBus createPostgres(NexusConfig config) {
+        return createPostgres(config, null);
+    }
+
+    /**
+     * The {@link PostgresEventBus} of {@code config}, recording its meters in {@code meterRegistry} (when not null and
+     * {@link BusConfig#metricsEnabled()}); see {@link #create(NexusConfig)}.
+     *
+     * @throws IllegalStateException if {@code config} has no {@code postgres} section
+     */
+    public static PostgresEventBus createPostgres(NexusConfig config, @Nullable MeterRegistry meterRegistry) {
         NexusConfig.Postgres postgres = requireNonNull(config, "config").requirePostgres();
         HikariConfig hikari = new HikariConfig();
         hikari.setJdbcUrl(postgres.url());
@@ -72,12 +93,15 @@ public final class EventBuses {
         hikari.addDataSourceProperty("ApplicationName", "nexus-bus-" + postgres.schema()); // shown in pg_stat_activity
         HikariDataSource pool = new HikariDataSource(hikari);
         try {
-            return PostgresEventBus.builder(pool)
+            PostgresEventBus.Builder builder = PostgresEventBus.builder(pool)
                     .schema(postgres.schema())
                     .config(config.bus())
                     .tracing(config.tracing())
-                    .owning(pool)
-                    .build();
+                    .owning(pool);
+            if (meterRegistry != null) {
+                builder.meterRegistry(meterRegistry);
+            }
+            return builder.build();
         } catch (RuntimeException e) {
             pool.close();
             throw e;

@@ -65,7 +65,8 @@ import org.jspecify.annotations.Nullable;
  * within milliseconds; the head is also polled every {@link BusConfig#flushInterval()} in case a notification is
  * lost.
  *
- * <p><b>Metrics</b> (with {@link Builder#meterRegistry(MeterRegistry)}; nothing is recorded without one): {@code
+ * <p><b>Metrics</b> (with {@link Builder#meterRegistry(MeterRegistry)} and {@link BusConfig#metricsEnabled()}; nothing
+ * is recorded without a registry): {@code
  * nexus.projection.events.processed} (counter) and {@code nexus.projection.batch.time} (timer of committed batches),
  * {@code nexus.projection.batch.failures} (failed batches, each of which is retried), {@code
  * nexus.projection.rebuilds} and the gauge {@code nexus.projection.lag} (the head this daemon knows minus the
@@ -120,7 +121,7 @@ public final class ProjectionDaemon implements AutoCloseable {
         Map<String, State> map = new LinkedHashMap<>();
         builder.projections.forEach(p -> map.put(p.name(), new State(p)));
         this.states = Map.copyOf(map);
-        this.metrics = ProjectionMetrics.of(builder.meterRegistry);
+        this.metrics = ProjectionMetrics.of(config.metricsEnabled() ? builder.meterRegistry : null);
         metrics.owned(owner, () -> ownedProjections().size());
         states.values().forEach(state -> metrics.lag(state.name, () -> lag(state)));
         AtomicInteger threads = new AtomicInteger();
@@ -666,8 +667,8 @@ public final class ProjectionDaemon implements AutoCloseable {
         }
 
         /**
-         * The settings read: {@code workerCount}, {@code batchSize}, {@code flushInterval}, {@code retryDelay} and
-         * {@code exponentialBackoff}. Default: {@link BusConfig#defaults()}.
+         * The settings read: {@code workerCount}, {@code batchSize}, {@code flushInterval}, {@code retryDelay},
+         * {@code exponentialBackoff} and {@code metricsEnabled}. Default: {@link BusConfig#defaults()}.
          */
         public Builder config(BusConfig config) {
             this.config = requireNonNull(config, "config");

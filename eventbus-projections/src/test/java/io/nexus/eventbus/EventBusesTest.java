@@ -2,6 +2,7 @@ package io.nexus.eventbus;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.nexus.eventstore.core.NewEvent;
 import io.nexus.testing.PostgresTest;
 import io.nexus.testing.TestDatabase;
@@ -102,5 +103,17 @@ class EventBusesTest {
             assertThat(recorder.single(prefix + ".effect").correlationId()).isNull();
             assertThat(bus.config().flushInterval()).isEqualTo(BusConfig.DEFAULT_FLUSH_INTERVAL);
         }
+    }
+
+    @Test
+    void a_postgres_bus_records_its_meters_in_the_registry_given() throws Exception {
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        String type = "metered." + UUID.randomUUID().toString().substring(0, 8);
+
+        try (EventBus bus = EventBuses.create(postgresConfig(true), registry)) {
+            bus.emit(NewEvent.of(type, "{}"));
+        }
+
+        assertThat(registry.get("nexus.bus.events.emitted").tag("type", type).counter().count()).isEqualTo(1.0);
     }
 }

@@ -156,4 +156,22 @@ class ProjectionDaemonMetricsTest {
 
         assertThat(registry.getMeters()).isEmpty();
     }
+
+    @Test
+    void a_daemon_with_metrics_switched_off_records_nothing_in_the_registry() throws Exception {
+        CountingProjection projection = new CountingProjection(CountingProjection.uniqueName("off")).createTables(jdbi);
+        ProjectionDaemon daemon = ProjectionDaemon.builder(store, database.dataSource())
+                .register(projection)
+                .config(FAST.toBuilder().metricsEnabled(false).build())
+                .meterRegistry(registry)
+                .build();
+
+        try (daemon) {
+            daemon.start();
+            List<AppendResult> appends = CountingProjection.append(store, "off", 5, 5);
+            daemon.awaitProjection(projection.name(), appends.get(appends.size() - 1), Duration.ofSeconds(30));
+        }
+
+        assertThat(registry.getMeters()).isEmpty();
+    }
 }
