@@ -62,12 +62,15 @@ import org.jspecify.annotations.Nullable;
 public final class MemoryEventBus implements EventBus {
     /** Default {@link Builder#shutdownTimeout(Duration)}: 10 seconds. */
     public static final Duration DEFAULT_SHUTDOWN_TIMEOUT = Duration.ofSeconds(10);
+    /** Default {@link Builder#tracing(boolean)}: {@value}, as {@link NexusConfig#DEFAULT_TRACING}. */
+    public static final boolean DEFAULT_TRACING = NexusConfig.DEFAULT_TRACING;
 
     private static final Comparator<Queued> QUEUE_ORDER =
             Comparator.comparingInt(Queued::priority).reversed().thenComparingLong(Queued::sequence);
 
     private final BusConfig config;
     private final StreamRouter router;
+    private final boolean tracing;
     private final Duration shutdownTimeout;
     private final Clock clock;
     private final Dispatcher dispatcher;
@@ -85,6 +88,7 @@ public final class MemoryEventBus implements EventBus {
     private MemoryEventBus(Builder builder) {
         this.config = builder.config.build();
         this.router = builder.router;
+        this.tracing = builder.tracing;
         this.shutdownTimeout = builder.shutdownTimeout;
         this.clock = Clock.systemUTC();
         this.dispatcher = new Dispatcher(builder.failureListener);
@@ -115,7 +119,8 @@ public final class MemoryEventBus implements EventBus {
 
     @Override
     public void emit(NewEvent event, int priority) {
-        NewEvent stamped = Dispatcher.inheritContext(requireNonNull(event, "event"));
+        requireNonNull(event, "event");
+        NewEvent stamped = tracing ? Dispatcher.inheritContext(event) : event;
         StreamId stream = requireNonNull(router.streamFor(stamped), "the stream router returned null");
         checkOpen();
         acquireSpace(stamped.type());
@@ -257,6 +262,7 @@ public final class MemoryEventBus implements EventBus {
     public static final class Builder {
         private BusConfig.Builder config = BusConfig.builder();
         private StreamRouter router = StreamRouter.byType();
+        private boolean tracing = DEFAULT_TRACING;
         private HandlerFailureListener failureListener = HandlerFailureListener.logging();
         private Duration shutdownTimeout = DEFAULT_SHUTDOWN_TIMEOUT;
 
@@ -283,6 +289,17 @@ public final class MemoryEventBus implements EventBus {
         /** See {@link BusConfig.Builder#emitTimeout(Duration)}. Default: {@link BusConfig#DEFAULT_EMIT_TIMEOUT}. */
         public Builder emitTimeout(Duration emitTimeout) {
             config.emitTimeout(emitTimeout);
+            return this;
+        }
+
+        /**
+         * Whether an event emitted while a listener of this bus handles another takes the other's correlation id (or,
+         * without one, its event id) and its event id as causation id, where it has none of its own. When false,
+         * emitted events keep exactly the ids they were given. Default: {@link #DEFAULT_TRACING}, true; {@code
+         * tracing} in {@link NexusConfig}.
+         */
+        public Builder tracing(boolean tracing) {
+            this.tracing = tracing;
             return this;
         }
 

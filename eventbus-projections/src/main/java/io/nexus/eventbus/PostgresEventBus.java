@@ -100,6 +100,8 @@ import org.jspecify.annotations.Nullable;
 public final class PostgresEventBus implements EventBus {
     /** Default {@link Builder#leaseDuration(Duration)}: 10 seconds. */
     public static final Duration DEFAULT_LEASE_DURATION = Duration.ofSeconds(10);
+    /** Default {@link Builder#tracing(boolean)}: {@value}, as {@link NexusConfig#DEFAULT_TRACING}. */
+    public static final boolean DEFAULT_TRACING = NexusConfig.DEFAULT_TRACING;
     /** The metadata key under which {@link #emit(NewEvent, int)} records a non-default priority. */
     public static final String PRIORITY_METADATA_KEY = "nexus.priority";
     /** The longest durable subscription name accepted. */
@@ -111,9 +113,11 @@ public final class PostgresEventBus implements EventBus {
     private final BusConfig config;
     private final PostgresEventStore store;
     private final boolean ownsStore;
+    private final @Nullable AutoCloseable ownedResource;
     private final Jdbi jdbi;
     private final SubscriptionSql sql;
     private final StreamRouter router;
+    private final boolean tracing;
     private final Dispatcher dispatcher;
     private final BusMetrics metrics;
     private final String owner;
@@ -130,9 +134,11 @@ public final class PostgresEventBus implements EventBus {
         this.config = builder.config.build();
         this.store = store;
         this.ownsStore = ownsStore;
+        this.ownedResource = builder.ownedResource;
         this.jdbi = Jdbi.create(builder.dataSource);
         this.sql = SubscriptionSql.of(store.schema());
         this.router = builder.router;
+        this.tracing = builder.tracing;
         this.dispatcher = new Dispatcher(builder.failureListener);
         this.metrics = BusMetrics.of(config.metricsEnabled() ? builder.meterRegistry : null);
         this.owner = builder.owner;
@@ -190,7 +196,8 @@ public final class PostgresEventBus implements EventBus {
      */
     @Override
     public void emit(NewEvent event, int priority) {
-        NewEvent stamped = Dispatcher.inheritContext(requireNonNull(event, "event"));
+        requireNonNull(event, "event");
+        NewEvent stamped = tracing ? Dispatcher.inheritContext(event) : event;
         if (priority != DEFAULT_PRIORITY) {
             Map<String, String> metadata = new HashMap<>(stamped.metadata());
             metadata.put(PRIORITY_METADATA_KEY, Integer.toString(priority));
@@ -344,7 +351,7 @@ public final class PostgresEventBus implements EventBus {
     /**
      * Stops the durable subscriptions (releasing their leases), the dispatch thread and the notification connection;
      * events being dispatched finish first, waiters still pending fail with {@link IllegalStateException}. Closes the
-     * store if the bus created it. Idempotent.
+     * store if the bus created it, and the connection pool if {@link EventBuses} opened it. Idempotent.
      */
     @Override
     public void close() {
@@ -370,6 +377,13 @@ public final class PostgresEventBus implements EventBus {
         dispatcher.failWaiters(new IllegalStateException("the event bus was closed"));
         if (ownsStore) {
             store.close();
+        }
+        if (ownedResource != null) {
+            try {
+                ownedResource.close();
+            } catch (Exception e) {
+                LOG.log(Level.WARNING, "could not close the bus's connection pool", e);
+            }
         }
     }
 
@@ -461,8 +475,10 @@ public final class PostgresEventBus implements EventBus {
         private String schema = PostgresEventStore.DEFAULT_SCHEMA;
         private EventTypeRegistry types = EventTypeRegistry.rawJson();
         private StreamRouter router = StreamRouter.byType();
+        private boolean tracing = DEFAULT_TRACING;
         private HandlerFailureListener failureListener = HandlerFailureListener.logging();
         private @Nullable MeterRegistry meterRegistry;
+        private @Nullable AutoCloseable ownedResource;
         private Duration leaseDuration = DEFAULT_LEASE_DURATION;
         private String owner = "pid-" + ProcessHandle.current().pid() + "-"
                 + UUID.randomUUID().toString().substring(0, 8);
@@ -531,6 +547,17 @@ public final class PostgresEventBus implements EventBus {
             return this;
         }
 
+        /**
+         * Whether an event emitted while a listener of this bus handles another takes the other's correlation id (or,
+         * without one, its event id) and its event id as causation id, where it has none of its own. When false,
+         * emitted events keep exactly the ids they were given. Default: {@link #DEFAULT_TRACING}, true; {@code
+         * tracing} in {@link NexusConfig}.
+         */
+        public Builder tracing(boolean tracing) {
+            this.tracing = tracing;
+            return this;
+        }
+
         /** Chooses each emitted event's stream. Default: {@link StreamRouter#byType()}. */
         public Builder streamRouter(StreamRouter router) {
             this.router = requireNonNull(router, "router");
@@ -572,6 +599,12 @@ public final class PostgresEventBus implements EventBus {
                 throw new IllegalArgumentException("owner must be 1 to 200 characters, not blank, was '" + owner + "'");
             }
             this.owner = owner;
+            return this;
+        }
+
+        /** Hands the bus a resource (the pool {@link EventBuses} opened) that it closes last. */
+        Builder owning(AutoCloseable resource) {
+            this.ownedResource = requireNonNull(resource, "resource");
             return this;
         }
 

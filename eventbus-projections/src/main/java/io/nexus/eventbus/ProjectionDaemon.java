@@ -2,6 +2,8 @@ package io.nexus.eventbus;
 
 import static java.util.Objects.requireNonNull;
 
+import io.micrometer.core.instrument.MeterRegistry;
+import io.nexus.eventbus.internal.ProjectionMetrics;
 import io.nexus.eventbus.internal.ProjectionRows;
 import io.nexus.eventbus.internal.StoreNotifications;
 import io.nexus.eventstore.core.AppendResult;
@@ -58,9 +60,21 @@ import org.jspecify.annotations.Nullable;
  * #MAX_RETRY_DELAY}). A projection never skips an event: a read model must see every event in order, so a poison
  * event stops its projection (and only it) until fixed; the error is in {@code subscriptions.last_error}.
  *
- * <p><b>Wake-ups.</b> One connection per daemon LISTENs to the store's notifications, so a committed event reaches
- * its projections within milliseconds; the head is also polled every {@link BusConfig#flushInterval()} in case a
- * notification is lost. Thread-safe.
+ * <p><b>Wake-ups.</b> One connection per process LISTENs to the store's notifications, shared with every {@link
+ * PostgresEventBus} and daemon on the same {@link DataSource} and schema, so a committed event reaches its projections
+ * within milliseconds; the head is also polled every {@link BusConfig#flushInterval()} in case a notification is
+ * lost.
+ *
+ * <p><b>Metrics</b> (with {@link Builder#meterRegistry(MeterRegistry)} and {@link BusConfig#metricsEnabled()}; nothing
+ * is recorded without a registry): {@code
+ * nexus.projection.events.processed} (counter) and {@code nexus.projection.batch.time} (timer of committed batches),
+ * {@code nexus.projection.batch.failures} (failed batches, each of which is retried), {@code
+ * nexus.projection.rebuilds} and the gauge {@code nexus.projection.lag} (the head this daemon knows minus the
+ * projection's checkpoint; 0 where another daemon owns the projection), all tagged {@code projection}; and the gauge
+ * {@code nexus.projection.owned} (projections this daemon owns, tag {@code owner}). The gauges are removed on {@link
+ * #close()}.
+ *
+ * <p>Thread-safe.
  */
 public final class ProjectionDaemon implements AutoCloseable {
     /** Default {@link Builder#leaseDuration(Duration)}: 5 seconds. */
@@ -84,6 +98,7 @@ public final class ProjectionDaemon implements AutoCloseable {
     private final long leaseMillis;
     private final long leaseNanos;
     private final ProjectionListener listener;
+    private final ProjectionMetrics metrics;
     private final Map<String, State> states;
     private final Object progressMonitor = new Object();
     private final AtomicBoolean started = new AtomicBoolean();
@@ -106,6 +121,9 @@ public final class ProjectionDaemon implements AutoCloseable {
         Map<String, State> map = new LinkedHashMap<>();
         builder.projections.forEach(p -> map.put(p.name(), new State(p)));
         this.states = Map.copyOf(map);
+        this.metrics = ProjectionMetrics.of(config.metricsEnabled() ? builder.meterRegistry : null);
+        metrics.owned(owner, () -> ownedProjections().size());
+        states.values().forEach(state -> metrics.lag(state.name, () -> lag(state)));
         AtomicInteger threads = new AtomicInteger();
         this.workers = Executors.newFixedThreadPool(config.workerCount(), task -> {
             Thread thread = new Thread(task, "nexus-projection-" + threads.incrementAndGet());
@@ -132,9 +150,14 @@ public final class ProjectionDaemon implements AutoCloseable {
             throw new IllegalStateException("projection daemon " + owner + " was already started or closed");
         }
         jdbi.useHandle(handle -> states.keySet().forEach(name -> rows.ensure(handle, name)));
-        notifications = StoreNotifications.start(dataSource, store.schema(), config.flushInterval());
+        notifications = StoreNotifications.shared(dataSource, store.schema(), config.flushInterval());
         coordinator.start();
         return this;
+    }
+
+    // Only the owner's gauge reports a lag; the others' checkpoints are not followed here.
+    private long lag(State state) {
+        return state.token != 0 ? Math.max(0, knownHead - state.checkpoint) : 0;
     }
 
     /** This daemon's owner id, as written to {@code subscriptions.owner}. */
@@ -196,6 +219,7 @@ public final class ProjectionDaemon implements AutoCloseable {
             rows.reset(handle, projection, status.sqlValue());
         });
         state.verify = true;
+        metrics.rebuilt(projection);
         LOG.log(System.Logger.Level.INFO, "projection ''{0}'' reset for a rebuild up to position {1}", projection, head);
         return new ProjectionProgress(projection, status, 0, head);
     }
@@ -270,6 +294,7 @@ public final class ProjectionDaemon implements AutoCloseable {
         if (listening != null) {
             listening.close();
         }
+        metrics.close();
         for (State state : states.values()) {
             long token = state.token;
             if (token != 0) {
@@ -453,6 +478,7 @@ public final class ProjectionDaemon implements AutoCloseable {
             }
             state.checkpoint = to;
             state.leaseDeadline = sentAt + leaseNanos;
+            metrics.batchCommitted(state.name, events.size(), System.nanoTime() - sentAt);
             state.attempts = 0;
             synchronized (progressMonitor) {
                 progressMonitor.notifyAll();
@@ -483,6 +509,7 @@ public final class ProjectionDaemon implements AutoCloseable {
 
     private void fail(State state, long token, long checkpoint, RuntimeException error) {
         int attempts = ++state.attempts;
+        metrics.batchFailed(state.name);
         long delay = config.retryDelay().toMillis();
         if (config.exponentialBackoff()) {
             delay = delay << Math.min(attempts - 1, 20);
@@ -616,6 +643,7 @@ public final class ProjectionDaemon implements AutoCloseable {
         private String owner = defaultOwner();
         private Duration leaseDuration = DEFAULT_LEASE_DURATION;
         private ProjectionListener listener = ProjectionListener.NONE;
+        private @Nullable MeterRegistry meterRegistry;
 
         private Builder(PostgresEventStore store, DataSource dataSource) {
             this.store = store;
@@ -639,8 +667,8 @@ public final class ProjectionDaemon implements AutoCloseable {
         }
 
         /**
-         * The settings read: {@code workerCount}, {@code batchSize}, {@code flushInterval}, {@code retryDelay} and
-         * {@code exponentialBackoff}. Default: {@link BusConfig#defaults()}.
+         * The settings read: {@code workerCount}, {@code batchSize}, {@code flushInterval}, {@code retryDelay},
+         * {@code exponentialBackoff} and {@code metricsEnabled}. Default: {@link BusConfig#defaults()}.
          */
         public Builder config(BusConfig config) {
             this.config = requireNonNull(config, "config");
@@ -673,6 +701,12 @@ public final class ProjectionDaemon implements AutoCloseable {
         /** Observes progress, ownership and failures. Default: {@link ProjectionListener#NONE}. */
         public Builder listener(ProjectionListener listener) {
             this.listener = requireNonNull(listener, "listener");
+            return this;
+        }
+
+        /** Where to record metrics (see the class comment). Default: none, nothing is recorded. */
+        public Builder meterRegistry(MeterRegistry meterRegistry) {
+            this.meterRegistry = requireNonNull(meterRegistry, "meterRegistry");
             return this;
         }
 

@@ -1,0 +1,110 @@
+package io.nexus.eventbus;
+
+import static java.util.Objects.requireNonNull;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Turns a {@link NexusConfig} (for instance read from YAML) into a running bus.
+ *
+ * <pre>{@code
+ * try (EventBus bus = EventBuses.create(NexusConfig.fromYaml(Path.of("nexus.yaml")))) {
+ *     bus.subscribe("user.*", event -> welcome(event), 10);
+ *     bus.emit(NewEvent.of("user.registered", new UserRegistered("ada")));
+ * }
+ * }</pre>
+ *
+ * <p>Thread-safe (stateless).
+ */
+public final class EventBuses {
+    /** The connection pool size of a {@code postgres} bus: the notification connection, durable subscriptions, emits. */
+    public static final int DEFAULT_POOL_SIZE = 10;
+
+    private EventBuses() {}
+
+    /**
+     * Builds and starts the bus {@code config} describes:
+     *
+     * <ul>
+     *   <li>{@code memory}: a {@link MemoryEventBus} with {@link NexusConfig#bus()} and {@link NexusConfig#tracing()};
+     *   <li>{@code postgres}, {@code redis} and {@code rabbitmq}: a {@link PostgresEventBus} with the same settings, on
+     *       a HikariCP pool of {@value #DEFAULT_POOL_SIZE} connections (application name {@code nexus-bus-<schema>}) opened on {@link NexusConfig#postgres()}'s URL,
+     *       user and password, in its schema. The bus owns the pool and closes it in {@link EventBus#close()}. The
+     *       schema must already hold the event store: migrate it first with {@code
+     *       io.nexus.migrations.EventStoreSchema.migrate(dataSource, schema)} (module {@code nexus-migrations}), which
+     *       this factory does not do, so that an application's schema changes stay under its own control. For {@code
+     *       redis} and {@code rabbitmq}, the broker is a relay of this bus, started with {@code RedisRelay.start} (module
+     *       {@code nexus-eventbus-redis}) or {@code RabbitMqRelay.start} ({@code nexus-eventbus-rabbitmq}) on the
+     *       returned bus.
+     * </ul>
+     *
+     * <p>{@link NexusConfig#retentionDays()} is not applied by the bus (nothing removes events yet).
+     *
+     * @throws io.nexus.eventstore.core.EventStoreException if the database cannot be reached or has no event store in
+     *     the schema
+     */
+    public static EventBus create(NexusConfig config) {
+        return create(config, null);
+    }
+
+    /**
+     * As {@link #create(NexusConfig)}, recording the {@code postgres} bus's meters (see {@link PostgresEventBus}) in
+     * {@code meterRegistry} when {@code metrics} ({@link BusConfig#metricsEnabled()}) is on. The memory bus records
+     * none.
+     */
+    public static EventBus create(NexusConfig config, @Nullable MeterRegistry meterRegistry) {
+        requireNonNull(config, "config");
+        if (config.backend() == NexusConfig.Backend.MEMORY) {
+            return MemoryEventBus.builder().config(config.bus()).tracing(config.tracing()).build();
+        }
+        return createPostgres(config, meterRegistry);
+    }
+
+    /**
+     * The {@link PostgresEventBus} of {@code config}, whatever its backend; see {@link #create(NexusConfig)}.
+     *
+     * @throws IllegalStateException if {@code config} has no {@code postgres} section
+     */
+    public static PostgresEventBus createPostgres(NexusConfig config) {
+        return createPostgres(config, null);
+    }
+
+    /**
+     * The {@link PostgresEventBus} of {@code config}, recording its meters in {@code meterRegistry} (when not null and
+     * {@link BusConfig#metricsEnabled()}); see {@link #create(NexusConfig)}.
+     *
+     * @throws IllegalStateException if {@code config} has no {@code postgres} section
+     */
+    public static PostgresEventBus createPostgres(NexusConfig config, @Nullable MeterRegistry meterRegistry) {
+        NexusConfig.Postgres postgres = requireNonNull(config, "config").requirePostgres();
+        HikariConfig hikari = new HikariConfig();
+        hikari.setJdbcUrl(postgres.url());
+        if (postgres.user() != null) {
+            hikari.setUsername(postgres.user());
+        }
+        if (postgres.password() != null) {
+            hikari.setPassword(postgres.password());
+        }
+        hikari.setMaximumPoolSize(DEFAULT_POOL_SIZE);
+        hikari.setPoolName("nexus-bus-" + postgres.schema());
+        hikari.addDataSourceProperty("ApplicationName", "nexus-bus-" + postgres.schema()); // shown in pg_stat_activity
+        HikariDataSource pool = new HikariDataSource(hikari);
+        try {
+            PostgresEventBus.Builder builder = PostgresEventBus.builder(pool)
+                    .schema(postgres.schema())
+                    .config(config.bus())
+                    .tracing(config.tracing())
+                    .owning(pool);
+            if (meterRegistry != null) {
+                builder.meterRegistry(meterRegistry);
+            }
+            return builder.build();
+        } catch (RuntimeException e) {
+            pool.close();
+            throw e;
+        }
+    }
+}

@@ -1,0 +1,79 @@
+package io.nexus.eventbus.redis;
+
+import static java.util.Objects.requireNonNull;
+
+import io.nexus.eventbus.DurableSubscription;
+import io.nexus.eventbus.NexusConfig;
+import io.nexus.eventbus.PostgresEventBus;
+
+/**
+ * Relays every event committed to a {@link PostgresEventBus} to a Redis stream, at least once: a {@link
+ * RedisStreamPublisher} runs as the listener of the durable subscription {@code subscriptionName} to {@code "*"}, so
+ * the relay resumes from its checkpoint after a restart, and an event whose {@code XADD} fails is retried (and
+ * dead-lettered after the bus's retries, see {@link PostgresEventBus}). An event may reach the stream twice; consumers
+ * deduplicate on its id.
+ *
+ * <pre>{@code
+ * NexusConfig config = NexusConfig.fromYaml(Path.of("nexus.yaml"));   // backend: redis
+ * try (PostgresEventBus bus = EventBuses.createPostgres(config);
+ *         RedisRelay relay = RedisRelay.start(bus, config.redis(), "redis-relay")) {
+ *     bus.emit(NewEvent.of("user.registered", new UserRegistered("ada")));
+ * }
+ * }</pre>
+ *
+ * <p>Thread-safe.
+ */
+public final class RedisRelay implements AutoCloseable {
+    private final RedisStreamPublisher publisher;
+    private final DurableSubscription subscription;
+
+    private RedisRelay(RedisStreamPublisher publisher, DurableSubscription subscription) {
+        this.publisher = publisher;
+        this.subscription = subscription;
+    }
+
+    /**
+     * Starts relaying {@code bus}'s events to the stream {@link NexusConfig.Redis#stream()} on {@link
+     * NexusConfig.Redis#url()}, trimmed to about {@link NexusConfig.Redis#maxLength()} entries (0: no trimming). The
+     * consumer group of the settings is the consumers' business ({@link RedisStreamConsumer}), not the relay's.
+     *
+     * @param subscriptionName the durable subscription's name: keep it across restarts, so the relay resumes
+     * @throws IllegalArgumentException if the name is not a valid subscription name
+     * @throws IllegalStateException if {@code bus} already runs a subscription of that name, or is closed
+     */
+    public static RedisRelay start(PostgresEventBus bus, NexusConfig.Redis settings, String subscriptionName) {
+        requireNonNull(bus, "bus");
+        requireNonNull(settings, "settings");
+        requireNonNull(subscriptionName, "subscriptionName");
+        RedisStreamPublisher publisher = RedisStreamPublisher.builder(settings.url())
+                .streamKey(settings.stream())
+                .maxLength(settings.maxLength())
+                .build();
+        try {
+            return new RedisRelay(publisher, bus.subscribeDurable(subscriptionName, "*", publisher));
+        } catch (RuntimeException e) {
+            publisher.close();
+            throw e;
+        }
+    }
+
+    /** The durable subscription feeding the relay, e.g. for its name. */
+    public DurableSubscription subscription() {
+        return subscription;
+    }
+
+    /** The key of the stream events are relayed to. */
+    public String streamKey() {
+        return publisher.streamKey();
+    }
+
+    /** Stops the subscription (releasing its lease; the checkpoint stays), then closes the Redis connections. */
+    @Override
+    public void close() {
+        try {
+            subscription.close();
+        } finally {
+            publisher.close();
+        }
+    }
+}
