@@ -7,8 +7,8 @@ import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.Delivery;
 import io.nexus.eventbus.EventListener;
 import io.nexus.eventbus.TypePattern;
-import io.nexus.eventbus.rabbitmq.internal.EnvelopeCodec;
-import io.nexus.eventbus.rabbitmq.internal.JacksonPayloads;
+import io.nexus.eventbus.EventEnvelopeJson;
+import io.nexus.eventstore.jdbc.JacksonEventSerializer;
 import io.nexus.eventbus.rabbitmq.internal.TopicBindings;
 import io.nexus.eventstore.core.EventTypeRegistry;
 import io.nexus.eventstore.core.RecordedEvent;
@@ -73,7 +73,7 @@ public final class RabbitMqConsumer implements AutoCloseable {
     private final List<TypePattern> patterns;
     private final int prefetch;
     private final @Nullable String deadLetterExchange;
-    private final EnvelopeCodec codec;
+    private final EventEnvelopeJson codec;
     private final Object lifecycle = new Object();
 
     private @Nullable Connection connection;
@@ -86,7 +86,7 @@ public final class RabbitMqConsumer implements AutoCloseable {
         this.patterns = List.copyOf(builder.patterns);
         this.prefetch = builder.prefetch;
         this.deadLetterExchange = builder.deadLetterExchange;
-        this.codec = new EnvelopeCodec(builder.serializer, builder.types);
+        this.codec = new EventEnvelopeJson(builder.serializer, builder.types);
     }
 
     /**
@@ -233,7 +233,7 @@ public final class RabbitMqConsumer implements AutoCloseable {
         private List<TypePattern> patterns = List.of(TypePattern.of(DEFAULT_TYPE_PATTERN));
         private int prefetch = DEFAULT_PREFETCH;
         private @Nullable String deadLetterExchange;
-        private EventSerializer serializer = new JacksonPayloads();
+        private EventSerializer serializer = JacksonEventSerializer.create();
         private EventTypeRegistry types = EventTypeRegistry.rawJson();
 
         private Builder(URI uri, String queue) {

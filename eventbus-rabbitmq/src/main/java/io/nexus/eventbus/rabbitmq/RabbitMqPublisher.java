@@ -7,8 +7,8 @@ import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.ShutdownSignalException;
 import io.nexus.eventbus.EventListener;
-import io.nexus.eventbus.rabbitmq.internal.EnvelopeCodec;
-import io.nexus.eventbus.rabbitmq.internal.JacksonPayloads;
+import io.nexus.eventbus.EventEnvelopeJson;
+import io.nexus.eventstore.jdbc.JacksonEventSerializer;
 import io.nexus.eventstore.core.EventTypeRegistry;
 import io.nexus.eventstore.core.RecordedEvent;
 import io.nexus.eventstore.core.spi.EventSerializer;
@@ -52,13 +52,13 @@ public final class RabbitMqPublisher implements EventListener, AutoCloseable {
     private final Connection connection;
     private final String exchange;
     private final Duration confirmTimeout;
-    private final EnvelopeCodec codec;
+    private final EventEnvelopeJson codec;
     private @Nullable Channel channel;
 
     private RabbitMqPublisher(Builder builder) {
         this.exchange = builder.exchange;
         this.confirmTimeout = builder.confirmTimeout;
-        this.codec = new EnvelopeCodec(builder.serializer, EventTypeRegistry.rawJson());
+        this.codec = new EventEnvelopeJson(builder.serializer, EventTypeRegistry.rawJson());
         this.connection = RabbitMqSettings.connect(builder.uri, "nexus-publisher-" + exchange);
         try {
             Channel declaring = openChannel();
@@ -194,7 +194,7 @@ public final class RabbitMqPublisher implements EventListener, AutoCloseable {
         private final URI uri;
         private String exchange = DEFAULT_EXCHANGE;
         private Duration confirmTimeout = DEFAULT_CONFIRM_TIMEOUT;
-        private EventSerializer serializer = new JacksonPayloads();
+        private EventSerializer serializer = JacksonEventSerializer.create();
 
         private Builder(URI uri) {
             this.uri = uri;

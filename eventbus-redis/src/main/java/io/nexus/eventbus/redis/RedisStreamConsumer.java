@@ -3,8 +3,8 @@ package io.nexus.eventbus.redis;
 import static java.util.Objects.requireNonNull;
 
 import io.nexus.eventbus.EventListener;
-import io.nexus.eventbus.redis.internal.EnvelopeCodec;
-import io.nexus.eventbus.redis.internal.JacksonPayloads;
+import io.nexus.eventbus.EventEnvelopeJson;
+import io.nexus.eventstore.jdbc.JacksonEventSerializer;
 import io.nexus.eventstore.core.EventTypeRegistry;
 import io.nexus.eventstore.core.RecordedEvent;
 import io.nexus.eventstore.core.spi.EventSerializer;
@@ -85,7 +85,7 @@ public final class RedisStreamConsumer implements AutoCloseable {
     private final Duration claimIdleTime;
     private final int maxDeliveries;
     private final String deadLetterStreamKey;
-    private final EnvelopeCodec codec;
+    private final EventEnvelopeJson codec;
     private final Object lifecycle = new Object();
 
     private @Nullable RedisClient client;
@@ -105,7 +105,7 @@ public final class RedisStreamConsumer implements AutoCloseable {
         this.deadLetterStreamKey = builder.deadLetterStreamKey == null
                 ? builder.streamKey + DEAD_LETTER_SUFFIX
                 : builder.deadLetterStreamKey;
-        this.codec = new EnvelopeCodec(builder.serializer, builder.types);
+        this.codec = new EventEnvelopeJson(builder.serializer, builder.types);
     }
 
     /**
@@ -357,7 +357,7 @@ public final class RedisStreamConsumer implements AutoCloseable {
         private Duration claimIdleTime = DEFAULT_CLAIM_IDLE_TIME;
         private int maxDeliveries = DEFAULT_MAX_DELIVERIES;
         private @Nullable String deadLetterStreamKey;
-        private EventSerializer serializer = new JacksonPayloads();
+        private EventSerializer serializer = JacksonEventSerializer.create();
         private EventTypeRegistry types = EventTypeRegistry.rawJson();
 
         private Builder(URI redisUrl, String group, String consumerName) {

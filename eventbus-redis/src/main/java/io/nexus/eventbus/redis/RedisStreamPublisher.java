@@ -3,8 +3,8 @@ package io.nexus.eventbus.redis;
 import static java.util.Objects.requireNonNull;
 
 import io.nexus.eventbus.EventListener;
-import io.nexus.eventbus.redis.internal.EnvelopeCodec;
-import io.nexus.eventbus.redis.internal.JacksonPayloads;
+import io.nexus.eventbus.EventEnvelopeJson;
+import io.nexus.eventstore.jdbc.JacksonEventSerializer;
 import io.nexus.eventstore.core.EventTypeRegistry;
 import io.nexus.eventstore.core.RecordedEvent;
 import io.nexus.eventstore.core.spi.EventSerializer;
@@ -47,12 +47,12 @@ public final class RedisStreamPublisher implements EventListener, AutoCloseable 
     private final RedisClient client;
     private final String streamKey;
     private final long maxLength;
-    private final EnvelopeCodec codec;
+    private final EventEnvelopeJson codec;
 
     private RedisStreamPublisher(Builder builder) {
         this.streamKey = builder.streamKey;
         this.maxLength = builder.maxLength;
-        this.codec = new EnvelopeCodec(builder.serializer, EventTypeRegistry.rawJson());
+        this.codec = new EventEnvelopeJson(builder.serializer, EventTypeRegistry.rawJson());
         this.client = RedisClient.create(builder.redisUrl);
     }
 
@@ -109,7 +109,7 @@ public final class RedisStreamPublisher implements EventListener, AutoCloseable 
         private final URI redisUrl;
         private String streamKey = DEFAULT_STREAM_KEY;
         private long maxLength = DEFAULT_MAX_LENGTH;
-        private EventSerializer serializer = new JacksonPayloads();
+        private EventSerializer serializer = JacksonEventSerializer.create();
 
         private Builder(URI redisUrl) {
             this.redisUrl = redisUrl;

@@ -1,4 +1,4 @@
-package io.nexus.eventbus.rabbitmq.internal;
+package io.nexus.eventbus;
 
 import static java.util.Objects.requireNonNull;
 
@@ -23,8 +23,8 @@ import java.util.UUID;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Turns a {@link RecordedEvent} into the relay's JSON envelope and back. The same format is written by the Redis
- * relay (which keeps its own copy of this class so that neither relay needs the other's jar):
+ * The JSON envelope in which the broker relays (Redis Streams, RabbitMQ) carry a {@link RecordedEvent}, and back.
+ * Both relays write and read exactly this format, so a consumer of either reads the other's messages:
  *
  * <pre>{@code
  * {"eventId":"…","type":"order.created","streamId":"order-42","streamVersion":1,"position":17,
@@ -34,7 +34,7 @@ import org.jspecify.annotations.Nullable;
  *
  * Thread-safe.
  */
-public final class EnvelopeCodec {
+public final class EventEnvelopeJson {
     // Payload numbers pass through a JSON tree: keep decimals as BigDecimal with their scale so that amounts such as
     // 12345678901234567.10 arrive exactly as they were stored, not rounded to a double.
     private static final ObjectMapper MAPPER = JsonMapper.builder()
@@ -45,7 +45,8 @@ public final class EnvelopeCodec {
     private final EventSerializer serializer;
     private final EventTypeRegistry types;
 
-    public EnvelopeCodec(EventSerializer serializer, EventTypeRegistry types) {
+    /** A codec that writes payloads with {@code serializer} and decodes them to the classes {@code types} maps. */
+    public EventEnvelopeJson(EventSerializer serializer, EventTypeRegistry types) {
         this.serializer = requireNonNull(serializer, "serializer");
         this.types = requireNonNull(types, "types");
     }
