@@ -58,7 +58,11 @@ public final class EventBuses {
     public static EventBus create(NexusConfig config, @Nullable MeterRegistry meterRegistry) {
         requireNonNull(config, "config");
         if (config.backend() == NexusConfig.Backend.MEMORY) {
-            return MemoryEventBus.builder().config(config.bus()).tracing(config.tracing()).build();
+            MemoryEventBus.Builder memory = MemoryEventBus.builder().config(config.bus()).tracing(config.tracing());
+            if (meterRegistry != null) {
+                memory.meterRegistry(meterRegistry);
+            }
+            return memory.build();
         }
         return createPostgres(config, meterRegistry);
     }

@@ -2,7 +2,9 @@ package io.nexus.eventbus;
 
 import static java.util.Objects.requireNonNull;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import io.nexus.eventbus.internal.AnnotatedHandlers;
+import io.nexus.eventbus.internal.BusMetrics;
 import io.nexus.eventbus.internal.Dispatcher;
 import io.nexus.eventstore.core.NewEvent;
 import io.nexus.eventstore.core.RecordedEvent;
@@ -74,6 +76,8 @@ public final class MemoryEventBus implements EventBus {
     private final Duration shutdownTimeout;
     private final Clock clock;
     private final Dispatcher dispatcher;
+    private final BusMetrics metrics;
+    private final Runnable removeQueueGauge;
     private final Semaphore space;
     private final PriorityBlockingQueue<Queued> queue;
     private final List<Thread> workers = new ArrayList<>();
@@ -92,7 +96,11 @@ public final class MemoryEventBus implements EventBus {
         this.shutdownTimeout = builder.shutdownTimeout;
         this.clock = Clock.systemUTC();
         this.dispatcher = new Dispatcher(builder.failureListener);
+        this.metrics = BusMetrics.of(config.metricsEnabled() ? builder.meterRegistry : null);
+        metrics.inProcessSubscriptions(dispatcher::subscriptionCount);
+        // The memory bus's lag: events accepted but not yet dispatched.
         this.space = new Semaphore(config.maxQueueSize());
+        this.removeQueueGauge = metrics.lag(BusMetrics.IN_PROCESS, this::queuedCount);
         this.queue = new PriorityBlockingQueue<>(Math.min(config.maxQueueSize(), 1024) + 1, QUEUE_ORDER);
         for (int i = 0; i < config.workerCount(); i++) {
             Thread worker = new Thread(this::work, "nexus-memory-bus-" + (i + 1));
@@ -145,6 +153,7 @@ public final class MemoryEventBus implements EventBus {
                     clock.instant());
             queue.add(new Queued(recorded, priority, position));
         }
+        metrics.emitted(stamped.type());
     }
 
     private void acquireSpace(String type) {
@@ -184,7 +193,9 @@ public final class MemoryEventBus implements EventBus {
                 return;
             }
             space.release();
+            long start = System.nanoTime();
             dispatcher.dispatch(event);
+            metrics.processed(BusMetrics.IN_PROCESS, System.nanoTime() - start);
         }
     }
 
@@ -229,6 +240,8 @@ public final class MemoryEventBus implements EventBus {
                 return;
             }
             closed = true;
+            removeQueueGauge.run();
+            metrics.close();
             // After every accepted event: nothing can be queued once closed is set.
             for (int i = 0; i < workers.size(); i++) {
                 queue.add(new Queued(null, Integer.MIN_VALUE, Long.MAX_VALUE));
@@ -265,6 +278,7 @@ public final class MemoryEventBus implements EventBus {
         private boolean tracing = DEFAULT_TRACING;
         private HandlerFailureListener failureListener = HandlerFailureListener.logging();
         private Duration shutdownTimeout = DEFAULT_SHUTDOWN_TIMEOUT;
+        private @Nullable MeterRegistry meterRegistry;
 
         private Builder() {}
 
@@ -300,6 +314,17 @@ public final class MemoryEventBus implements EventBus {
          */
         public Builder tracing(boolean tracing) {
             this.tracing = tracing;
+            return this;
+        }
+
+        /**
+         * Where to record metrics: {@code nexus.bus.events.emitted}, {@code nexus.bus.events.processed}, {@code
+         * nexus.bus.processing.time}, {@code nexus.bus.subscriptions.active} and, as {@code nexus.bus.subscription.lag}
+         * of the {@code in-process} subscription, the number of queued events. Nothing is recorded without a registry
+         * or with {@link BusConfig#metricsEnabled()} off. Default: none.
+         */
+        public Builder meterRegistry(MeterRegistry meterRegistry) {
+            this.meterRegistry = requireNonNull(meterRegistry, "meterRegistry");
             return this;
         }
 

@@ -1,0 +1,57 @@
+package io.nexus.eventbus;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.nexus.eventstore.core.NewEvent;
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+class MemoryEventBusMetricsTest {
+    private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+
+    @Test
+    void emitted_processed_timing_subscriptions_and_queue_depth_are_recorded() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        CountDownLatch handled = new CountDownLatch(3);
+        try (MemoryEventBus bus = MemoryEventBus.builder().meterRegistry(registry).build()) {
+            bus.subscribe("order.*", event -> {
+                release.await(10, TimeUnit.SECONDS);
+                handled.countDown();
+            });
+
+            for (int i = 0; i < 3; i++) {
+                bus.emit(NewEvent.of("order.placed", "{}"));
+            }
+            double queuedWhileBlocked = registry.get("nexus.bus.subscription.lag").gauge().value();
+            double active = registry.get("nexus.bus.subscriptions.active").tag("kind", "in-process").gauge().value();
+            release.countDown();
+            assertThat(handled.await(10, TimeUnit.SECONDS)).isTrue();
+
+            assertThat(queuedWhileBlocked).isGreaterThanOrEqualTo(2);
+            assertThat(active).isEqualTo(1);
+            assertThat(registry.get("nexus.bus.events.emitted").counter().count()).isEqualTo(3);
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (registry.get("nexus.bus.events.processed").counter().count() < 3 && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            assertThat(registry.get("nexus.bus.events.processed").counter().count()).isEqualTo(3);
+            assertThat(registry.get("nexus.bus.processing.time").timer().count()).isEqualTo(3);
+        }
+        assertThat(registry.find("nexus.bus.subscription.lag").gauge()).isNull();
+    }
+
+    @Test
+    void without_a_registry_or_with_metrics_off_nothing_is_recorded() {
+        try (MemoryEventBus off = MemoryEventBus.builder()
+                .config(BusConfig.builder().metricsEnabled(false).build())
+                .meterRegistry(registry)
+                .build()) {
+            off.emit(NewEvent.of("order.placed", "{}"));
+        }
+
+        assertThat(registry.getMeters()).isEmpty();
+    }
+}
