@@ -5,6 +5,14 @@ import static java.util.Objects.requireNonNull;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.nexus.eventstore.jdbc.EventRetention;
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
+import java.time.Duration;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import javax.sql.DataSource;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -20,6 +28,8 @@ import org.jspecify.annotations.Nullable;
  * <p>Thread-safe (stateless).
  */
 public final class EventBuses {
+    private static final Logger LOG = System.getLogger(EventBuses.class.getName());
+
     /** The connection pool size of a {@code postgres} bus: the notification connection, durable subscriptions, emits. */
     public static final int DEFAULT_POOL_SIZE = 10;
 
@@ -41,7 +51,9 @@ public final class EventBuses {
      *       returned bus.
      * </ul>
      *
-     * <p>{@link NexusConfig#retentionDays()} is not applied by the bus (nothing removes events yet).
+     * <p>With {@link NexusConfig#retentionDays()} above 0, the bus also runs the retention job: events older than that
+     * many days are removed at start and every hour by {@link EventRetention}, which needs the schema owner's role
+     * (configure that user, or leave {@code retention_days} at 0 and schedule {@code EventRetention} yourself).
      *
      * @throws io.nexus.eventstore.core.EventStoreException if the database cannot be reached or has no event store in
      *     the schema
@@ -96,19 +108,51 @@ public final class EventBuses {
         hikari.setPoolName("nexus-bus-" + postgres.schema());
         hikari.addDataSourceProperty("ApplicationName", "nexus-bus-" + postgres.schema()); // shown in pg_stat_activity
         HikariDataSource pool = new HikariDataSource(hikari);
+        ScheduledExecutorService retention = retentionJob(config, pool);
         try {
             PostgresEventBus.Builder builder = PostgresEventBus.builder(pool)
                     .schema(postgres.schema())
                     .config(config.bus())
                     .tracing(config.tracing())
-                    .owning(pool);
+                    .owning(() -> {
+                        retention.shutdownNow();
+                        pool.close();
+                    });
             if (meterRegistry != null) {
                 builder.meterRegistry(meterRegistry);
             }
             return builder.build();
         } catch (RuntimeException e) {
+            retention.shutdownNow();
             pool.close();
             throw e;
         }
+    }
+
+    /**
+     * The cleanup job of {@code retention_days}: when it is above 0, {@link EventRetention} removes events older than
+     * that many days once at start and then every hour. Removal needs the schema owner's role (the runtime role may
+     * not delete events); with another role each run fails and logs why.
+     */
+    private static ScheduledExecutorService retentionJob(NexusConfig config, DataSource dataSource) {
+        ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "nexus-retention-" + config.requirePostgres().schema());
+            thread.setDaemon(true);
+            return thread;
+        });
+        if (config.retentionDays() > 0) {
+            EventRetention job = EventRetention.create(dataSource, config.requirePostgres().schema());
+            Duration maxAge = Duration.ofDays(config.retentionDays());
+            scheduler.scheduleWithFixedDelay(() -> {
+                try {
+                    int removed = job.removeOlderThan(maxAge);
+                    LOG.log(Level.INFO, "retention removed " + removed + " event(s) older than " + maxAge.toDays() + " days");
+                } catch (RuntimeException e) {
+                    LOG.log(Level.WARNING, "retention_days is " + config.retentionDays() + " but removing old events"
+                            + " failed (it needs the schema owner's role): " + e.getMessage(), e);
+                }
+            }, 0, 1, TimeUnit.HOURS);
+        }
+        return scheduler;
     }
 }

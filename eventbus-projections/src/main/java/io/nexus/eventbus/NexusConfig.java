@@ -28,7 +28,7 @@ import org.jspecify.annotations.Nullable;
  *   batch_size: 100                # events read per round trip
  *   flush_interval: 100ms          # polling interval when no notification arrives
  *   persistence: true              # false only with backend memory: nothing kept
- *   retention_days: 0              # 0 keeps events forever; > 0 is the default age policy of the retention job
+ *   retention_days: 0              # 0 keeps events forever; > 0: EventBuses runs EventRetention hourly
  *   metrics: true                  # record Micrometer metrics when a MeterRegistry is given
  *   tracing: true                  # stamp correlation and causation ids on events emitted while handling another
  *   postgres:

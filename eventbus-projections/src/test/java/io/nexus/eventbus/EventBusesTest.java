@@ -24,8 +24,12 @@ class EventBusesTest {
     }
 
     private NexusConfig postgresConfig(boolean tracing) {
+        return postgresConfig(tracing, NexusConfig.DEFAULT_RETENTION_DAYS);
+    }
+
+    private NexusConfig postgresConfig(boolean tracing, int retentionDays) {
         return new NexusConfig(NexusConfig.Backend.POSTGRES, BusConfig.builder().batchSize(7).build(), true,
-                NexusConfig.DEFAULT_RETENTION_DAYS, tracing,
+                retentionDays, tracing,
                 new NexusConfig.Postgres(database.jdbcUrl(), null, null, database.schema()), null, null);
     }
 
@@ -115,5 +119,40 @@ class EventBusesTest {
         }
 
         assertThat(registry.get("nexus.bus.events.emitted").tag("type", type).counter().count()).isEqualTo(1.0);
+    }
+
+    @Test
+    @Timeout(60)
+    void with_retention_days_the_bus_removes_older_events_and_keeps_the_rest() throws Exception {
+        String old = "retention-" + UUID.randomUUID().toString().substring(0, 8);
+        String recent = "retention-" + UUID.randomUUID().toString().substring(0, 8);
+        try (EventBus bus = EventBuses.create(postgresConfig(true))) {
+            bus.emit(NewEvent.of(old, "{}"));
+            bus.emit(NewEvent.of(recent, "{}"));
+        }
+        String s = database.schema();
+        database.execute("ALTER TABLE " + s + ".events DISABLE TRIGGER events_append_only_trg;"
+                + " UPDATE " + s + ".events SET recorded_at = now() - interval '3 days' WHERE type = '" + old + "';"
+                + " ALTER TABLE " + s + ".events ENABLE TRIGGER events_append_only_trg");
+
+        try (EventBus bus = EventBuses.create(postgresConfig(true, 2))) {
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (count(old) > 0 && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+        }
+
+        assertThat(count(old)).isZero();
+        assertThat(count(recent)).isEqualTo(1);
+    }
+
+    private long count(String type) throws Exception {
+        try (Connection connection = database.dataSource().getConnection();
+                Statement statement = connection.createStatement();
+                ResultSet rows = statement.executeQuery(
+                        "SELECT count(*) FROM " + database.schema() + ".events WHERE type = '" + type + "'")) {
+            rows.next();
+            return rows.getLong(1);
+        }
     }
 }
