@@ -47,7 +47,7 @@ public final class InMemoryEventStore implements EventStore {
     @Override
     public synchronized List<AppendResult> appendAll(List<StreamAppend> appends) {
         requireNonNull(appends, "appends");
-        checkDistinctStreams(appends);
+        StreamAppend.checkBatch(appends);
         List<AppendResult> results = new ArrayList<>();
         List<StreamAppend> toWrite = new ArrayList<>();
         for (StreamAppend append : appends) {
@@ -158,20 +158,6 @@ public final class InMemoryEventStore implements EventStore {
             byEventId.put(event.eventId(), new Stored(recorded, commitId));
         }
         return new AppendResult(append.streamId(), firstVersion, stream.size(), commitId);
-    }
-
-    static void checkDistinctStreams(List<StreamAppend> appends) {
-        if (appends.isEmpty()) {
-            throw new IllegalArgumentException("appendAll needs at least one stream append");
-        }
-        Set<StreamId> streams = new HashSet<>();
-        for (StreamAppend append : appends) {
-            requireNonNull(append, "stream append");
-            if (!streams.add(append.streamId())) {
-                throw new IllegalArgumentException(
-                        "stream '" + append.streamId() + "' appears twice in one appendAll; merge its events");
-            }
-        }
     }
 
     @Override

@@ -2,7 +2,9 @@ package io.nexus.eventstore.core;
 
 import static java.util.Objects.requireNonNull;
 
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * One stream's part of an atomic multi-stream append ({@link EventStore#appendAll(List)}).
@@ -29,5 +31,25 @@ public record StreamAppend(StreamId streamId, ExpectedVersion expectedVersion, L
 
     public static StreamAppend of(StreamId streamId, ExpectedVersion expectedVersion, List<NewEvent> events) {
         return new StreamAppend(streamId, expectedVersion, events);
+    }
+
+    /**
+     * Checks the argument of {@link EventStore#appendAll(List)}: at least one append, none null, each stream once.
+     *
+     * @throws IllegalArgumentException naming the repeated stream, or when the list is empty
+     */
+    public static void checkBatch(List<StreamAppend> appends) {
+        requireNonNull(appends, "appends");
+        if (appends.isEmpty()) {
+            throw new IllegalArgumentException("appendAll needs at least one stream append");
+        }
+        Set<StreamId> streams = new HashSet<>();
+        for (StreamAppend append : appends) {
+            requireNonNull(append, "stream append");
+            if (!streams.add(append.streamId())) {
+                throw new IllegalArgumentException(
+                        "stream '" + append.streamId() + "' appears twice in one appendAll; merge its events");
+            }
+        }
     }
 }

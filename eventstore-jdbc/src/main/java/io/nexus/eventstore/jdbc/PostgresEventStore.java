@@ -22,10 +22,8 @@ import io.nexus.eventstore.jdbc.internal.EventReader;
 import io.nexus.eventstore.jdbc.internal.Sequencer;
 import io.nexus.eventstore.jdbc.internal.SqlErrors;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 import java.util.regex.Pattern;
 import javax.sql.DataSource;
 import org.jdbi.v3.core.HandleCallback;
@@ -104,18 +102,8 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
 
     @Override
     public List<AppendResult> appendAll(List<StreamAppend> appends) {
-        requireNonNull(appends, "appends");
-        if (appends.isEmpty()) {
-            throw new IllegalArgumentException("appendAll needs at least one stream append");
-        }
-        Set<StreamId> streams = new HashSet<>();
-        for (StreamAppend append : appends) {
-            if (!streams.add(requireNonNull(append, "stream append").streamId())) {
-                throw new IllegalArgumentException(
-                        "stream '" + append.streamId() + "' appears twice in one appendAll; merge its events");
-            }
-        }
-        List<AppendResult> results = run("append to " + streams.size() + " streams", handle -> handle.inTransaction(tx -> {
+        StreamAppend.checkBatch(appends);
+        List<AppendResult> results = run("append to " + appends.size() + " streams", handle -> handle.inTransaction(tx -> {
             List<AppendResult> done = new ArrayList<>();
             for (StreamAppend append : appends) {
                 done.add(appender.append(tx, append));
