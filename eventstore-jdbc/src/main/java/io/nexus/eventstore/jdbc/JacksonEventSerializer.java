@@ -58,6 +58,16 @@ public final class JacksonEventSerializer implements EventSerializer {
     }
 
     @Override
+    public <T> T deserialize(String type, byte[] utf8Json, Class<T> targetClass) {
+        try {
+            return readers.get(targetClass).readValue(utf8Json);
+        } catch (Exception e) {
+            throw new EventSerializationException(
+                    type, "cannot decode the stored JSON as " + targetClass.getName(), e);
+        }
+    }
+
+    @Override
     public <T> T deserialize(String type, String json, Class<T> targetClass) {
         try {
             return readers.get(targetClass).readValue(json);

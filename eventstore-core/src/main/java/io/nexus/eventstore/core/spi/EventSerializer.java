@@ -10,4 +10,12 @@ public interface EventSerializer {
 
     /** The payload {@code json} decoded as {@code targetClass}. */
     <T> T deserialize(String type, String json, Class<T> targetClass);
+
+    /**
+     * The payload given as UTF-8 bytes, decoded as {@code targetClass}. The store reads payloads this way, which spares
+     * building a String per event; the default decodes the bytes to a String and calls the method above.
+     */
+    default <T> T deserialize(String type, byte[] utf8Json, Class<T> targetClass) {
+        return deserialize(type, new String(utf8Json, java.nio.charset.StandardCharsets.UTF_8), targetClass);
+    }
 }

@@ -15,10 +15,12 @@ import io.nexus.eventstore.core.StreamId;
 import io.nexus.eventstore.core.UnknownEventTypeException;
 import io.nexus.eventstore.core.spi.EventSerializer;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -106,8 +108,8 @@ public final class EventCodec {
             position = 0;
         }
         String type = rs.getString(5);
-        String json = rs.getString(6);
-        String metadata = rs.getString(7);
+        byte[] json = jsonBytes(rs.getBytes(6));
+        byte[] metadata = rs.getBytes(7);
         return new RecordedEvent(
                 stream,
                 rs.getLong(2),
@@ -115,27 +117,35 @@ public final class EventCodec {
                 rs.getObject(4, UUID.class),
                 type,
                 decode(type, json, rs.getLong(2), stream),
-                metadata == null ? Map.of() : decodeMetadata(type, metadata),
+                metadata == null ? Map.of() : decodeMetadata(type, jsonBytes(metadata)),
                 rs.getObject(8, UUID.class),
                 rs.getObject(9, UUID.class),
                 rs.getString(10),
                 rs.getObject(11, OffsetDateTime.class).toInstant());
     }
 
-    private Object decode(String type, String json, long version, StreamId stream) {
+    /**
+     * The JSON text of a jsonb column as UTF-8 bytes, read without building a String (the text wire format is the
+     * document itself; the binary one, should a driver setting ask for it, adds a version byte of 1 in front).
+     */
+    private static byte[] jsonBytes(byte[] column) {
+        return column.length > 0 && column[0] == 1 ? Arrays.copyOfRange(column, 1, column.length) : column;
+    }
+
+    private Object decode(String type, byte[] json, long version, StreamId stream) {
         Optional<Class<?>> target = types.classOf(type);
         if (target.isPresent()) {
             return serializer.deserialize(type, json, target.get());
         }
         if (types.unknownTypesAsRawJson()) {
-            return new RawJson(json);
+            return new RawJson(new String(json, StandardCharsets.UTF_8));
         }
         throw new UnknownEventTypeException(type, "in stream '" + stream + "' at version " + version);
     }
 
     /** Reads a flat JSON object of strings straight into an immutable map (which RecordedEvent keeps as is). */
     @SuppressWarnings({"unchecked", "rawtypes"})
-    private static Map<String, String> decodeMetadata(String type, String json) {
+    private static Map<String, String> decodeMetadata(String type, byte[] json) {
         try (JsonParser parser = METADATA_PARSERS.createParser(json)) {
             if (parser.nextToken() != JsonToken.START_OBJECT) {
                 throw new IOException("metadata is not a JSON object");
@@ -152,7 +162,8 @@ public final class EventCodec {
             }
             return Map.ofEntries(entries.toArray(Map.Entry[]::new));
         } catch (Exception e) {
-            throw new EventSerializationException(type, "cannot decode the stored metadata " + json, e);
+            throw new EventSerializationException(
+                    type, "cannot decode the stored metadata " + new String(json, StandardCharsets.UTF_8), e);
         }
     }
 }
