@@ -1,6 +1,5 @@
 package io.nexus.eventstore.jdbc.internal;
 
-import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.type.TypeReference;
@@ -32,10 +31,6 @@ import org.jspecify.annotations.Nullable;
 /** Encodes payloads and metadata for writing, and maps stored rows back to {@link RecordedEvent}s. */
 public final class EventCodec {
     private static final ObjectMapper METADATA = new ObjectMapper();
-    /** Metadata keys are free-form: interning them in a symbol table costs more than it saves. */
-    private static final JsonFactory METADATA_PARSERS = JsonFactory.builder()
-            .disable(JsonFactory.Feature.CANONICALIZE_FIELD_NAMES)
-            .build();
     private static final ObjectWriter METADATA_WRITER = METADATA.writerFor(new TypeReference<Map<String, String>>() {});
 
     private final EventTypeRegistry types;
@@ -146,7 +141,7 @@ public final class EventCodec {
     /** Reads a flat JSON object of strings straight into an immutable map (which RecordedEvent keeps as is). */
     @SuppressWarnings({"unchecked", "rawtypes"})
     private static Map<String, String> decodeMetadata(String type, byte[] json) {
-        try (JsonParser parser = METADATA_PARSERS.createParser(json)) {
+        try (JsonParser parser = METADATA.getFactory().createParser(json)) {
             if (parser.nextToken() != JsonToken.START_OBJECT) {
                 throw new IOException("metadata is not a JSON object");
             }
