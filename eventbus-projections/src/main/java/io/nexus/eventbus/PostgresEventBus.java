@@ -416,7 +416,10 @@ public final class PostgresEventBus implements EventBus {
                     dispatched = head; // nobody listens: events up to the head committed before any listener came
                     continue;
                 }
-                for (RecordedEvent event : store.readAll(dispatched + 1, config.batchSize(), EventFilter.ALL)) {
+                // Ask for no more than the known head holds: the page comes back full, so readAll need not order
+                // commits again (the notification or poll that told us the head already did).
+                int page = (int) Math.min(config.batchSize(), head - dispatched);
+                for (RecordedEvent event : store.readAll(dispatched + 1, page, EventFilter.ALL)) {
                     long start = System.nanoTime();
                     dispatcher.dispatch(event);
                     metrics.processed(BusMetrics.IN_PROCESS, System.nanoTime() - start);
