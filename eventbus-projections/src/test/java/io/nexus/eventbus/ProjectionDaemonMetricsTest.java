@@ -115,6 +115,8 @@ class ProjectionDaemonMetricsTest {
             Gauge lag = registry.find("nexus.projection.lag").tag("projection", name).gauge();
             Timer batches = registry.find("nexus.projection.batch.time").tag("projection", name).timer();
 
+            // The counter moves just after the batch commits, and awaitProjection returns as soon as it has.
+            awaitTrue("all events counted", () -> counter("nexus.projection.events.processed", name) >= 25.0 + before);
             assertThat(counter("nexus.projection.events.processed", name)).isEqualTo(25.0 + before);
             assertThat(batches).isNotNull();
             assertThat(batches.count()).isGreaterThanOrEqualTo(3);
@@ -133,6 +135,8 @@ class ProjectionDaemonMetricsTest {
                     && daemon.progress(name).status() == ProjectionStatus.ACTIVE);
 
             assertThat(counter("nexus.projection.rebuilds", name)).isEqualTo(1.0);
+            awaitTrue("the replay counted", () -> counter("nexus.projection.events.processed", name)
+                    >= 2 * (25.0 + before) + 3);
             assertThat(counter("nexus.projection.events.processed", name)).isGreaterThanOrEqualTo(2 * (25.0 + before) + 3);
         }
 
