@@ -46,7 +46,7 @@ import org.jspecify.annotations.Nullable;
  * never skips an event that commits late; a transaction held open elsewhere on the server does not hold readers up.
  *
  * <p>The schema must have been migrated with {@code io.nexus.migrations.EventStoreSchema.migrate}. {@link #close()}
- * stops the sequencer thread and, when the store was built from a JDBC URL, closes its pool.
+ * stops the sequencer and fetch threads and, when the store was built from a JDBC URL, closes its pool.
  */
 public final class PostgresEventStore implements EventStore, AutoCloseable {
     /** The schema used when none is given. */
@@ -176,10 +176,11 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
         });
     }
 
-    /** Stops the sequencer and closes the pool if this store opened it. */
+    /** Stops the sequencer and the read fetch threads, and closes the pool if this store opened it. */
     @Override
     public void close() {
         sequencer.close();
+        reader.close();
         if (ownedPool != null) {
             ownedPool.close();
         }

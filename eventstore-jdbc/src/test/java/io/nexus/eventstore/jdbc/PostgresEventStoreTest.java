@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
 import io.nexus.eventstore.core.EventSerializationException;
 import io.nexus.eventstore.core.EventStoreAccessException;
 import io.nexus.eventstore.core.EventTypeRegistry;
@@ -25,8 +27,11 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.stream.LongStream;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.postgresql.ds.PGSimpleDataSource;
@@ -73,6 +78,66 @@ class PostgresEventStoreTest {
 
             assertThat(read.dataAs(Timestamped.class)).isEqualTo(new Timestamped("a", at));
             assertThat(read.recordedAt()).isBefore(Instant.now().plusSeconds(5));
+        }
+    }
+
+    @Test
+    void large_pages_that_start_and_end_inside_commits_come_back_whole_and_in_order() {
+        StreamId first = uniqueStream("order");
+        StreamId second = uniqueStream("order");
+        long head = store.headPosition();
+        List<NewEvent> firstBatch = orderPlaced(300);
+        List<NewEvent> secondBatch = orderPlaced(300);
+        List<NewEvent> thirdBatch = orderPlaced(300);
+        store.append(first, ExpectedVersion.noStream(), firstBatch);
+        store.append(second, ExpectedVersion.noStream(), secondBatch);
+        store.append(first, ExpectedVersion.exactly(300), thirdBatch);
+
+        // From the middle of the first commit, across the second, into the middle of the third.
+        List<RecordedEvent> page = store.readAll(head + 151, 500);
+
+        assertThat(page).extracting(RecordedEvent::position)
+                .containsExactlyElementsOf(LongStream.range(head + 151, head + 651).boxed().toList());
+        assertThat(page.get(0).eventId()).isEqualTo(firstBatch.get(150).eventId());
+        assertThat(page.get(150).eventId()).isEqualTo(secondBatch.get(0).eventId());
+        assertThat(page.get(450)).satisfies(event -> {
+            assertThat(event.eventId()).isEqualTo(thirdBatch.get(0).eventId());
+            assertThat(event.streamVersion()).isEqualTo(301);
+        });
+        assertThat(page.get(499).eventId()).isEqualTo(thirdBatch.get(49).eventId());
+        assertThat(page).allSatisfy(event -> assertThat(event.data()).isInstanceOf(OrderPlaced.class));
+
+        List<RecordedEvent> stream = store.readStream(first, 1, 1_000);
+        assertThat(stream).extracting(RecordedEvent::streamVersion)
+                .containsExactlyElementsOf(LongStream.rangeClosed(1, 600).boxed().toList());
+        assertThat(stream).extracting(RecordedEvent::eventId).containsExactlyElementsOf(
+                Stream.concat(firstBatch.stream(), thirdBatch.stream()).map(NewEvent::eventId).toList());
+    }
+
+    @Test
+    void a_large_page_that_fails_to_decode_midway_fails_whole_and_leaves_its_connection_usable() {
+        StreamId stream = uniqueStream("order");
+        long head = store.headPosition();
+        List<NewEvent> events = new ArrayList<>(orderPlaced(700));
+        events.add(400, NewEvent.of("order.mystery", RawJson.of("{\"a\": 1}")));
+        store.append(stream, ExpectedVersion.noStream(), events);
+
+        // One pooled connection: if the failed read left it inside its cursor's transaction, the next read would fail.
+        HikariConfig config = new HikariConfig();
+        config.setJdbcUrl(database.jdbcUrl());
+        config.setMaximumPoolSize(1);
+        try (HikariDataSource oneConnection = new HikariDataSource(config);
+                PostgresEventStore strict = PostgresEventStore.builder(oneConnection)
+                        .types(TestEvents.registry())
+                        .build()) {
+            assertThatThrownBy(() -> strict.readAll(head + 1, 1_000))
+                    .isInstanceOf(UnknownEventTypeException.class)
+                    .hasMessageContaining("'order.mystery'");
+
+            assertThat(strict.readAll(head + 1, 400)).extracting(RecordedEvent::eventId)
+                    .containsExactlyElementsOf(events.subList(0, 400).stream().map(NewEvent::eventId).toList());
+            assertThat(strict.readAll(head + 402, 600)).extracting(RecordedEvent::eventId)
+                    .containsExactlyElementsOf(events.subList(401, 701).stream().map(NewEvent::eventId).toList());
         }
     }
 

@@ -76,47 +76,55 @@ public final class EventCodec {
     }
 
     /**
-     * A row mapper for one query. Rows of one page mostly share their stream, so it reuses the last {@link StreamId}
-     * instead of validating the same id again; that is why each query gets its own mapper.
+     * A row mapper for one query, copying each row out of the result set undecoded (decoding is a separate step). Rows of one page mostly share
+     * their stream, so it reuses the last {@link StreamId} instead of validating the same id again; that is why each
+     * query gets its own mapper.
      */
-    RowMapper<RecordedEvent> rowMapper() {
+    RowMapper<StoredEvent> rowMapper() {
         return new RowMapper<>() {
             private @Nullable StreamId lastStream;
 
             @Override
-            public RecordedEvent map(ResultSet rs, StatementContext ctx) throws SQLException {
+            public StoredEvent map(ResultSet rs, StatementContext ctx) throws SQLException {
                 String id = rs.getString(1);
                 StreamId stream = lastStream;
                 if (stream == null || !stream.value().equals(id)) {
                     stream = StreamId.of(id);
                     lastStream = stream;
                 }
-                return toEvent(rs, stream);
+                // A null position: committed but not yet ordered, so the caller sequences and reads again.
+                long position = rs.getLong(3);
+                return new StoredEvent(
+                        stream,
+                        rs.getLong(2),
+                        rs.wasNull() ? 0 : position,
+                        rs.getObject(4, UUID.class),
+                        rs.getString(5),
+                        jsonBytes(rs.getBytes(6)),
+                        rs.getBytes(7),
+                        rs.getObject(8, UUID.class),
+                        rs.getObject(9, UUID.class),
+                        rs.getString(10),
+                        rs.getObject(11, OffsetDateTime.class).toInstant());
             }
         };
     }
 
-    private RecordedEvent toEvent(ResultSet rs, StreamId stream) throws SQLException {
-        long position = rs.getLong(3);
-        if (rs.wasNull()) {
-            // Committed but not yet ordered: the caller sequences and reads again.
-            position = 0;
-        }
-        String type = rs.getString(5);
-        byte[] json = jsonBytes(rs.getBytes(6));
-        byte[] metadata = rs.getBytes(7);
+    /** The event a fetched row holds, payload and metadata decoded. */
+    RecordedEvent decode(StoredEvent row) {
+        byte[] metadata = row.metadata();
         return new RecordedEvent(
-                stream,
-                rs.getLong(2),
-                position,
-                rs.getObject(4, UUID.class),
-                type,
-                decode(type, json, rs.getLong(2), stream),
-                metadata == null ? Map.of() : decodeMetadata(type, jsonBytes(metadata)),
-                rs.getObject(8, UUID.class),
-                rs.getObject(9, UUID.class),
-                rs.getString(10),
-                rs.getObject(11, OffsetDateTime.class).toInstant());
+                row.streamId(),
+                row.streamVersion(),
+                row.position(),
+                row.eventId(),
+                row.type(),
+                decodeData(row.type(), row.data(), row.streamVersion(), row.streamId()),
+                metadata == null ? Map.of() : decodeMetadata(row.type(), jsonBytes(metadata)),
+                row.correlationId(),
+                row.causationId(),
+                row.source(),
+                row.recordedAt());
     }
 
     /**
@@ -127,7 +135,7 @@ public final class EventCodec {
         return column.length > 0 && column[0] == 1 ? Arrays.copyOfRange(column, 1, column.length) : column;
     }
 
-    private Object decode(String type, byte[] json, long version, StreamId stream) {
+    private Object decodeData(String type, byte[] json, long version, StreamId stream) {
         Optional<Class<?>> target = types.classOf(type);
         if (target.isPresent()) {
             return serializer.deserialize(type, json, target.get());
@@ -162,3 +170,4 @@ public final class EventCodec {
         }
     }
 }
+

@@ -3,19 +3,27 @@ package io.nexus.eventstore.jdbc.internal;
 import io.nexus.eventstore.core.EventFilter;
 import io.nexus.eventstore.core.RecordedEvent;
 import io.nexus.eventstore.core.StreamId;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.statement.Query;
 
-/** Reads streams and the global order. */
-public final class EventReader {
+/**
+ * Reads streams and the global order. Large pages of the global order overlap fetching with decoding (see {@link
+ * PipelinedFetch}), so {@link #close()} stops its fetch threads. Stream reads stay one plain query: callers often ask
+ * for far more events than a stream holds, and a cursor would cost every small read a round trip.
+ */
+public final class EventReader implements AutoCloseable {
     private final EventStoreSql sql;
     private final EventCodec codec;
+    private final PipelinedFetch fetch;
 
     public EventReader(EventStoreSql sql, EventCodec codec) {
         this.sql = sql;
         this.codec = codec;
+        this.fetch = new PipelinedFetch(sql.schema());
     }
 
     /**
@@ -24,21 +32,29 @@ public final class EventReader {
      */
     public List<RecordedEvent> readStream(
             Handle handle, Sequencer sequencer, StreamId stream, long from, int max, boolean forward) {
-        List<RecordedEvent> page = queryStream(handle, stream, from, max, forward);
+        List<StoredEvent> page = streamQuery(handle, stream, from, max, forward).map(codec.rowMapper()).list();
         if (page.stream().anyMatch(e -> e.position() == 0)) {
             sequencer.sequence(handle);
-            page = queryStream(handle, stream, from, max, forward);
+            page = streamQuery(handle, stream, from, max, forward).map(codec.rowMapper()).list();
         }
-        return page;
+        List<RecordedEvent> events = new ArrayList<>(page.size());
+        for (StoredEvent row : page) {
+            events.add(codec.decode(row));
+        }
+        return events;
     }
 
-    private List<RecordedEvent> queryStream(Handle handle, StreamId stream, long from, int max, boolean forward) {
+    private Query streamQuery(Handle handle, StreamId stream, long from, int max, boolean forward) {
         return handle.createQuery(forward ? sql.readStreamForward : sql.readStreamBackward)
                 .bind("stream", stream.value())
                 .bind("from", from)
-                .bind("max", max)
-                .map(codec.rowMapper())
-                .list();
+                .bind("max", max);
+    }
+
+    private List<RecordedEvent> readPipelined(Handle handle, Query query, int max) {
+        List<RecordedEvent> events = new ArrayList<>(Math.min(max, 1_024));
+        fetch.fetch(handle, query, max, codec, row -> events.add(codec.decode(row)));
+        return events;
     }
 
     public long streamVersion(Handle handle, StreamId stream) {
@@ -50,7 +66,13 @@ public final class EventReader {
     }
 
     public List<RecordedEvent> readAll(Handle handle, long from, int max, EventFilter filter) {
-        Query query = handle.createQuery(sql.readAll(filter))
+        if (filter.isAll()) {
+            Query query = handle.createQuery(sql.readAllPage)
+                    .bind("from", from)
+                    .bind("max", max);
+            return inPositionOrder(readPipelined(handle, query, max));
+        }
+        Query query = handle.createQuery(sql.readAllFiltered(filter))
                 .bind("from", from)
                 .bind("max", max);
         if (!filter.types().isEmpty()) {
@@ -59,10 +81,30 @@ public final class EventReader {
         if (!filter.categories().isEmpty()) {
             query.bind("categories", filter.categories().toArray(String[]::new));
         }
-        return query.map(codec.rowMapper()).list();
+        return readPipelined(handle, query, max);
+    }
+
+    /**
+     * The unfiltered page's SQL orders by commit only; each commit's events arrive in order because its LATERAL index
+     * scan yields them so, which SQL does not promise. Checking costs a pass over the page, and the sort never runs
+     * unless a plan ever breaks that order.
+     */
+    private static List<RecordedEvent> inPositionOrder(List<RecordedEvent> page) {
+        for (int i = 1; i < page.size(); i++) {
+            if (page.get(i).position() <= page.get(i - 1).position()) {
+                page.sort(Comparator.comparingLong(RecordedEvent::position));
+                return page;
+            }
+        }
+        return page;
     }
 
     public Optional<Long> positionOf(Handle handle, long commitId) {
         return handle.createQuery(sql.positionOf).bind("commitId", commitId).mapTo(Long.class).findOne();
+    }
+
+    @Override
+    public void close() {
+        fetch.close();
     }
 }

@@ -17,7 +17,8 @@ public final class EventStoreSql {
     final String readStreamBackward;
     final String streamVersion;
     final String positionOf;
-    private final String readAll;
+    final String readAllPage;
+    private final String readAllFiltered;
     private final String schema;
 
     private EventStoreSql(String schema) {
@@ -44,11 +45,26 @@ public final class EventStoreSql {
                 LIMIT :max""".formatted(COLUMNS));
         this.streamVersion = q("SELECT version FROM ${schema}.streams WHERE stream_id = :stream");
         this.positionOf = q("SELECT last_position FROM ${schema}.commits WHERE commit_id = :commitId");
-        // Commits in position order, each joined to its events in commit_index order: an index range scan
-        // on commits_last_position_key and the events primary key, never a scan of all events. %%s adds
-        // the filter, or, unfiltered, an upper bound (positions are dense, so the page ends before
-        // from + max) that keeps the planner on that path even with stale statistics.
-        this.readAll = q("""
+        // Commits in position order, each joined to its events: an index range scan on commits_last_position_key
+        // and the events primary key, never a scan of all events. Positions are dense, so an unfiltered page is
+        // exactly the positions from .. from + max - 1: that bound, not a LIMIT, ends it, and each commit's events
+        // come from a LATERAL index scan already in commit_index order. A join ordered by (last_position,
+        // commit_index) would make the planner sort every page's rows, payloads and all, to state that order.
+        this.readAllPage = q("""
+                SELECT %s
+                FROM ${schema}.commits c
+                CROSS JOIN LATERAL (
+                    SELECT e.stream_id, e.stream_version, e.commit_index, e.event_id, e.type, e.data, e.metadata,
+                           e.correlation_id, e.causation_id, e.source, e.recorded_at
+                    FROM ${schema}.events e
+                    WHERE e.commit_id = c.commit_id
+                      AND e.commit_index >= :from - c.first_position
+                      AND e.commit_index < :from + :max - c.first_position
+                    ORDER BY e.commit_index) e
+                WHERE c.last_position >= :from AND c.first_position < :from + :max
+                ORDER BY c.last_position""".formatted(COLUMNS));
+        // A filtered page cannot be bounded by position (matches may be sparse), so it sorts and takes a LIMIT.
+        this.readAllFiltered = q("""
                 SELECT %s
                 FROM ${schema}.commits c
                 JOIN ${schema}.events e ON e.commit_id = c.commit_id
@@ -67,13 +83,11 @@ public final class EventStoreSql {
         return schema;
     }
 
-    String readAll(EventFilter filter) {
-        if (filter.isAll()) {
-            return readAll.formatted("AND c.first_position < :from + :max");
-        }
+    /** The query for a filtered page; an unfiltered one is {@link #readAllPage}. */
+    String readAllFiltered(EventFilter filter) {
         String where = (filter.types().isEmpty() ? "" : " AND e.type = ANY(:types)")
                 + (filter.categories().isEmpty() ? "" : " AND split_part(e.stream_id, '-', 1) = ANY(:categories)");
-        return readAll.formatted(where);
+        return readAllFiltered.formatted(where);
     }
 
     private String q(String sql) {

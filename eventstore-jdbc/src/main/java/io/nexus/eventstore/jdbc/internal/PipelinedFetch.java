@@ -1,0 +1,157 @@
+package io.nexus.eventstore.jdbc.internal;
+
+import io.nexus.eventstore.core.EventStoreAccessException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.result.ResultIterator;
+import org.jdbi.v3.core.statement.Query;
+
+/**
+ * Runs a large read as two overlapping halves: a fetch thread pulls rows from the database in chunks through a cursor
+ * while the calling thread decodes the chunks already fetched. Decoding (Jackson) costs the client about as much as
+ * producing the rows costs the server, and one after the other they leave one of the two idle; overlapped, a large
+ * page takes little more than the longer of the two. Reads smaller than {@link #MIN_ROWS} run as a plain query.
+ *
+ * <p>The fetch thread uses the caller's handle while the caller waits on the chunks, never both at once, and the
+ * caller does not return before the fetch has finished with the handle.
+ */
+final class PipelinedFetch implements AutoCloseable {
+    /** Reads asking for fewer rows are one plain query: the cursor's extra round trips would cost more. */
+    static final int MIN_ROWS = 500;
+    /** Rows per cursor round trip. */
+    static final int CHUNK_ROWS = 200;
+
+    private static final Object END = new Object();
+
+    private final ExecutorService fetchThreads;
+
+    PipelinedFetch(String name) {
+        this.fetchThreads = Executors.newCachedThreadPool(task -> {
+            Thread thread = new Thread(task, "nexus-fetch-" + name);
+            thread.setDaemon(true);
+            return thread;
+        });
+    }
+
+    /**
+     * Runs {@code query} (which asks for up to {@code max} rows) on {@code handle}, handing each fetched row to
+     * {@code decode} on the calling thread, in order.
+     */
+    void fetch(Handle handle, Query query, int max, EventCodec codec, Consumer<StoredEvent> decode) {
+        if (max < MIN_ROWS) {
+            query.map(codec.rowMapper()).forEach(decode);
+            return;
+        }
+        // Room for every chunk plus the end marker: the fetch thread never waits for the decoder.
+        BlockingQueue<Object> chunks = new ArrayBlockingQueue<>(max / CHUNK_ROWS + 3);
+        AtomicBoolean stop = new AtomicBoolean();
+        Future<?> fetch = fetchThreads.submit(() -> {
+            try {
+                fetchChunks(handle, query, codec, chunks, stop);
+                chunks.add(END);
+            } catch (RuntimeException | Error e) {
+                chunks.add(e);
+            }
+        });
+        try {
+            drain(chunks, decode);
+        } finally {
+            stop.set(true);
+            awaitQuietly(fetch);
+        }
+    }
+
+    private static void fetchChunks(
+            Handle handle, Query query, EventCodec codec, BlockingQueue<Object> chunks, AtomicBoolean stop) {
+        // pgjdbc streams through a cursor only inside a transaction; a read-only one costs just the COMMIT.
+        boolean ownTransaction = !handle.isInTransaction();
+        if (ownTransaction) {
+            handle.begin();
+        }
+        try {
+            try (ResultIterator<StoredEvent> rows =
+                    query.setFetchSize(CHUNK_ROWS).map(codec.rowMapper()).iterator()) {
+                List<StoredEvent> chunk = new ArrayList<>(CHUNK_ROWS);
+                while (!stop.get() && rows.hasNext()) {
+                    chunk.add(rows.next());
+                    if (chunk.size() == CHUNK_ROWS) {
+                        chunks.add(chunk);
+                        chunk = new ArrayList<>(CHUNK_ROWS);
+                    }
+                }
+                chunks.add(chunk);
+            }
+            if (ownTransaction) {
+                handle.commit();
+            }
+        } catch (RuntimeException | Error e) {
+            if (ownTransaction) {
+                rollbackQuietly(handle, e);
+            }
+            throw e;
+        }
+    }
+
+    private static void rollbackQuietly(Handle handle, Throwable failure) {
+        try {
+            handle.rollback();
+        } catch (RuntimeException e) {
+            failure.addSuppressed(e);
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static void drain(BlockingQueue<Object> chunks, Consumer<StoredEvent> decode) {
+        while (true) {
+            Object next;
+            try {
+                next = chunks.take();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new EventStoreAccessException("interrupted while reading events", e);
+            }
+            if (next == END) {
+                return;
+            }
+            if (next instanceof RuntimeException e) {
+                throw e;
+            }
+            if (next instanceof Error e) {
+                throw e;
+            }
+            ((List<StoredEvent>) next).forEach(decode);
+        }
+    }
+
+    /** Waits for the fetch to let go of the handle; its failure, if any, has already reached the caller. */
+    private static void awaitQuietly(Future<?> fetch) {
+        boolean interrupted = false;
+        while (true) {
+            try {
+                fetch.get();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            } catch (ExecutionException e) {
+                break;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public void close() {
+        fetchThreads.shutdown();
+    }
+}
