@@ -47,9 +47,10 @@ public final class EventStoreSql {
         this.positionOf = q("SELECT last_position FROM ${schema}.commits WHERE commit_id = :commitId");
         // Commits in position order, each joined to its events: an index range scan on commits_last_position_key
         // and the events primary key, never a scan of all events. Positions are dense, so an unfiltered page is
-        // exactly the positions from .. from + max - 1: that bound, not a LIMIT, ends it, and each commit's events
-        // come from a LATERAL index scan already in commit_index order. A join ordered by (last_position,
-        // commit_index) would make the planner sort every page's rows, payloads and all, to state that order.
+        // exactly the positions from .. from + max - 1, and each commit's events come from a LATERAL index scan
+        // already in commit_index order. A join ordered by (last_position, commit_index) would make the planner sort
+        // every page's rows, payloads and all, to state that order. The LIMIT never drops a row (the bound admits at
+        // most max); it stops the commits scan, whose first_position filter is no index condition, at a full page.
         this.readAllPage = q("""
                 SELECT %s
                 FROM ${schema}.commits c
@@ -62,7 +63,8 @@ public final class EventStoreSql {
                       AND e.commit_index < :from + :max - c.first_position
                     ORDER BY e.commit_index) e
                 WHERE c.last_position >= :from AND c.first_position < :from + :max
-                ORDER BY c.last_position""".formatted(COLUMNS));
+                ORDER BY c.last_position
+                LIMIT :max""".formatted(COLUMNS));
         // A filtered page cannot be bounded by position (matches may be sparse), so it sorts and takes a LIMIT.
         this.readAllFiltered = q("""
                 SELECT %s
