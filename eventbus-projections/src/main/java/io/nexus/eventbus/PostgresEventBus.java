@@ -416,10 +416,8 @@ public final class PostgresEventBus implements EventBus {
                     dispatched = head; // nobody listens: events up to the head committed before any listener came
                     continue;
                 }
-                // Ask for no more than the known head holds: the page comes back full, so readAll need not order
-                // commits again (the notification or poll that told us the head already did).
-                int page = (int) Math.min(config.batchSize(), head - dispatched);
-                for (RecordedEvent event : store.readAll(dispatched + 1, page, EventFilter.ALL)) {
+                // Up to the known head: the notification or poll that told us the head already ordered it.
+                for (RecordedEvent event : store.readAllUpTo(dispatched + 1, head, config.batchSize(), EventFilter.ALL)) {
                     long start = System.nanoTime();
                     dispatcher.dispatch(event);
                     metrics.processed(BusMetrics.IN_PROCESS, System.nanoTime() - start);

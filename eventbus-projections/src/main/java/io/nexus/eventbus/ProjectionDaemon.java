@@ -457,7 +457,7 @@ public final class ProjectionDaemon implements AutoCloseable {
             }
             state.verify = false;
             List<RecordedEvent> events = head > from
-                    ? store.readAll(from + 1, config.batchSize(), state.projection.filter())
+                    ? store.readAllUpTo(from + 1, head, config.batchSize(), state.projection.filter())
                     : List.of();
             boolean full = events.size() == config.batchSize();
             long last = events.isEmpty() ? from : events.get(events.size() - 1).position();

@@ -306,10 +306,8 @@ public final class DurableWorker implements DurableSubscription {
     /** One batch after the checkpoint; {@code head} was known before the read. Returns false if the lease is lost. */
     private boolean consumeBatch(long head) {
         int batchSize = settings.config().batchSize();
-        // Unfiltered, ask for no more than the known head holds: the page comes back full, so readAll need not
-        // sequence and read again (two round trips less between a commit and its handler).
-        int max = filter.isAll() ? (int) Math.min(batchSize, head - position) : batchSize;
-        List<RecordedEvent> batch = store.readAll(position + 1, max, filter);
+        // Up to the known head, which is ordered already: one query, however many events the filter skips.
+        List<RecordedEvent> batch = store.readAllUpTo(position + 1, head, batchSize, filter);
         boolean interrupted = false;
         for (RecordedEvent event : batch) {
             if (lost) {
@@ -325,7 +323,7 @@ public final class DurableWorker implements DurableSubscription {
             position = event.position();
         }
         // A short page holds every matching event up to the head read before it: the rest up to there did not match.
-        long next = !interrupted && batch.size() < max ? Math.max(position, head) : position;
+        long next = !interrupted && batch.size() < batchSize ? Math.max(position, head) : position;
         if (next > storedPosition && !checkpoint(next)) {
             return false;
         }

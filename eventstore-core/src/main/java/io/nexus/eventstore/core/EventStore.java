@@ -63,6 +63,21 @@ public interface EventStore {
      */
     List<RecordedEvent> readAll(long fromPosition, int maxCount, EventFilter filter);
 
+    /**
+     * Like {@link #readAll(long, int, EventFilter)}, but only events with position {@code <= toPosition}, a head the
+     * caller already knows is in the global order (from {@link #headPosition()} or a notification). Subscriptions that
+     * track the head use it: a store that orders commits after they commit need not look for new ones, so a page at
+     * the head costs one query. Empty when {@code toPosition < fromPosition}.
+     */
+    default List<RecordedEvent> readAllUpTo(long fromPosition, long toPosition, int maxCount, EventFilter filter) {
+        List<RecordedEvent> page = readAll(fromPosition, maxCount, filter);
+        int end = 0;
+        while (end < page.size() && page.get(end).position() <= toPosition) {
+            end++;
+        }
+        return page.subList(0, end);
+    }
+
     /** The position of the last event in the global order; 0 when the store is empty. */
     long headPosition();
 

@@ -160,6 +160,17 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
     }
 
     @Override
+    public List<RecordedEvent> readAllUpTo(long fromPosition, long toPosition, int maxCount, EventFilter filter) {
+        checkPage(fromPosition, maxCount);
+        requireNonNull(filter, "filter");
+        if (toPosition < fromPosition) {
+            return List.of();
+        }
+        return run("read the global order from " + fromPosition + " to " + toPosition,
+                handle -> reader.readAllUpTo(handle, fromPosition, toPosition, maxCount, filter));
+    }
+
+    @Override
     public long headPosition() {
         return run("read the head position", sequencer::sequence);
     }

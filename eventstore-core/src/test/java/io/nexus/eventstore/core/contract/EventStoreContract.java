@@ -280,6 +280,27 @@ public abstract class EventStoreContract {
     }
 
     @Test
+    void reading_up_to_a_known_head_stops_there_filtered_or_not() {
+        long start = store().headPosition() + 1;
+        StreamId order = uniqueStream("upto");
+        store().append(order, ExpectedVersion.noStream(), List.of(orderPlaced(), orderShipped(), orderPlaced()));
+        long head = store().headPosition();
+        store().append(order, ExpectedVersion.exactly(3), List.of(orderShipped(), orderPlaced()));
+        store().headPosition();
+
+        List<RecordedEvent> all = store().readAllUpTo(start, head, 100, EventFilter.ALL);
+        List<RecordedEvent> shipped = store().readAllUpTo(start, head, 100, EventFilter.types("order.shipped"));
+        List<RecordedEvent> capped = store().readAllUpTo(start, head + 2, 4, EventFilter.categories("upto"));
+
+        assertThat(all).extracting(RecordedEvent::streamVersion).containsExactly(1L, 2L, 3L);
+        assertThat(shipped).extracting(RecordedEvent::streamVersion).containsExactly(2L);
+        assertThat(capped).extracting(RecordedEvent::streamVersion).containsExactly(1L, 2L, 3L, 4L);
+        assertThat(store().readAllUpTo(start + 1, start, 10, EventFilter.ALL)).isEmpty();
+        assertThatThrownBy(() -> store().readAllUpTo(-1, head, 10, EventFilter.ALL))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
     void an_append_result_resolves_to_the_position_of_its_last_event() {
         StreamId order = uniqueStream("order");
         AppendResult result = store().append(order, ExpectedVersion.any(), orderPlaced(3));

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Optional;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.statement.Query;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Reads streams and the global order. Large pages of the global order overlap fetching with decoding (see {@link
@@ -65,6 +66,15 @@ public final class EventReader implements AutoCloseable {
                 .orElse(0L);
     }
 
+    /** The page of {@link #readAll} that ends at position {@code to} at the latest; {@code to >= from}. */
+    public List<RecordedEvent> readAllUpTo(Handle handle, long from, long to, int max, EventFilter filter) {
+        if (filter.isAll()) {
+            // Unfiltered pages are bounded by position already: asking for no more than up to `to` is the bound.
+            return readAll(handle, from, (int) Math.min(max, to - from + 1), filter);
+        }
+        return readFiltered(handle, sql.readAllFilteredUpTo(filter), from, max, filter, to);
+    }
+
     public List<RecordedEvent> readAll(Handle handle, long from, int max, EventFilter filter) {
         if (filter.isAll()) {
             Query query = handle.createQuery(sql.readAllPage)
@@ -72,9 +82,17 @@ public final class EventReader implements AutoCloseable {
                     .bind("max", max);
             return inPositionOrder(readPipelined(handle, query, max));
         }
-        Query query = handle.createQuery(sql.readAllFiltered(filter))
+        return readFiltered(handle, sql.readAllFiltered(filter), from, max, filter, null);
+    }
+
+    private List<RecordedEvent> readFiltered(
+            Handle handle, String statement, long from, int max, EventFilter filter, @Nullable Long to) {
+        Query query = handle.createQuery(statement)
                 .bind("from", from)
                 .bind("max", max);
+        if (to != null) {
+            query.bind("to", to.longValue());
+        }
         if (!filter.types().isEmpty()) {
             query.bind("types", filter.types().toArray(String[]::new));
         }

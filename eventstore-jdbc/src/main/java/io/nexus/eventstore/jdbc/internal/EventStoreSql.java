@@ -87,9 +87,18 @@ public final class EventStoreSql {
 
     /** The query for a filtered page; an unfiltered one is {@link #readAllPage}. */
     String readAllFiltered(EventFilter filter) {
+        return readAllFiltered.formatted(filterCondition(filter));
+    }
+
+    /** {@link #readAllFiltered} ending at position {@code :to}. */
+    String readAllFilteredUpTo(EventFilter filter) {
+        return readAllFiltered.formatted(filterCondition(filter) + " AND c.first_position + e.commit_index <= :to");
+    }
+
+    private static String filterCondition(EventFilter filter) {
         String where = (filter.types().isEmpty() ? "" : " AND e.type = ANY(:types)")
                 + (filter.categories().isEmpty() ? "" : " AND split_part(e.stream_id, '-', 1) = ANY(:categories)");
-        return readAllFiltered.formatted(where);
+        return where;
     }
 
     private String q(String sql) {
