@@ -65,12 +65,21 @@ public final class EventStoreSql {
                 WHERE c.last_position >= :from AND c.first_position < :from + :max
                 ORDER BY c.last_position
                 LIMIT :max""".formatted(COLUMNS));
-        // A filtered page cannot be bounded by position (matches may be sparse), so it sorts and takes a LIMIT.
+        // A filtered page cannot be bounded by position (matches may be sparse), so it takes a LIMIT, and a LIMIT may
+        // end inside a commit: the order is stated in full. The LATERAL keeps the plan a walk of commits from :from
+        // with an index probe each; a plain join lets the planner hash every event of the type (seen at 10x the
+        // cost on a young store with stale statistics). %1$s filters events, %2$s bounds commits (readAllUpTo).
         this.readAllFiltered = q("""
                 SELECT %s
                 FROM ${schema}.commits c
-                JOIN ${schema}.events e ON e.commit_id = c.commit_id
-                WHERE c.last_position >= :from AND c.first_position + e.commit_index >= :from %%s
+                CROSS JOIN LATERAL (
+                    SELECT e.stream_id, e.stream_version, e.commit_index, e.event_id, e.type, e.data, e.metadata,
+                           e.correlation_id, e.causation_id, e.source, e.recorded_at
+                    FROM ${schema}.events e
+                    WHERE e.commit_id = c.commit_id
+                      AND e.commit_index >= :from - c.first_position %%1$s
+                    ORDER BY e.commit_index) e
+                WHERE c.last_position >= :from %%2$s
                 ORDER BY c.last_position, e.commit_index
                 LIMIT :max""".formatted(COLUMNS));
     }
@@ -87,18 +96,18 @@ public final class EventStoreSql {
 
     /** The query for a filtered page; an unfiltered one is {@link #readAllPage}. */
     String readAllFiltered(EventFilter filter) {
-        return readAllFiltered.formatted(filterCondition(filter));
+        return readAllFiltered.formatted(filterCondition(filter), "");
     }
 
     /** {@link #readAllFiltered} ending at position {@code :to}. */
     String readAllFilteredUpTo(EventFilter filter) {
-        return readAllFiltered.formatted(filterCondition(filter) + " AND c.first_position + e.commit_index <= :to");
+        return readAllFiltered.formatted(
+                filterCondition(filter) + " AND e.commit_index <= :to - c.first_position", "AND c.first_position <= :to");
     }
 
     private static String filterCondition(EventFilter filter) {
-        String where = (filter.types().isEmpty() ? "" : " AND e.type = ANY(:types)")
+        return (filter.types().isEmpty() ? "" : " AND e.type = ANY(:types)")
                 + (filter.categories().isEmpty() ? "" : " AND split_part(e.stream_id, '-', 1) = ANY(:categories)");
-        return where;
     }
 
     private String q(String sql) {
