@@ -107,6 +107,7 @@ class PostgresEventStoreTest {
         assertThat(page.get(499).eventId()).isEqualTo(thirdBatch.get(49).eventId());
         assertThat(page).allSatisfy(event -> assertThat(event.data()).isInstanceOf(OrderPlaced.class));
 
+        assertThat(store.readAll(head + 1, Integer.MAX_VALUE)).hasSize(900);
         List<RecordedEvent> stream = store.readStream(first, 1, 1_000);
         assertThat(stream).extracting(RecordedEvent::streamVersion)
                 .containsExactlyElementsOf(LongStream.rangeClosed(1, 600).boxed().toList());

@@ -3,12 +3,12 @@ package io.nexus.eventstore.jdbc.internal;
 import io.nexus.eventstore.core.EventStoreAccessException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import org.jdbi.v3.core.Handle;
@@ -51,8 +51,9 @@ final class PipelinedFetch implements AutoCloseable {
             query.map(codec.rowMapper()).forEach(decode);
             return;
         }
-        // Room for every chunk plus the end marker: the fetch thread never waits for the decoder.
-        BlockingQueue<Object> chunks = new ArrayBlockingQueue<>(max / CHUNK_ROWS + 3);
+        // Unbounded, so the fetch thread never waits for the decoder; it holds at most one page, and is not sized
+        // by max up front (callers may ask for Integer.MAX_VALUE events).
+        BlockingQueue<Object> chunks = new LinkedBlockingQueue<>();
         AtomicBoolean stop = new AtomicBoolean();
         Future<?> fetch = fetchThreads.submit(() -> {
             try {
