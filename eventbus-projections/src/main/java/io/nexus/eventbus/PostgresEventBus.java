@@ -31,6 +31,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.function.LongConsumer;
 import javax.sql.DataSource;
 import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.JdbiException;
@@ -112,6 +113,7 @@ public final class PostgresEventBus implements EventBus {
 
     private final BusConfig config;
     private final PostgresEventStore store;
+    private final LongConsumer headListener; // the store's sequencer tells notifications of new heads directly
     private final boolean ownsStore;
     private final @Nullable AutoCloseable ownedResource;
     private final Jdbi jdbi;
@@ -151,6 +153,8 @@ public final class PostgresEventBus implements EventBus {
             return thread;
         });
         this.notifications = StoreNotifications.shared(builder.dataSource, store.schema(), config.flushInterval());
+        this.headListener = notifications::offer;
+        store.addHeadListener(headListener);
         this.dispatchThread = new Thread(this::dispatchLoop, "nexus-postgres-bus-" + store.schema());
         dispatchThread.setDaemon(true);
         dispatchThread.start();
@@ -372,6 +376,7 @@ public final class PostgresEventBus implements EventBus {
                 Thread.currentThread().interrupt();
             }
         }
+        store.removeHeadListener(headListener);
         notifications.close();
         metrics.close();
         dispatcher.failWaiters(new IllegalStateException("the event bus was closed"));

@@ -25,6 +25,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.LongConsumer;
 import javax.sql.DataSource;
 import org.jdbi.v3.core.Jdbi;
 import org.jspecify.annotations.Nullable;
@@ -105,6 +106,7 @@ public final class ProjectionDaemon implements AutoCloseable {
     private volatile boolean closed;
     private volatile long knownHead;
     private volatile @Nullable StoreNotifications notifications;
+    private volatile @Nullable LongConsumer headListener; // the store's sequencer tells notifications of new heads
     private final ExecutorService workers;
     private final Thread coordinator;
 
@@ -151,6 +153,9 @@ public final class ProjectionDaemon implements AutoCloseable {
         }
         jdbi.useHandle(handle -> states.keySet().forEach(name -> rows.ensure(handle, name)));
         notifications = StoreNotifications.shared(dataSource, store.schema(), config.flushInterval());
+        LongConsumer listener = notifications::offer;
+        headListener = listener;
+        store.addHeadListener(listener);
         coordinator.start();
         return this;
     }
@@ -291,6 +296,10 @@ public final class ProjectionDaemon implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         StoreNotifications listening = notifications;
+        LongConsumer listener = headListener;
+        if (listener != null) {
+            store.removeHeadListener(listener);
+        }
         if (listening != null) {
             listening.close();
         }

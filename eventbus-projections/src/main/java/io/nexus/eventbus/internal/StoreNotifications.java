@@ -164,6 +164,14 @@ public final class StoreNotifications implements AutoCloseable {
         }
     }
 
+    /**
+     * A head learned in this process (the store's own sequencer): wakes the waiters at once instead of after the
+     * NOTIFY's way back through the listening connection. Heads not above the known one are ignored.
+     */
+    public void offer(long newHead) {
+        advance(newHead);
+    }
+
     private void advance(long newHead) {
         if (newHead > head) {
             synchronized (monitor) {

@@ -13,6 +13,8 @@ import io.nexus.testing.TestDatabase;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongConsumer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -69,6 +71,31 @@ class StoreNotificationsTest {
             long head = appendOne();
 
             assertThat(notifications.awaitHeadAbove(before, Duration.ofSeconds(10))).isGreaterThanOrEqualTo(head);
+        }
+    }
+
+    @Test
+    void the_store_tells_head_listeners_and_an_offered_head_wakes_waiters_at_once() throws InterruptedException {
+        AtomicLong told = new AtomicLong();
+        LongConsumer listener = head -> told.accumulateAndGet(head, Math::max);
+        store.addHeadListener(listener);
+        long head;
+        try {
+            head = appendOne();
+        } finally {
+            store.removeHeadListener(listener);
+        }
+        assertThat(told.get()).isEqualTo(head);
+        assertThat(appendOne()).isGreaterThan(told.get()); // removed: told nothing new
+
+        try (StoreNotifications notifications = StoreNotifications.start(database.dataSource(), database.schema(), LONG_POLL)) {
+            long known = notifications.awaitHeadAbove(-1, Duration.ofSeconds(10));
+
+            notifications.offer(known + 1_000);
+            notifications.offer(known); // not above the known head: ignored
+
+            assertThat(notifications.awaitHeadAbove(known, Duration.ZERO)).isEqualTo(known + 1_000);
+            assertThat(notifications.knownHead()).isEqualTo(known + 1_000);
         }
     }
 

@@ -24,6 +24,7 @@ import io.nexus.eventstore.jdbc.internal.SqlErrors;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.LongConsumer;
 import java.util.regex.Pattern;
 import javax.sql.DataSource;
 import org.jdbi.v3.core.HandleCallback;
@@ -185,6 +186,22 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
             sequencer.sequence(handle);
             return reader.positionOf(handle, commitId);
         });
+    }
+
+    /**
+     * Tells {@code listener} the head of the global order each time this store orders new commits: its sequencer
+     * thread after appends, and reads that had to sequence. An event bus in the same process learns of new events this
+     * way without waiting for the database's notification to come back (on a quiet 2-vCPU VM that round trip through
+     * the LISTEN connection was 1.3 ms of a 4.3 ms commit-to-handler p50); other processes still rely on the
+     * notification. Called on the sequencing thread, possibly with a head already told: keep it short and idempotent.
+     */
+    public void addHeadListener(LongConsumer listener) {
+        sequencer.addHeadListener(requireNonNull(listener, "listener"));
+    }
+
+    /** Stops telling {@code listener}; see {@link #addHeadListener}. */
+    public void removeHeadListener(LongConsumer listener) {
+        sequencer.removeHeadListener(requireNonNull(listener, "listener"));
     }
 
     /** Stops the sequencer and the read fetch threads, and closes the pool if this store opened it. */

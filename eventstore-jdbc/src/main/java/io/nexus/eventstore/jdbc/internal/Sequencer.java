@@ -1,7 +1,10 @@
 package io.nexus.eventstore.jdbc.internal;
 
 import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.LongConsumer;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 
@@ -25,6 +28,7 @@ public final class Sequencer implements AutoCloseable {
     private final Jdbi jdbi;
     private final EventStoreSql sql;
     private final Thread thread;
+    private final List<LongConsumer> headListeners = new CopyOnWriteArrayList<>();
     private volatile boolean requested;
     private volatile boolean closed;
 
@@ -42,9 +46,29 @@ public final class Sequencer implements AutoCloseable {
         LockSupport.unpark(thread);
     }
 
-    /** Sequences whatever committed and returns the head of the global order. */
+    /**
+     * Sequences whatever committed and returns the head of the global order, telling the head listeners. The call
+     * runs as its own statement in autocommit, so when it returns the positions are committed and visible.
+     */
     public long sequence(Handle handle) {
-        return handle.createQuery(sql.sequence).mapTo(Long.class).one();
+        long head = handle.createQuery(sql.sequence).mapTo(Long.class).one();
+        for (LongConsumer listener : headListeners) {
+            try {
+                listener.accept(head);
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "a head listener failed", e);
+            }
+        }
+        return head;
+    }
+
+    /** Tells {@code listener} every head this process's sequencing returns, on the thread that sequenced. */
+    public void addHeadListener(LongConsumer listener) {
+        headListeners.add(listener);
+    }
+
+    public void removeHeadListener(LongConsumer listener) {
+        headListeners.remove(listener);
     }
 
     private void run() {
