@@ -76,9 +76,9 @@ public final class EventCodec {
     }
 
     /**
-     * A row mapper for one query, copying each row out of the result set undecoded (decoding is a separate step). Rows of one page mostly share
-     * their stream, so it reuses the last {@link StreamId} instead of validating the same id again; that is why each
-     * query gets its own mapper.
+     * A row mapper for one query, copying each row out of the result set undecoded (decoding is a separate step). Rows
+     * of one page mostly share their stream, so it reuses the last {@link StreamId} instead of validating the same id
+     * again; that is why each query gets its own mapper.
      */
     RowMapper<StoredEvent> rowMapper() {
         return new RowMapper<>() {
@@ -101,7 +101,7 @@ public final class EventCodec {
                         rs.getObject(4, UUID.class),
                         rs.getString(5),
                         jsonBytes(rs.getBytes(6)),
-                        rs.getBytes(7),
+                        jsonBytesOrNull(rs.getBytes(7)),
                         rs.getObject(8, UUID.class),
                         rs.getObject(9, UUID.class),
                         rs.getString(10),
@@ -120,7 +120,7 @@ public final class EventCodec {
                 row.eventId(),
                 row.type(),
                 decodeData(row.type(), row.data(), row.streamVersion(), row.streamId()),
-                metadata == null ? Map.of() : decodeMetadata(row.type(), jsonBytes(metadata)),
+                metadata == null ? Map.of() : decodeMetadata(row.type(), metadata),
                 row.correlationId(),
                 row.causationId(),
                 row.source(),
@@ -133,6 +133,10 @@ public final class EventCodec {
      */
     private static byte[] jsonBytes(byte[] column) {
         return column.length > 0 && column[0] == 1 ? Arrays.copyOfRange(column, 1, column.length) : column;
+    }
+
+    private static byte @Nullable [] jsonBytesOrNull(byte @Nullable [] column) {
+        return column == null ? null : jsonBytes(column);
     }
 
     private Object decodeData(String type, byte[] json, long version, StreamId stream) {
@@ -170,4 +174,3 @@ public final class EventCodec {
         }
     }
 }
-

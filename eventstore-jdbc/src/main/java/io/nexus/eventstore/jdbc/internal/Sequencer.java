@@ -67,6 +67,7 @@ public final class Sequencer implements AutoCloseable {
         headListeners.add(listener);
     }
 
+    /** Stops telling {@code listener}; a run already under way may still tell it once. */
     public void removeHeadListener(LongConsumer listener) {
         headListeners.remove(listener);
     }
