@@ -162,7 +162,7 @@ public final class InMemoryEventStore implements EventStore {
 
     @Override
     public synchronized List<RecordedEvent> readStream(StreamId streamId, long fromVersion, int maxCount) {
-        checkRead(streamId, fromVersion, maxCount);
+        ReadArguments.checkStreamRead(streamId, fromVersion, maxCount);
         List<RecordedEvent> stream = streams.getOrDefault(streamId, List.of());
         int from = (int) Math.min(Math.max(fromVersion, 1) - 1, stream.size());
         return List.copyOf(stream.subList(from, Math.min(stream.size(), from + maxCount)));
@@ -170,7 +170,7 @@ public final class InMemoryEventStore implements EventStore {
 
     @Override
     public synchronized List<RecordedEvent> readStreamBackward(StreamId streamId, long fromVersion, int maxCount) {
-        checkRead(streamId, fromVersion, maxCount);
+        ReadArguments.checkStreamRead(streamId, fromVersion, maxCount);
         List<RecordedEvent> stream = streams.getOrDefault(streamId, List.of());
         List<RecordedEvent> page = new ArrayList<>();
         for (int i = (int) Math.min(fromVersion, stream.size()) - 1; i >= 0 && page.size() < maxCount; i--) {
@@ -187,7 +187,7 @@ public final class InMemoryEventStore implements EventStore {
 
     @Override
     public synchronized List<RecordedEvent> readAll(long fromPosition, int maxCount, EventFilter filter) {
-        checkPage(fromPosition, maxCount);
+        ReadArguments.checkPage(fromPosition, maxCount);
         requireNonNull(filter, "filter");
         List<RecordedEvent> page = new ArrayList<>();
         for (int i = (int) Math.max(fromPosition - 1, 0); i < all.size() && page.size() < maxCount; i++) {
@@ -207,19 +207,5 @@ public final class InMemoryEventStore implements EventStore {
     @Override
     public synchronized Optional<Long> positionOf(long commitId) {
         return Optional.ofNullable(lastPositionByCommit.get(commitId));
-    }
-
-    static void checkRead(StreamId streamId, long fromVersion, int maxCount) {
-        requireNonNull(streamId, "streamId");
-        checkPage(fromVersion, maxCount);
-    }
-
-    static void checkPage(long from, int maxCount) {
-        if (from < 0) {
-            throw new IllegalArgumentException("read start must be >= 0, was " + from);
-        }
-        if (maxCount < 1) {
-            throw new IllegalArgumentException("maxCount must be >= 1, was " + maxCount);
-        }
     }
 }

@@ -11,6 +11,7 @@ import io.nexus.eventstore.core.EventStoreException;
 import io.nexus.eventstore.core.EventTypeRegistry;
 import io.nexus.eventstore.core.ExpectedVersion;
 import io.nexus.eventstore.core.NewEvent;
+import io.nexus.eventstore.core.ReadArguments;
 import io.nexus.eventstore.core.RecordedEvent;
 import io.nexus.eventstore.core.StreamAppend;
 import io.nexus.eventstore.core.StreamId;
@@ -117,13 +118,13 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
 
     @Override
     public List<RecordedEvent> readStream(StreamId streamId, long fromVersion, int maxCount) {
-        checkRead(streamId, fromVersion, maxCount);
+        ReadArguments.checkStreamRead(streamId, fromVersion, maxCount);
         return run("read stream '" + streamId + "'", handle -> reader.readStream(handle, sequencer, streamId, fromVersion, maxCount, true));
     }
 
     @Override
     public List<RecordedEvent> readStreamBackward(StreamId streamId, long fromVersion, int maxCount) {
-        checkRead(streamId, fromVersion, maxCount);
+        ReadArguments.checkStreamRead(streamId, fromVersion, maxCount);
         return run("read stream '" + streamId + "' backward",
                 handle -> reader.readStream(handle, sequencer, streamId, fromVersion, maxCount, false));
     }
@@ -136,7 +137,7 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
 
     @Override
     public List<RecordedEvent> readAll(long fromPosition, int maxCount, EventFilter filter) {
-        checkPage(fromPosition, maxCount);
+        ReadArguments.checkPage(fromPosition, maxCount);
         requireNonNull(filter, "filter");
         return run("read the global order from " + fromPosition, handle -> {
             // A full page needs no sequencing: everything in it is ordered, and later events come with
@@ -162,7 +163,7 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
 
     @Override
     public List<RecordedEvent> readAllUpTo(long fromPosition, long toPosition, int maxCount, EventFilter filter) {
-        checkPage(fromPosition, maxCount);
+        ReadArguments.checkPage(fromPosition, maxCount);
         requireNonNull(filter, "filter");
         if (toPosition < fromPosition) {
             return List.of();
@@ -219,20 +220,6 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
             return jdbi.withHandle(callback);
         } catch (JdbiException | EventStoreException e) {
             throw SqlErrors.translate("could not " + action, e);
-        }
-    }
-
-    private static void checkRead(StreamId streamId, long fromVersion, int maxCount) {
-        requireNonNull(streamId, "streamId");
-        checkPage(fromVersion, maxCount);
-    }
-
-    private static void checkPage(long from, int maxCount) {
-        if (from < 0) {
-            throw new IllegalArgumentException("read start must be >= 0, was " + from);
-        }
-        if (maxCount < 1) {
-            throw new IllegalArgumentException("maxCount must be >= 1, was " + maxCount);
         }
     }
 
