@@ -108,6 +108,14 @@ class PostgresEventStoreTest {
         assertThat(page).allSatisfy(event -> assertThat(event.data()).isInstanceOf(OrderPlaced.class));
 
         assertThat(store.readAll(head + 1, Integer.MAX_VALUE)).hasSize(900);
+        // Closing the store stops its fetch threads; on a pool the caller owns, large reads still work, in one query.
+        try (PostgresEventStore closed = PostgresEventStore.builder(database.dataSource())
+                .types(EventTypeRegistry.builder().register(OrderPlaced.class).build())
+                .build()) {
+            closed.close();
+            assertThat(closed.readAll(head + 1, 1_000)).extracting(RecordedEvent::position)
+                    .containsExactlyElementsOf(LongStream.range(head + 1, head + 901).boxed().toList());
+        }
         List<RecordedEvent> stream = store.readStream(first, 1, 1_000);
         assertThat(stream).extracting(RecordedEvent::streamVersion)
                 .containsExactlyElementsOf(LongStream.rangeClosed(1, 600).boxed().toList());

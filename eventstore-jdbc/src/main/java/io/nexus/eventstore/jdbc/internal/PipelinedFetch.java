@@ -47,7 +47,8 @@ final class PipelinedFetch implements AutoCloseable {
      * {@code decode} on the calling thread, in order.
      */
     void fetch(Handle handle, Query query, int max, EventCodec codec, Consumer<StoredEvent> decode) {
-        if (max < MIN_ROWS) {
+        if (max < MIN_ROWS || fetchThreads.isShutdown()) {
+            // Small, or the store is closed (its fetch threads with it) while a caller-owned pool still serves reads.
             query.map(codec.rowMapper()).forEach(decode);
             return;
         }
