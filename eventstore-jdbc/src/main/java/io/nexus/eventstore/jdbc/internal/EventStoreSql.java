@@ -10,6 +10,10 @@ public final class EventStoreSql {
     private static final String COLUMNS = """
             e.stream_id, e.stream_version, c.first_position + e.commit_index AS position, e.event_id, e.type,
             e.data, e.metadata, e.correlation_id, e.causation_id, e.source, e.recorded_at""";
+    /** What the LATERAL scan of one commit's events hands up to {@link #COLUMNS}. */
+    private static final String COMMIT_EVENT_COLUMNS = """
+            e.stream_id, e.stream_version, e.commit_index, e.event_id, e.type, e.data, e.metadata, e.correlation_id,
+            e.causation_id, e.source, e.recorded_at""";
 
     final String append;
     final String sequence;
@@ -55,8 +59,7 @@ public final class EventStoreSql {
                 SELECT %s
                 FROM ${schema}.commits c
                 CROSS JOIN LATERAL (
-                    SELECT e.stream_id, e.stream_version, e.commit_index, e.event_id, e.type, e.data, e.metadata,
-                           e.correlation_id, e.causation_id, e.source, e.recorded_at
+                    SELECT %s
                     FROM ${schema}.events e
                     WHERE e.commit_id = c.commit_id
                       AND e.commit_index >= :from - c.first_position
@@ -64,7 +67,7 @@ public final class EventStoreSql {
                     ORDER BY e.commit_index) e
                 WHERE c.last_position >= :from AND c.first_position < :from + :max
                 ORDER BY c.last_position
-                LIMIT :max""".formatted(COLUMNS));
+                LIMIT :max""".formatted(COLUMNS, COMMIT_EVENT_COLUMNS));
         // A filtered page cannot be bounded by position (matches may be sparse), so it takes a LIMIT, and a LIMIT may
         // end inside a commit: the order is stated in full. The LATERAL keeps the plan a walk of commits from :from
         // with an index probe each; a plain join lets the planner hash every event of the type (seen at 10x the
@@ -73,15 +76,14 @@ public final class EventStoreSql {
                 SELECT %s
                 FROM ${schema}.commits c
                 CROSS JOIN LATERAL (
-                    SELECT e.stream_id, e.stream_version, e.commit_index, e.event_id, e.type, e.data, e.metadata,
-                           e.correlation_id, e.causation_id, e.source, e.recorded_at
+                    SELECT %s
                     FROM ${schema}.events e
                     WHERE e.commit_id = c.commit_id
                       AND e.commit_index >= :from - c.first_position %%1$s
                     ORDER BY e.commit_index) e
                 WHERE c.last_position >= :from %%2$s
                 ORDER BY c.last_position, e.commit_index
-                LIMIT :max""".formatted(COLUMNS));
+                LIMIT :max""".formatted(COLUMNS, COMMIT_EVENT_COLUMNS));
     }
 
     /** The SQL for a store in {@code schema}, which the caller has validated. */
