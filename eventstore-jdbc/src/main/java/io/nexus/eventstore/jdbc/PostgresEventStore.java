@@ -7,6 +7,7 @@ import com.zaxxer.hikari.HikariDataSource;
 import io.nexus.eventstore.core.AppendResult;
 import io.nexus.eventstore.core.EventFilter;
 import io.nexus.eventstore.core.EventStore;
+import io.nexus.eventstore.core.EventStoreAccessException;
 import io.nexus.eventstore.core.EventStoreException;
 import io.nexus.eventstore.core.EventTypeRegistry;
 import io.nexus.eventstore.core.ExpectedVersion;
@@ -22,6 +23,8 @@ import io.nexus.eventstore.jdbc.internal.EventStoreSql;
 import io.nexus.eventstore.jdbc.internal.EventReader;
 import io.nexus.eventstore.jdbc.internal.Sequencer;
 import io.nexus.eventstore.jdbc.internal.SqlErrors;
+import java.sql.Connection;
+import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -58,6 +61,7 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
 
     private static final Pattern SCHEMA_NAME = Pattern.compile("[a-z_][a-z0-9_]{0,49}");
 
+    private final DataSource dataSource;
     private final Jdbi jdbi;
     private final EventStoreSql sql;
     private final Appender appender;
@@ -66,6 +70,7 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
     private final @Nullable HikariDataSource ownedPool;
 
     private PostgresEventStore(Builder builder, DataSource dataSource, @Nullable HikariDataSource ownedPool) {
+        this.dataSource = dataSource;
         this.jdbi = Jdbi.create(dataSource);
         this.sql = EventStoreSql.of(builder.schema);
         EventCodec codec = new EventCodec(builder.types, builder.serializer);
@@ -97,7 +102,17 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
     @Override
     public AppendResult append(StreamId streamId, ExpectedVersion expectedVersion, List<NewEvent> events) {
         StreamAppend append = StreamAppend.of(streamId, expectedVersion, events);
-        AppendResult result = run("append to stream '" + streamId + "'", handle -> appender.append(handle, append));
+        AppendResult result;
+        // One autocommit statement on a pooled connection, without a Jdbi handle: the handle's set-up and clean-up
+        // were a sixth of an append's client CPU (JFR, 16 writers).
+        try (Connection connection = dataSource.getConnection()) {
+            if (!connection.getAutoCommit()) {
+                connection.setAutoCommit(true); // a pool that hands out transactions would roll the append back
+            }
+            result = appender.append(connection, append);
+        } catch (SQLException e) {
+            throw new EventStoreAccessException("could not append to stream '" + streamId + "'", e);
+        }
         sequencer.request();
         return result;
     }
@@ -108,7 +123,7 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
         List<AppendResult> results = run("append to " + appends.size() + " streams", handle -> handle.inTransaction(tx -> {
             List<AppendResult> done = new ArrayList<>();
             for (StreamAppend append : appends) {
-                done.add(appender.append(tx, append));
+                done.add(appender.append(tx.getConnection(), append));
             }
             return done;
         }));

@@ -151,6 +151,27 @@ class PostgresEventStoreTest {
     }
 
     @Test
+    void appends_commit_on_a_pool_whose_connections_start_without_autocommit() {
+        StreamId stream = uniqueStream("order");
+        List<NewEvent> events = orderPlaced(3);
+        HikariConfig config = new HikariConfig();
+        config.setJdbcUrl(database.jdbcUrl());
+        config.setMaximumPoolSize(2);
+        config.setAutoCommit(false);
+        try (HikariDataSource manualCommit = new HikariDataSource(config);
+                PostgresEventStore onManualCommit = PostgresEventStore.builder(manualCommit)
+                        .types(TestEvents.registry())
+                        .build()) {
+            onManualCommit.append(stream, ExpectedVersion.noStream(), events);
+        }
+
+        // Read through the test's own store: the events were committed, not rolled back when the pool took its
+        // connection back.
+        assertThat(store.readStream(stream, 1, 10)).extracting(RecordedEvent::eventId)
+                .containsExactlyElementsOf(events.stream().map(NewEvent::eventId).toList());
+    }
+
+    @Test
     void a_payload_that_does_not_serialize_is_refused_and_nothing_is_written() {
         StreamId stream = uniqueStream("order");
 

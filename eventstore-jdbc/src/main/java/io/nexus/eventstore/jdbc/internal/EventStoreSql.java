@@ -15,6 +15,7 @@ public final class EventStoreSql {
             e.stream_id, e.stream_version, e.commit_index, e.event_id, e.type, e.data, e.metadata, e.correlation_id,
             e.causation_id, e.source, e.recorded_at""";
 
+    /** Plain JDBC ({@code ?} parameters): stream, expected, ids, types, data, metadata, correlations, causations, sources. */
     final String append;
     final String sequence;
     final String readStreamForward;
@@ -29,9 +30,8 @@ public final class EventStoreSql {
         this.schema = schema;
         this.append = q("""
                 SELECT first_version, next_expected_version, commit_id
-                FROM ${schema}.append_to_stream(:stream, :expected, :ids, :types, CAST(:data AS jsonb),
-                                                CAST(:metadata AS jsonb),
-                                                :correlationIds, :causationIds, :sources)""");
+                FROM ${schema}.append_to_stream(?, ?, CAST(? AS uuid[]), ?, CAST(? AS jsonb), CAST(? AS jsonb),
+                                                CAST(? AS uuid[]), CAST(? AS uuid[]), ?)""");
         this.sequence = q("SELECT ${schema}.sequence_commits()");
         this.readStreamForward = q("""
                 SELECT %s

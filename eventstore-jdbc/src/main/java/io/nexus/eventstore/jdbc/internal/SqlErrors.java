@@ -27,8 +27,8 @@ public final class SqlErrors {
     private SqlErrors() {}
 
     /** The typed exception for a failed call of append_to_stream for {@code append}. */
-    static EventStoreException translateAppend(RuntimeException e, StreamAppend append) {
-        if (sqlException(e) instanceof PSQLException psql && psql.getServerErrorMessage() != null) {
+    static EventStoreException translateAppend(SQLException e, StreamAppend append) {
+        if (e instanceof PSQLException psql && psql.getServerErrorMessage() != null) {
             ServerErrorMessage server = psql.getServerErrorMessage();
             String state = String.valueOf(psql.getSQLState());
             String detail = server.getDetail();
@@ -51,7 +51,7 @@ public final class SqlErrors {
                         "the database refused a payload of stream '" + append.streamId() + "' as JSON", e);
             }
         }
-        return translate("could not append to stream '" + append.streamId() + "'", e);
+        return new EventStoreAccessException("could not append to stream '" + append.streamId() + "'", e);
     }
 
     /** The typed exception for any other failure: the store is unreachable or failed. */
