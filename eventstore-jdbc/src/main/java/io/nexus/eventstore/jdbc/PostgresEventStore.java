@@ -76,7 +76,7 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
         EventCodec codec = new EventCodec(builder.types, builder.serializer);
         this.appender = new Appender(sql, codec);
         this.reader = new EventReader(sql, codec);
-        this.sequencer = new Sequencer(jdbi, sql);
+        this.sequencer = new Sequencer(dataSource, sql);
         this.ownedPool = ownedPool;
     }
 

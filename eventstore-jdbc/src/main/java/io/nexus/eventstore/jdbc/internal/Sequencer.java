@@ -1,12 +1,17 @@
 package io.nexus.eventstore.jdbc.internal;
 
+import io.nexus.eventstore.core.EventStoreAccessException;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.LongConsumer;
+import javax.sql.DataSource;
 import org.jdbi.v3.core.Handle;
-import org.jdbi.v3.core.Jdbi;
 
 /**
  * Gives committed appends their global positions soon after they commit. A daemon thread runs {@code
@@ -25,15 +30,15 @@ public final class Sequencer implements AutoCloseable {
      */
     static final long MIN_INTERVAL_NANOS = Duration.ofMillis(5).toNanos();
 
-    private final Jdbi jdbi;
+    private final DataSource dataSource;
     private final EventStoreSql sql;
     private final Thread thread;
     private final List<LongConsumer> headListeners = new CopyOnWriteArrayList<>();
     private volatile boolean requested;
     private volatile boolean closed;
 
-    public Sequencer(Jdbi jdbi, EventStoreSql sql) {
-        this.jdbi = jdbi;
+    public Sequencer(DataSource dataSource, EventStoreSql sql) {
+        this.dataSource = dataSource;
         this.sql = sql;
         this.thread = new Thread(this::run, "nexus-sequencer-" + sql.schema());
         thread.setDaemon(true);
@@ -42,8 +47,13 @@ public final class Sequencer implements AutoCloseable {
 
     /** Asks the background thread to sequence now; returns at once. */
     public void request() {
-        requested = true;
-        LockSupport.unpark(thread);
+        // Only the first request since the last run wakes the thread: under 16 writers, unparking it for every append
+        // woke it thousands of times a second just to park again until the interval was up. Skipping is safe: the
+        // thread clears the flag before it sequences, so a run still to come orders this caller's commit.
+        if (!requested) {
+            requested = true;
+            LockSupport.unpark(thread);
+        }
     }
 
     /**
@@ -51,7 +61,22 @@ public final class Sequencer implements AutoCloseable {
      * runs as its own statement in autocommit, so when it returns the positions are committed and visible.
      */
     public long sequence(Handle handle) {
-        long head = handle.createQuery(sql.sequence).mapTo(Long.class).one();
+        return sequence(handle.getConnection());
+    }
+
+    /**
+     * {@link #sequence(Handle)} on a plain connection. One prepared call, without Jdbi's statement machinery: under 16
+     * writers that machinery was most of this thread's CPU, and the thread shares the cores with the writers.
+     */
+    private long sequence(Connection connection) {
+        long head;
+        try (PreparedStatement call = connection.prepareStatement(sql.sequence);
+                ResultSet result = call.executeQuery()) {
+            result.next();
+            head = result.getLong(1);
+        } catch (SQLException e) {
+            throw new EventStoreAccessException("could not sequence the committed appends", e);
+        }
         for (LongConsumer listener : headListeners) {
             try {
                 listener.accept(head);
@@ -90,9 +115,11 @@ public final class Sequencer implements AutoCloseable {
             requested = false;
             lastRun = System.nanoTime();
             try {
-                jdbi.useHandle(this::sequence);
+                try (Connection connection = dataSource.getConnection()) {
+                    sequence(connection);
+                }
                 backoffMillis = 10;
-            } catch (RuntimeException e) {
+            } catch (RuntimeException | SQLException e) {
                 if (closed) {
                     return;
                 }
