@@ -80,34 +80,41 @@ public final class EventCodec {
      * of one page mostly share their stream, so it reuses the last {@link StreamId} instead of validating the same id
      * again; that is why each query gets its own mapper.
      */
-    RowMapper<StoredEvent> rowMapper() {
-        return new RowMapper<>() {
-            private @Nullable StreamId lastStream;
+    RowCopier rowMapper() {
+        return new RowCopier();
+    }
 
-            @Override
-            public StoredEvent map(ResultSet rs, StatementContext ctx) throws SQLException {
-                String id = rs.getString(1);
-                StreamId stream = lastStream;
-                if (stream == null || !stream.value().equals(id)) {
-                    stream = StreamId.of(id);
-                    lastStream = stream;
-                }
-                // A null position: committed but not yet ordered, so the caller sequences and reads again.
-                long position = rs.getLong(3);
-                return new StoredEvent(
-                        stream,
-                        rs.getLong(2),
-                        rs.wasNull() ? 0 : position,
-                        rs.getObject(4, UUID.class),
-                        rs.getString(5),
-                        jsonBytes(rs.getBytes(6)),
-                        jsonBytesOrNull(rs.getBytes(7)),
-                        rs.getObject(8, UUID.class),
-                        rs.getObject(9, UUID.class),
-                        rs.getString(10),
-                        rs.getObject(11, OffsetDateTime.class).toInstant());
+    /** See {@link #rowMapper()}; {@link #copy(ResultSet)} serves plain JDBC reads, {@link #map} Jdbi's. */
+    static final class RowCopier implements RowMapper<StoredEvent> {
+        private @Nullable StreamId lastStream;
+
+        @Override
+        public StoredEvent map(ResultSet rs, StatementContext ctx) throws SQLException {
+            return copy(rs);
+        }
+
+        StoredEvent copy(ResultSet rs) throws SQLException {
+            String id = rs.getString(1);
+            StreamId stream = lastStream;
+            if (stream == null || !stream.value().equals(id)) {
+                stream = StreamId.of(id);
+                lastStream = stream;
             }
-        };
+            // A null position: committed but not yet ordered, so the caller sequences and reads again.
+            long position = rs.getLong(3);
+            return new StoredEvent(
+                    stream,
+                    rs.getLong(2),
+                    rs.wasNull() ? 0 : position,
+                    rs.getObject(4, UUID.class),
+                    rs.getString(5),
+                    jsonBytes(rs.getBytes(6)),
+                    jsonBytesOrNull(rs.getBytes(7)),
+                    rs.getObject(8, UUID.class),
+                    rs.getObject(9, UUID.class),
+                    rs.getString(10),
+                    rs.getObject(11, OffsetDateTime.class).toInstant());
+        }
     }
 
     /** The event a fetched row holds, payload and metadata decoded. */

@@ -1,8 +1,13 @@
 package io.nexus.eventstore.jdbc.internal;
 
 import io.nexus.eventstore.core.EventFilter;
+import io.nexus.eventstore.core.EventStoreAccessException;
 import io.nexus.eventstore.core.RecordedEvent;
 import io.nexus.eventstore.core.StreamId;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -33,10 +38,10 @@ public final class EventReader implements AutoCloseable {
      */
     public List<RecordedEvent> readStream(
             Handle handle, Sequencer sequencer, StreamId stream, long from, int max, boolean forward) {
-        List<StoredEvent> page = streamQuery(handle, stream, from, max, forward).map(codec.rowMapper()).list();
+        List<StoredEvent> page = streamPage(handle.getConnection(), stream, from, max, forward);
         if (page.stream().anyMatch(e -> e.position() == 0)) {
             sequencer.sequence(handle);
-            page = streamQuery(handle, stream, from, max, forward).map(codec.rowMapper()).list();
+            page = streamPage(handle.getConnection(), stream, from, max, forward);
         }
         List<RecordedEvent> events = new ArrayList<>(page.size());
         for (StoredEvent row : page) {
@@ -45,11 +50,24 @@ public final class EventReader implements AutoCloseable {
         return events;
     }
 
-    private Query streamQuery(Handle handle, StreamId stream, long from, int max, boolean forward) {
-        return handle.createQuery(forward ? sql.readStreamForward : sql.readStreamBackward)
-                .bind("stream", stream.value())
-                .bind("from", from)
-                .bind("max", max);
+    /** Plain JDBC: Jdbi's result iteration was a measurable part of a 1,000-event read's client CPU. */
+    private List<StoredEvent> streamPage(Connection connection, StreamId stream, long from, int max, boolean forward) {
+        try (PreparedStatement query = connection.prepareStatement(
+                forward ? sql.readStreamForward : sql.readStreamBackward)) {
+            query.setString(1, stream.value());
+            query.setLong(2, from);
+            query.setInt(3, max);
+            try (ResultSet rows = query.executeQuery()) {
+                EventCodec.RowCopier copier = codec.rowMapper();
+                List<StoredEvent> page = new ArrayList<>();
+                while (rows.next()) {
+                    page.add(copier.copy(rows));
+                }
+                return page;
+            }
+        } catch (SQLException e) {
+            throw new EventStoreAccessException("could not read stream '" + stream + "'", e);
+        }
     }
 
     private List<RecordedEvent> readPipelined(Handle handle, Query query, int max) {

@@ -18,6 +18,7 @@ public final class EventStoreSql {
     /** Plain JDBC ({@code ?} parameters): stream, expected, ids, types, data, metadata, correlations, causations, sources. */
     final String append;
     final String sequence;
+    /** Plain JDBC, as the two below: stream, from version, max. */
     final String readStreamForward;
     final String readStreamBackward;
     final String streamVersion;
@@ -37,16 +38,16 @@ public final class EventStoreSql {
                 SELECT %s
                 FROM ${schema}.events e
                 LEFT JOIN ${schema}.commits c ON c.commit_id = e.commit_id
-                WHERE e.stream_id = :stream AND e.stream_version >= :from
+                WHERE e.stream_id = ? AND e.stream_version >= ?
                 ORDER BY e.stream_version
-                LIMIT :max""".formatted(COLUMNS));
+                LIMIT ?""".formatted(COLUMNS));
         this.readStreamBackward = q("""
                 SELECT %s
                 FROM ${schema}.events e
                 LEFT JOIN ${schema}.commits c ON c.commit_id = e.commit_id
-                WHERE e.stream_id = :stream AND e.stream_version <= :from
+                WHERE e.stream_id = ? AND e.stream_version <= ?
                 ORDER BY e.stream_version DESC
-                LIMIT :max""".formatted(COLUMNS));
+                LIMIT ?""".formatted(COLUMNS));
         this.streamVersion = q("SELECT version FROM ${schema}.streams WHERE stream_id = :stream");
         this.positionOf = q("SELECT last_position FROM ${schema}.commits WHERE commit_id = :commitId");
         // Commits in position order, each joined to its events: an index range scan on commits_last_position_key
