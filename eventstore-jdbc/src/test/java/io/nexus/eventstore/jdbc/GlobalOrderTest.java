@@ -3,10 +3,13 @@ package io.nexus.eventstore.jdbc;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.nexus.eventstore.core.EventTypeRegistry;
+import io.nexus.eventstore.core.ExpectedVersion;
 import io.nexus.eventstore.core.RecordedEvent;
+import io.nexus.eventstore.core.contract.TestEvents;
 import io.nexus.testing.PostgresTest;
 import io.nexus.testing.TestDatabase;
 import java.sql.Connection;
+import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -24,6 +27,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.RepeatedTest;
 import org.junit.jupiter.api.Test;
@@ -45,6 +49,49 @@ class GlobalOrderTest {
     @AfterEach
     void close() {
         store.close();
+    }
+
+    @Test
+    @Timeout(60)
+    void the_background_sequencer_orders_every_concurrent_append_without_a_reader_asking() throws Exception {
+        int perWriter = 25;
+        long before = store.headPosition();
+        AtomicLong told = new AtomicLong(before);
+        store.addHeadListener(head -> told.accumulateAndGet(head, Math::max));
+        ExecutorService pool = Executors.newFixedThreadPool(WRITERS);
+        CountDownLatch start = new CountDownLatch(1);
+        List<Future<?>> writers = new ArrayList<>();
+        for (int w = 0; w < WRITERS; w++) {
+            writers.add(pool.submit(() -> {
+                start.await();
+                for (int i = 0; i < perWriter; i++) {
+                    store.append(TestEvents.uniqueStream("order"), ExpectedVersion.noStream(),
+                            List.of(TestEvents.orderPlaced()));
+                }
+                return null;
+            }));
+        }
+        start.countDown();
+        for (Future<?> writer : writers) {
+            writer.get();
+        }
+        pool.shutdown();
+
+        // Only the store's own thread sequences here (nothing reads), woken by the appends; the head it reports and
+        // the sequencer row must reach exactly every appended event.
+        long expected = before + (long) WRITERS * perWriter;
+        long waitUntil = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (told.get() < expected && System.nanoTime() < waitUntil) {
+            Thread.sleep(5);
+        }
+        assertThat(told.get()).isEqualTo(expected);
+        try (Connection connection = database.dataSource().getConnection();
+                Statement statement = connection.createStatement();
+                ResultSet row = statement.executeQuery(
+                        "SELECT last_position FROM " + database.schema() + ".sequencer")) {
+            row.next();
+            assertThat(row.getLong(1)).isEqualTo(expected);
+        }
     }
 
     @RepeatedTest(2)
