@@ -80,11 +80,11 @@ public final class EventCodec {
      * of one page mostly share their stream, so it reuses the last {@link StreamId} instead of validating the same id
      * again; that is why each query gets its own mapper.
      */
-    RowCopier rowMapper() {
+    RowCopier rowCopier() {
         return new RowCopier();
     }
 
-    /** See {@link #rowMapper()}; {@link #copy(ResultSet)} serves plain JDBC reads, {@link #map} Jdbi's. */
+    /** See {@link #rowCopier()}; {@link #copy(ResultSet)} serves plain JDBC reads, {@link #map} Jdbi's. */
     static final class RowCopier implements RowMapper<StoredEvent> {
         private @Nullable StreamId lastStream;
 

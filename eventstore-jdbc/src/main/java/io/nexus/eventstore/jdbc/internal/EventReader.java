@@ -58,7 +58,7 @@ public final class EventReader implements AutoCloseable {
             query.setLong(2, from);
             query.setInt(3, max);
             try (ResultSet rows = query.executeQuery()) {
-                EventCodec.RowCopier copier = codec.rowMapper();
+                EventCodec.RowCopier copier = codec.rowCopier();
                 List<StoredEvent> page = new ArrayList<>();
                 while (rows.next()) {
                     page.add(copier.copy(rows));

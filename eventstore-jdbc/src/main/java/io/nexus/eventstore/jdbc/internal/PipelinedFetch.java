@@ -49,7 +49,7 @@ final class PipelinedFetch implements AutoCloseable {
     void fetch(Handle handle, Query query, int max, EventCodec codec, Consumer<StoredEvent> decode) {
         if (max < MIN_ROWS || fetchThreads.isShutdown()) {
             // Small, or the store is closed (its fetch threads with it) while a caller-owned pool still serves reads.
-            query.map(codec.rowMapper()).forEach(decode);
+            query.map(codec.rowCopier()).forEach(decode);
             return;
         }
         // Unbounded, so the fetch thread never waits for the decoder; it holds at most one page, and is not sized
@@ -81,7 +81,7 @@ final class PipelinedFetch implements AutoCloseable {
         }
         try {
             try (ResultIterator<StoredEvent> rows =
-                    query.setFetchSize(CHUNK_ROWS).map(codec.rowMapper()).iterator()) {
+                    query.setFetchSize(CHUNK_ROWS).map(codec.rowCopier()).iterator()) {
                 List<StoredEvent> chunk = new ArrayList<>(CHUNK_ROWS);
                 while (!stop.get() && rows.hasNext()) {
                     chunk.add(rows.next());
