@@ -175,8 +175,8 @@ class EventBusesTest {
     }
 
     private static void awaitTimed(long count, String... tags) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-        // The timer moves just after the listener returns.
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        // The timer moves just after the listener returns; the assertions after the wait say what is missing.
         while (System.nanoTime() < deadline) {
             Timer timer = Metrics.globalRegistry.find("nexus.bus.processing.time").tags(tags).timer();
             if (timer != null && timer.count() >= count) {
