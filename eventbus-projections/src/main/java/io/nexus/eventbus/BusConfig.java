@@ -7,8 +7,10 @@ import java.time.Duration;
 /**
  * The bus settings every backend reads, named after the seed's configuration keys ({@code max_queue_size}, {@code
  * worker_count}, {@code retry_attempts}, {@code retry_delay}, {@code exponential_backoff}, {@code batch_size}, {@code
- * flush_interval}, {@code metrics}). A backend ignores the keys that do not apply to it and says so in its Javadoc.
- * Immutable; build with {@link #builder()}, start from {@link #defaults()}.
+ * flush_interval}, {@code metrics}). A backend refuses, when it is built, a value other than the default for a key it
+ * cannot honour (the memory bus: the retry, batch and polling keys; the PostgreSQL bus: {@code max_queue_size} and
+ * {@code emit_timeout}), so that no chosen value is silently ignored. Immutable; build with {@link #builder()}, start
+ * from {@link #defaults()}.
  *
  * @param maxQueueSize how many emitted events may wait for dispatch before {@code emit} blocks
  * @param workerCount how many threads dispatch events (and, in durable backends, run subscriptions)
@@ -18,7 +20,8 @@ import java.time.Duration;
  * @param exponentialBackoff whether each further retry doubles the delay
  * @param batchSize how many events a durable subscription reads per round trip
  * @param flushInterval how often a durable subscription polls when no notification arrives
- * @param metricsEnabled whether to record metrics when a meter registry is given
+ * @param metricsEnabled whether to record metrics: in the meter registry given in code or, for a bus made by {@link
+ *     EventBuses} without one, in Micrometer's global registry
  */
 public record BusConfig(
         int maxQueueSize,
@@ -47,7 +50,7 @@ public record BusConfig(
     public static final int DEFAULT_BATCH_SIZE = 100;
     /** Default {@link #flushInterval()}: 100 milliseconds. */
     public static final Duration DEFAULT_FLUSH_INTERVAL = Duration.ofMillis(100);
-    /** Default {@link #metricsEnabled()}: true (metrics are recorded only when a meter registry is given). */
+    /** Default {@link #metricsEnabled()}: true (see {@link #metricsEnabled()} for where they are recorded). */
     public static final boolean DEFAULT_METRICS_ENABLED = true;
     /** The largest {@link #workerCount()} accepted. */
     public static final int MAX_WORKER_COUNT = 1024;

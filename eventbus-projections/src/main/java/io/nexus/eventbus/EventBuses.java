@@ -5,6 +5,9 @@ import static java.util.Objects.requireNonNull;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Metrics;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.nexus.eventbus.internal.BackendSettings;
 import io.nexus.eventstore.jdbc.EventRetention;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
@@ -33,6 +36,8 @@ public final class EventBuses {
     /** The connection pool size of a {@code postgres} bus: the notification connection, durable subscriptions, emits. */
     public static final int DEFAULT_POOL_SIZE = 10;
 
+    private static final Object DEFAULT_REGISTRY_LOCK = new Object();
+
     private EventBuses() {}
 
     /**
@@ -55,28 +60,57 @@ public final class EventBuses {
      * many days are removed at start and every hour by {@link EventRetention}, which needs the schema owner's role
      * (configure that user, or leave {@code retention_days} at 0 and schedule {@code EventRetention} yourself).
      *
+     * <p>With {@code metrics} on (the default), the bus records its meters in {@link #defaultMeterRegistry()}.
+     *
      * @throws io.nexus.eventstore.core.EventStoreException if the database cannot be reached or has no event store in
      *     the schema
+     * @throws IllegalArgumentException if the PostgreSQL bus is given a {@code max_queue_size} or {@code emit_timeout}
+     *     other than the default, which it cannot honour
      */
     public static EventBus create(NexusConfig config) {
         return create(config, null);
     }
 
     /**
-     * As {@link #create(NexusConfig)}, recording the {@code postgres} bus's meters (see {@link PostgresEventBus}) in
-     * {@code meterRegistry} when {@code metrics} ({@link BusConfig#metricsEnabled()}) is on. The memory bus records
-     * none.
+     * As {@link #create(NexusConfig)}, recording the bus's meters (see {@link MemoryEventBus.Builder#meterRegistry}
+     * and {@link PostgresEventBus}) in {@code meterRegistry} when {@code metrics} ({@link BusConfig#metricsEnabled()})
+     * is on. Without a registry (null), they go to {@link #defaultMeterRegistry()}, so that {@code metrics: true} in a
+     * configuration file records them with no code.
      */
     public static EventBus create(NexusConfig config, @Nullable MeterRegistry meterRegistry) {
         requireNonNull(config, "config");
         if (config.backend() == NexusConfig.Backend.MEMORY) {
             MemoryEventBus.Builder memory = MemoryEventBus.builder().config(config.bus()).tracing(config.tracing());
-            if (meterRegistry != null) {
-                memory.meterRegistry(meterRegistry);
+            MeterRegistry meters = meterRegistry(config, meterRegistry);
+            if (meters != null) {
+                memory.meterRegistry(meters);
             }
             return memory.build();
         }
         return createPostgres(config, meterRegistry);
+    }
+
+    /**
+     * Where a bus made here records its meters when it is given no registry: Micrometer's {@link
+     * Metrics#globalRegistry}, where an application (or Spring Boot) adds the registry it exports, such as Prometheus.
+     * A composite with no registry drops every value, so when the global registry has none yet, a {@link
+     * SimpleMeterRegistry} is added to it first (once per process), which keeps the values in memory for reading
+     * through {@code Metrics.globalRegistry}; a registry added later receives the meters too.
+     */
+    public static MeterRegistry defaultMeterRegistry() {
+        synchronized (DEFAULT_REGISTRY_LOCK) {
+            if (Metrics.globalRegistry.getRegistries().isEmpty()) {
+                Metrics.addRegistry(new SimpleMeterRegistry());
+            }
+        }
+        return Metrics.globalRegistry;
+    }
+
+    private static @Nullable MeterRegistry meterRegistry(NexusConfig config, @Nullable MeterRegistry given) {
+        if (!config.bus().metricsEnabled()) {
+            return null;
+        }
+        return given != null ? given : defaultMeterRegistry();
     }
 
     /**
@@ -89,13 +123,18 @@ public final class EventBuses {
     }
 
     /**
-     * The {@link PostgresEventBus} of {@code config}, recording its meters in {@code meterRegistry} (when not null and
-     * {@link BusConfig#metricsEnabled()}); see {@link #create(NexusConfig)}.
+     * The {@link PostgresEventBus} of {@code config}, recording its meters (when {@link BusConfig#metricsEnabled()})
+     * in {@code meterRegistry} or, when it is null, in {@link #defaultMeterRegistry()}; see {@link
+     * #create(NexusConfig)}.
      *
      * @throws IllegalStateException if {@code config} has no {@code postgres} section
+     * @throws IllegalArgumentException if {@code max_queue_size} or {@code emit_timeout} differs from its default: the
+     *     PostgreSQL bus has no queue (checked before any connection is opened)
      */
     public static PostgresEventBus createPostgres(NexusConfig config, @Nullable MeterRegistry meterRegistry) {
         NexusConfig.Postgres postgres = requireNonNull(config, "config").requirePostgres();
+        BackendSettings.checkPostgres(config.bus());
+        MeterRegistry meters = meterRegistry(config, meterRegistry);
         HikariConfig hikari = new HikariConfig();
         hikari.setJdbcUrl(postgres.url());
         if (postgres.user() != null) {
@@ -118,8 +157,8 @@ public final class EventBuses {
                         retention.shutdownNow();
                         pool.close();
                     });
-            if (meterRegistry != null) {
-                builder.meterRegistry(meterRegistry);
+            if (meters != null) {
+                builder.meterRegistry(meters);
             }
             return builder.build();
         } catch (RuntimeException e) {

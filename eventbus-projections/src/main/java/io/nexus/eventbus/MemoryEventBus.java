@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.nexus.eventbus.internal.AnnotatedHandlers;
+import io.nexus.eventbus.internal.BackendSettings;
 import io.nexus.eventbus.internal.BusMetrics;
 import io.nexus.eventbus.internal.Dispatcher;
 import io.nexus.eventstore.core.NewEvent;
@@ -51,9 +52,10 @@ import org.jspecify.annotations.Nullable;
  * single-worker bus waits for space only it could make, so it fails after the timeout: size the queue for bursts.
  *
  * <p><b>Failures.</b> A listener's exception goes to the {@link HandlerFailureListener} once; this backend does not
- * retry and ignores {@link BusConfig#retryAttempts()}, {@link BusConfig#retryDelay()}, {@link
+ * retry. It reads no store either, so {@link BusConfig#retryAttempts()}, {@link BusConfig#retryDelay()}, {@link
  * BusConfig#exponentialBackoff()}, {@link BusConfig#batchSize()} and {@link BusConfig#flushInterval()} (they apply to
- * durable subscriptions).
+ * durable subscriptions) must stay at their defaults: {@link Builder#build()} refuses other values rather than ignore
+ * them.
  *
  * <p><b>Closing.</b> {@link #close()} refuses new events, lets the workers dispatch every event already accepted
  * (events emitted by listeners meanwhile are refused), waits up to the shutdown timeout for them, then interrupts any
@@ -91,6 +93,7 @@ public final class MemoryEventBus implements EventBus {
 
     private MemoryEventBus(Builder builder) {
         this.config = builder.config.build();
+        BackendSettings.checkMemory(config);
         this.router = builder.router;
         this.tracing = builder.tracing;
         this.shutdownTimeout = builder.shutdownTimeout;
@@ -195,7 +198,7 @@ public final class MemoryEventBus implements EventBus {
             space.release();
             long start = System.nanoTime();
             dispatcher.dispatch(event);
-            metrics.processed(BusMetrics.IN_PROCESS, System.nanoTime() - start);
+            metrics.processed(BusMetrics.IN_PROCESS, event.type(), System.nanoTime() - start);
         }
     }
 
@@ -318,10 +321,13 @@ public final class MemoryEventBus implements EventBus {
         }
 
         /**
-         * Where to record metrics: {@code nexus.bus.events.emitted}, {@code nexus.bus.events.processed}, {@code
-         * nexus.bus.processing.time}, {@code nexus.bus.subscriptions.active} and, as {@code nexus.bus.subscription.lag}
-         * of the {@code in-process} subscription, the number of queued events. Nothing is recorded without a registry
-         * or with {@link BusConfig#metricsEnabled()} off. Default: none.
+         * Where to record metrics: {@code nexus.bus.events.emitted} (tag {@code type}), {@code
+         * nexus.bus.events.processed} and {@code nexus.bus.processing.time} (tags {@code subscription}, here {@code
+         * in-process}, and {@code type}, the event type), {@code nexus.bus.subscriptions.active} and, as {@code
+         * nexus.bus.subscription.lag} of the {@code in-process} subscription, the number of queued events. One meter
+         * per event type: meant for the bounded set of types an application declares. Nothing is recorded without a
+         * registry or with {@link BusConfig#metricsEnabled()} off. Default: none ({@link EventBuses} gives Micrometer's
+         * global registry).
          */
         public Builder meterRegistry(MeterRegistry meterRegistry) {
             this.meterRegistry = requireNonNull(meterRegistry, "meterRegistry");
@@ -353,7 +359,12 @@ public final class MemoryEventBus implements EventBus {
             return this;
         }
 
-        /** Builds the bus and starts its worker threads. */
+        /**
+         * Builds the bus and starts its worker threads.
+         *
+         * @throws IllegalArgumentException if a retry, batch or polling setting differs from its default (this bus
+         *     would ignore it); the message names the setting, its value and its default
+         */
         public MemoryEventBus build() {
             return new MemoryEventBus(this);
         }

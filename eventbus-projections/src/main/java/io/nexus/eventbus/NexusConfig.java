@@ -2,6 +2,7 @@ package io.nexus.eventbus;
 
 import static java.util.Objects.requireNonNull;
 
+import io.nexus.eventbus.internal.BackendSettings;
 import io.nexus.eventbus.internal.YamlConfigReader;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -20,16 +21,17 @@ import org.jspecify.annotations.Nullable;
  * <pre>{@code
  * nexus:
  *   backend: postgres              # memory | postgres (durable; default) | redis | rabbitmq (relays)
- *   max_queue_size: 10000          # memory backend: bounded queue; emit blocks, then fails, when full
- *   worker_count: 4                # dispatch / subscription threads
+ *   max_queue_size: 10000          # memory backend only: bounded queue; emit blocks, then fails, when full
+ *   emit_timeout: 5s               # memory backend only: how long emit waits for room in a full queue
+ *   worker_count: 4                # memory bus dispatch threads; ProjectionDaemon worker threads
  *   retry_attempts: 3              # durable subscriptions: retries before dead-lettering
  *   retry_delay: 1s                # first retry delay (ms, s, m, h, or ISO-8601 such as PT1S)
  *   exponential_backoff: true      # double the delay on each retry
  *   batch_size: 100                # events read per round trip
  *   flush_interval: 100ms          # polling interval when no notification arrives
- *   persistence: true              # false only with backend memory: nothing kept
+ *   persistence: true              # false with backend memory (nothing kept), true with every other backend
  *   retention_days: 0              # 0 keeps events forever; > 0: EventBuses runs EventRetention hourly
- *   metrics: true                  # record Micrometer metrics when a MeterRegistry is given
+ *   metrics: true                  # record Micrometer meters (EventBuses: in Metrics.globalRegistry)
  *   tracing: true                  # stamp correlation and causation ids on events emitted while handling another
  *   postgres:
  *     url: ${NEXUS_DB_URL}
@@ -49,6 +51,14 @@ import org.jspecify.annotations.Nullable;
  * <p>{@code ${NAME}} takes the environment variable NAME and fails when it is unset; {@code ${NAME:-default}} falls
  * back to the default. Substitution happens inside values only, after parsing, so a variable can never change the
  * file's structure. Unknown keys are refused (a typo should not silently fall back to a default). Immutable.
+ *
+ * <p><b>Every key does what it says, or is refused.</b> The memory backend keeps nothing and retries nothing: with it,
+ * {@code persistence: true}, {@code retention_days} above 0 and a value other than the default for {@code
+ * retry_attempts}, {@code retry_delay}, {@code exponential_backoff}, {@code batch_size} or {@code flush_interval} are
+ * refused here, when the configuration is made. The PostgreSQL bus (backends {@code postgres}, {@code redis}, {@code
+ * rabbitmq}) has no queue: a value other than the default for {@code max_queue_size} or {@code emit_timeout} is
+ * refused when the bus is built ({@link EventBuses}, {@link PostgresEventBus.Builder#config(BusConfig)}). Each refusal
+ * is an {@link IllegalArgumentException} naming the key, its value and what is expected.
  *
  * @param backend which bus backend to run
  * @param bus the settings the backends share
@@ -136,6 +146,17 @@ public record NexusConfig(
             throw new IllegalArgumentException(
                     "persistence: false needs backend: memory; the " + backend.name().toLowerCase(Locale.ROOT)
                             + " backend always keeps events");
+        }
+        if (backend == Backend.MEMORY) {
+            if (persistence) {
+                throw new IllegalArgumentException("persistence: true needs backend postgres (or redis, rabbitmq);"
+                        + " the memory backend keeps nothing, so set persistence: false or choose a durable backend");
+            }
+            if (retentionDays != DEFAULT_RETENTION_DAYS) {
+                throw new IllegalArgumentException("retention_days is " + retentionDays + ", but the memory backend"
+                        + " keeps no events to remove; leave it at 0 or choose a durable backend");
+            }
+            BackendSettings.checkMemory(bus);
         }
         if (backend != Backend.MEMORY && postgres == null) {
             throw new IllegalArgumentException("backend " + backend.name().toLowerCase(Locale.ROOT)

@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.nexus.eventbus.internal.AnnotatedHandlers;
+import io.nexus.eventbus.internal.BackendSettings;
 import io.nexus.eventbus.internal.BusMetrics;
 import io.nexus.eventbus.internal.Dispatcher;
 import io.nexus.eventbus.internal.DurableWorker;
@@ -84,14 +85,16 @@ import org.jspecify.annotations.Nullable;
  * stream order and make checkpoints unsound. Listener priority ({@code subscribe(.., priority)}) works as on every bus.
  *
  * <p><b>Configuration.</b> This backend reads {@link BusConfig#batchSize()}, {@link BusConfig#flushInterval()}, the
- * retry settings and {@link BusConfig#metricsEnabled()}. It ignores {@link BusConfig#maxQueueSize()} and {@link
- * BusConfig#emitTimeout()} (emit is a synchronous append: the database is the queue) and {@link
- * BusConfig#workerCount()} (in-process listeners run on one dispatch thread to keep global order; each durable
- * subscription has a thread of its own).
+ * retry settings and {@link BusConfig#metricsEnabled()}. It refuses a {@link BusConfig#maxQueueSize()} or {@link
+ * BusConfig#emitTimeout()} other than the default (emit is a synchronous append: the database is the queue), and does
+ * not use {@link BusConfig#workerCount()}, which sizes a {@link ProjectionDaemon} given the same configuration
+ * (in-process listeners run on one dispatch thread to keep global order; each durable subscription has a thread of
+ * its own).
  *
  * <p><b>Metrics</b> (with {@link Builder#meterRegistry(MeterRegistry)}): {@code nexus.bus.events.emitted}, {@code
  * nexus.bus.events.processed} and {@code nexus.bus.processing.time} (tag {@code subscription}, {@code in-process} for
- * in-process listeners), {@code nexus.bus.retries}, {@code nexus.bus.dead.letters}, {@code
+ * in-process listeners, and tag {@code type}, the event type: one meter per type, so type names must not be built
+ * from data), {@code nexus.bus.retries}, {@code nexus.bus.dead.letters}, {@code
  * nexus.bus.subscription.lag} (per durable subscription) and {@code nexus.bus.subscriptions.active}. The SQL view
  * {@code subscription_status} shows every subscription's checkpoint, head, lag, owner, lease and last error.
  *
@@ -425,7 +428,7 @@ public final class PostgresEventBus implements EventBus {
                 for (RecordedEvent event : store.readAllUpTo(dispatched + 1, head, config.batchSize(), EventFilter.ALL)) {
                     long start = System.nanoTime();
                     dispatcher.dispatch(event);
-                    metrics.processed(BusMetrics.IN_PROCESS, System.nanoTime() - start);
+                    metrics.processed(BusMetrics.IN_PROCESS, event.type(), System.nanoTime() - start);
                     dispatched = event.position();
                     recent.add(event);
                 }
@@ -494,9 +497,14 @@ public final class PostgresEventBus implements EventBus {
             this.store = store;
         }
 
-        /** Every bus setting at once; the setters below change single ones. Default: {@link BusConfig#defaults()}. */
+        /**
+         * Every bus setting at once; the setters below change single ones. Default: {@link BusConfig#defaults()}.
+         *
+         * @throws IllegalArgumentException if {@code maxQueueSize} or {@code emitTimeout} differs from its default
+         */
         public Builder config(BusConfig config) {
-            this.config = requireNonNull(config, "config").toBuilder();
+            BackendSettings.checkPostgres(requireNonNull(config, "config"));
+            this.config = config.toBuilder();
             return this;
         }
 

@@ -72,8 +72,8 @@ import org.jspecify.annotations.Nullable;
  * {@code nexus.projection.batch.failures} (failed batches, each of which is retried), {@code
  * nexus.projection.rebuilds} and the gauge {@code nexus.projection.lag} (the head this daemon knows minus the
  * projection's checkpoint; 0 where another daemon owns the projection), all tagged {@code projection}; and the gauge
- * {@code nexus.projection.owned} (projections this daemon owns, tag {@code owner}). The gauges are removed on {@link
- * #close()}.
+ * {@code nexus.projection.owned} (projections this daemon owns, tag {@code owner}). The events counter also carries
+ * the event type (tag {@code type}; one counter per type). The gauges are removed on {@link #close()}.
  *
  * <p>Thread-safe.
  */
@@ -487,7 +487,7 @@ public final class ProjectionDaemon implements AutoCloseable {
             }
             state.checkpoint = to;
             state.leaseDeadline = sentAt + leaseNanos;
-            metrics.batchCommitted(state.name, events.size(), System.nanoTime() - sentAt);
+            metrics.batchCommitted(state.name, events, System.nanoTime() - sentAt);
             state.attempts = 0;
             synchronized (progressMonitor) {
                 progressMonitor.notifyAll();

@@ -1,7 +1,10 @@
 package io.nexus.eventbus;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
+import io.micrometer.core.instrument.Metrics;
+import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.nexus.eventstore.core.NewEvent;
 import io.nexus.testing.PostgresTest;
@@ -10,6 +13,7 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -154,5 +158,131 @@ class EventBusesTest {
             rows.next();
             return rows.getLong(1);
         }
+    }
+
+    private NexusConfig yaml(String backend, String extra) {
+        return NexusConfig.fromYaml("nexus:\n  backend: " + backend + "\n" + extra
+                + "  postgres:\n    url: ${DB_URL}\n    schema: " + database.schema() + "\n",
+                Map.of("DB_URL", database.jdbcUrl()));
+    }
+
+    private static double globalCount(String name, String... tags) {
+        return Metrics.globalRegistry.get(name).tags(tags).counter().count();
+    }
+
+    private static long globalTimed(String name, String... tags) {
+        return Metrics.globalRegistry.get(name).tags(tags).timer().count();
+    }
+
+    private static void awaitTimed(long count, String... tags) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        // The timer moves just after the listener returns; the assertions after the wait say what is missing.
+        while (System.nanoTime() < deadline) {
+            Timer timer = Metrics.globalRegistry.find("nexus.bus.processing.time").tags(tags).timer();
+            if (timer != null && timer.count() >= count) {
+                return;
+            }
+            Thread.sleep(10);
+        }
+    }
+
+    @Test
+    void yaml_metrics_without_a_registry_are_recorded_on_a_memory_bus_per_event_type() throws Exception {
+        String placed = "placed." + UUID.randomUUID().toString().substring(0, 8);
+        String shipped = "shipped." + UUID.randomUUID().toString().substring(0, 8);
+        NexusConfig config = NexusConfig.fromYaml("nexus:\n  backend: memory\n  persistence: false\n  metrics: true\n",
+                Map.of());
+
+        try (EventBus bus = EventBuses.create(config)) {
+            Recorder recorder = new Recorder();
+            bus.subscribe("*", recorder);
+            bus.emit(NewEvent.of(placed, "{}"));
+            bus.emit(NewEvent.of(placed, "{}"));
+            bus.emit(NewEvent.of(shipped, "{}"));
+            recorder.awaitCount(3);
+            awaitTimed(2, "type", placed);
+            awaitTimed(1, "type", shipped);
+        }
+
+        assertThat(globalCount("nexus.bus.events.emitted", "type", placed)).isEqualTo(2);
+        assertThat(globalCount("nexus.bus.events.emitted", "type", shipped)).isEqualTo(1);
+        assertThat(globalCount("nexus.bus.events.processed", "subscription", "in-process", "type", placed)).isEqualTo(2);
+        assertThat(globalCount("nexus.bus.events.processed", "subscription", "in-process", "type", shipped)).isEqualTo(1);
+        assertThat(globalTimed("nexus.bus.processing.time", "subscription", "in-process", "type", placed)).isEqualTo(2);
+        assertThat(globalTimed("nexus.bus.processing.time", "subscription", "in-process", "type", shipped)).isEqualTo(1);
+    }
+
+    @Test
+    void yaml_metrics_without_a_registry_are_recorded_on_a_postgres_bus_per_event_type() throws Exception {
+        String ns = "m" + UUID.randomUUID().toString().substring(0, 8);
+        String placed = ns + ".placed";
+        String shipped = ns + ".shipped";
+        String durable = "metrics-" + ns;
+
+        try (EventBus bus = EventBuses.create(yaml("postgres", "  metrics: true\n"))) {
+            Recorder recorder = new Recorder();
+            bus.subscribe(ns + ".*", recorder);
+            Deliveries deliveries = new Deliveries();
+            ((PostgresEventBus) bus).subscribeDurable(durable, ns + ".*", deliveries);
+            bus.emit(NewEvent.of(placed, "{}"));
+            bus.emit(NewEvent.of(placed, "{}"));
+            bus.emit(NewEvent.of(shipped, "{}"));
+            recorder.awaitCount(3);
+            deliveries.awaitDistinct(3, Duration.ofSeconds(20));
+            awaitTimed(2, "subscription", "in-process", "type", placed);
+            awaitTimed(1, "subscription", "in-process", "type", shipped);
+            awaitTimed(2, "subscription", durable, "type", placed);
+            awaitTimed(1, "subscription", durable, "type", shipped);
+        }
+
+        assertThat(globalCount("nexus.bus.events.emitted", "type", placed)).isEqualTo(2);
+        assertThat(globalCount("nexus.bus.events.emitted", "type", shipped)).isEqualTo(1);
+        for (String subscription : new String[] {"in-process", durable}) {
+            assertThat(globalCount("nexus.bus.events.processed", "subscription", subscription, "type", placed))
+                    .as(subscription).isEqualTo(2);
+            assertThat(globalCount("nexus.bus.events.processed", "subscription", subscription, "type", shipped))
+                    .as(subscription).isEqualTo(1);
+            assertThat(globalTimed("nexus.bus.processing.time", "subscription", subscription, "type", placed))
+                    .as(subscription).isEqualTo(2);
+            assertThat(globalTimed("nexus.bus.processing.time", "subscription", subscription, "type", shipped))
+                    .as(subscription).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void yaml_metrics_off_records_nothing_in_the_global_registry() throws Exception {
+        String type = "quiet." + UUID.randomUUID().toString().substring(0, 8);
+
+        try (EventBus bus = EventBuses.create(yaml("postgres", "  metrics: false\n"))) {
+            Recorder recorder = new Recorder();
+            bus.subscribe(type, recorder);
+            bus.emit(NewEvent.of(type, "{}"));
+            recorder.awaitCount(1);
+        }
+
+        assertThat(Metrics.globalRegistry.find("nexus.bus.events.emitted").tag("type", type).counter()).isNull();
+        assertThat(Metrics.globalRegistry.find("nexus.bus.events.processed").tag("type", type).counter()).isNull();
+    }
+
+    @Test
+    void a_postgres_bus_refuses_a_queue_size_or_emit_timeout_before_connecting() throws Exception {
+        // No server listens on port 1: only a check made before connecting can give the configuration's own message.
+        NexusConfig queued = NexusConfig.fromYaml("nexus:\n  backend: postgres\n  max_queue_size: 500\n"
+                + "  postgres:\n    url: jdbc:postgresql://127.0.0.1:1/nowhere\n", Map.of());
+        NexusConfig timed = yaml("redis", "  emit_timeout: 2s\n  redis:\n    url: redis://localhost:6379\n");
+
+        Throwable queueRefused = catchThrowable(() -> EventBuses.create(queued));
+        Throwable timeoutRefused = catchThrowable(() -> EventBuses.createPostgres(timed));
+        Throwable builderRefused = catchThrowable(() -> PostgresEventBus.builder(database.dataSource())
+                .config(BusConfig.builder().maxQueueSize(5).build()));
+
+        assertThat(queueRefused).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("max_queue_size (maxQueueSize) is 500, but the PostgreSQL bus")
+                .hasMessageContaining("no event waits in a queue")
+                .hasMessageEndingWith("leave it at its default 10000");
+        assertThat(timeoutRefused).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("emit_timeout (emitTimeout) is PT2S, but the PostgreSQL bus");
+        assertThat(builderRefused).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("max_queue_size (maxQueueSize) is 5");
     }
 }

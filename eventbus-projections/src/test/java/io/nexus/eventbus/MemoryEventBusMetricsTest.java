@@ -2,6 +2,8 @@ package io.nexus.eventbus;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.nexus.eventstore.core.NewEvent;
 import java.time.Duration;
@@ -56,5 +58,44 @@ class MemoryEventBusMetricsTest {
         }
 
         assertThat(registry.getMeters()).isEmpty();
+    }
+
+    @Test
+    void processed_events_are_counted_and_timed_per_event_type() throws Exception {
+        CountDownLatch handled = new CountDownLatch(5);
+        try (MemoryEventBus bus = MemoryEventBus.builder().meterRegistry(registry).build()) {
+            bus.subscribe("order.*", event -> handled.countDown());
+
+            for (int i = 0; i < 3; i++) {
+                bus.emit(NewEvent.of("order.placed", "{}"));
+            }
+            for (int i = 0; i < 2; i++) {
+                bus.emit(NewEvent.of("order.shipped", "{}"));
+            }
+            assertThat(handled.await(10, TimeUnit.SECONDS)).isTrue();
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            // The timer moves just after the listener returns: wait until all five are timed.
+            while (registry.find("nexus.bus.processing.time").timers().stream().mapToLong(Timer::count).sum() < 5
+                    && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+
+            assertThat(processed("order.placed")).isEqualTo(3);
+            assertThat(processed("order.shipped")).isEqualTo(2);
+            assertThat(timed("order.placed")).isEqualTo(3);
+            assertThat(timed("order.shipped")).isEqualTo(2);
+            assertThat(registry.find("nexus.bus.events.processed").counters().stream().mapToDouble(Counter::count).sum())
+                    .isEqualTo(5);
+        }
+    }
+
+    private double processed(String type) {
+        return registry.get("nexus.bus.events.processed").tags("subscription", "in-process", "type", type).counter()
+                .count();
+    }
+
+    private long timed(String type) {
+        return registry.get("nexus.bus.processing.time").tags("subscription", "in-process", "type", type).timer()
+                .count();
     }
 }

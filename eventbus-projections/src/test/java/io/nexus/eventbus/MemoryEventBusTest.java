@@ -486,4 +486,17 @@ class MemoryEventBusTest {
         assertThatThrownBy(() -> bus.emit(null)).isInstanceOf(NullPointerException.class);
         assertThatThrownBy(() -> bus.subscribe("x", null)).isInstanceOf(NullPointerException.class);
     }
+
+    @Test
+    void settings_the_memory_bus_would_ignore_are_refused_when_it_is_built() {
+        BusConfig retrying = BusConfig.builder().retryAttempts(5).build();
+        BusConfig polling = BusConfig.builder().flushInterval(Duration.ofSeconds(2)).build();
+
+        assertThatThrownBy(() -> bus(b -> b.config(retrying))).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("retry_attempts (retryAttempts) is 5, but the memory bus (backend memory)"
+                        + " cannot honour it");
+        assertThatThrownBy(() -> bus(b -> b.config(polling))).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("flush_interval (flushInterval) is PT2S");
+        assertThat(buses).isEmpty();
+    }
 }

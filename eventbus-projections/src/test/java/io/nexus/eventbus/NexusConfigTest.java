@@ -101,4 +101,58 @@ class NexusConfigTest {
         assertThatThrownBy(() -> NexusConfig.fromYaml("just: [a, list", Map.of()))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("YAML");
     }
+
+    @Test
+    void a_memory_backend_refuses_persistence_and_retention_it_cannot_give() {
+        assertThatThrownBy(() -> NexusConfig.fromYaml("nexus:\n  backend: memory\n  persistence: true\n", Map.of()))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("persistence: true").hasMessageContaining("memory backend keeps nothing");
+        assertThatThrownBy(() -> NexusConfig.fromYaml("nexus:\n  backend: memory\n  retention_days: 7\n", Map.of()))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("retention_days is 7").hasMessageContaining("leave it at 0");
+    }
+
+    @Test
+    void a_memory_backend_refuses_each_retry_batch_and_polling_key_it_would_ignore() {
+        Map<String, String> refused = Map.of(
+                "retry_attempts: 5", "retry_attempts (retryAttempts) is 5",
+                "retry_delay: 250ms", "retry_delay (retryDelay) is PT0.25S",
+                "exponential_backoff: false", "exponential_backoff (exponentialBackoff) is false",
+                "batch_size: 50", "batch_size (batchSize) is 50",
+                "flush_interval: 1s", "flush_interval (flushInterval) is PT1S");
+
+        refused.forEach((line, message) -> assertThatThrownBy(
+                        () -> NexusConfig.fromYaml("nexus:\n  backend: memory\n  " + line + "\n", Map.of()))
+                .as(line)
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith(message)
+                .hasMessageContaining("the memory bus (backend memory) cannot honour it")
+                .hasMessageContaining("leave it at its default"));
+    }
+
+    @Test
+    void a_memory_backend_accepts_those_keys_at_their_defaults_and_the_queue_keys_at_any_value() {
+        NexusConfig config = NexusConfig.fromYaml("""
+                nexus:
+                  backend: memory
+                  retry_attempts: 3
+                  retry_delay: 1s
+                  exponential_backoff: true
+                  batch_size: 100
+                  flush_interval: 100ms
+                  max_queue_size: 20
+                  emit_timeout: 2s
+                """, Map.of());
+
+        assertThat(config.bus().maxQueueSize()).isEqualTo(20);
+        assertThat(config.bus().emitTimeout()).isEqualTo(Duration.ofSeconds(2));
+    }
+
+    @Test
+    void a_memory_configuration_made_in_code_is_checked_as_the_yaml_one() {
+        assertThatThrownBy(() -> new NexusConfig(NexusConfig.Backend.MEMORY, BusConfig.builder().batchSize(5).build(),
+                        false, NexusConfig.DEFAULT_RETENTION_DAYS, true, null, null, null))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("batch_size (batchSize) is 5");
+    }
 }

@@ -338,7 +338,7 @@ public final class DurableWorker implements DurableSubscription {
             long start = System.nanoTime();
             try {
                 Dispatcher.handleAsCurrent(event, settings.listener());
-                metrics.processed(name(), System.nanoTime() - start);
+                metrics.processed(name(), event.type(), System.nanoTime() - start);
                 return Outcome.HANDLED;
             } catch (VirtualMachineError e) {
                 throw e;

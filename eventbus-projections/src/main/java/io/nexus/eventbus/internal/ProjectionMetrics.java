@@ -5,7 +5,10 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.nexus.eventstore.core.RecordedEvent;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
@@ -49,11 +52,21 @@ public final class ProjectionMetrics {
         }
     }
 
-    /** Records one committed batch of {@code events} events of {@code projection}, which took {@code nanos}. */
-    public void batchCommitted(String projection, int events, long nanos) {
+    /**
+     * Records one committed batch of {@code projection}, which took {@code nanos}: its events counted per event type
+     * (one counter per type, a bounded set in any application that does not build type names from data), its time
+     * per projection only, as one batch mixes types.
+     */
+    public void batchCommitted(String projection, List<RecordedEvent> events, long nanos) {
         if (registry != null) {
-            Counter.builder("nexus.projection.events.processed").tag("projection", projection).register(registry)
-                    .increment(events);
+            Map<String, Long> perType = new HashMap<>();
+            events.forEach(event -> perType.merge(event.type(), 1L, Long::sum));
+            MeterRegistry meters = registry;
+            perType.forEach((type, count) -> Counter.builder("nexus.projection.events.processed")
+                    .tag("projection", projection)
+                    .tag("type", type)
+                    .register(meters)
+                    .increment(count));
             Timer.builder("nexus.projection.batch.time").tag("projection", projection).register(registry)
                     .record(nanos, TimeUnit.NANOSECONDS);
         }
