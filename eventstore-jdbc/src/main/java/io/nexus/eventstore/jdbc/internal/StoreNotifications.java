@@ -271,7 +271,9 @@ public final class StoreNotifications implements AutoCloseable {
                 everConnected = true;
                 backoff = MIN_BACKOFF_MILLIS;
                 // Probed until one probe came back: a connection lost before that is probed again.
-                if (!listen(connection, !listening)) {
+                boolean delivered = listen(connection, !listening);
+                unlisten(connection);
+                if (!delivered) {
                     return closed;
                 }
             } catch (SQLException | RuntimeException e) {
@@ -284,6 +286,15 @@ public final class StoreNotifications implements AutoCloseable {
             }
         }
         return true;
+    }
+
+    /** A pooled connection goes back to its pool: it must not keep a LISTEN that nobody reads. */
+    private void unlisten(Connection connection) {
+        try (Statement statement = connection.createStatement()) {
+            statement.execute("UNLISTEN \"" + channel + "\"");
+        } catch (SQLException | RuntimeException e) {
+            // the connection is going away anyway; a broken one is evicted by its pool
+        }
     }
 
     private Connection openListenConnection() throws SQLException {
