@@ -22,8 +22,8 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * Durable subscriptions through a real PgBouncer in transaction pooling (pool URL with {@code prepareThreshold=0}):
- * the events of another process reach a subscriber exactly once and in order, woken either by notifications on a dedicated
- * server connection or by polling alone.
+ * the events of another process reach a subscriber exactly once and in order, woken either by notifications on a
+ * dedicated server connection or by polling alone.
  */
 @PostgresTest
 @Timeout(120)
