@@ -99,7 +99,11 @@ public final class StoreNotifications implements AutoCloseable {
      * probeTimeout} for the starting probe.
      */
     public static StoreNotifications start(
-            DataSource dataSource, String schema, Duration pollInterval, HeadNotifications source, Duration probeTimeout) {
+            DataSource dataSource,
+            String schema,
+            Duration pollInterval,
+            HeadNotifications source,
+            Duration probeTimeout) {
         check(dataSource, schema, pollInterval);
         requireNonNull(source, "source");
         requireNonNull(probeTimeout, "probeTimeout");
@@ -373,7 +377,8 @@ public final class StoreNotifications implements AutoCloseable {
                 + " head every " + pollInterval.toMillis() + " ms, so subscribers see new events up to that late."
                 + " To be woken at once, LISTEN on a direct server connection:"
                 + " PostgresEventStore.builder(..).notifications(HeadNotifications.listen(\"jdbc:postgresql://<server,"
-                + " not the bouncer>/<db>\")); to poll without this warning: .notifications(HeadNotifications.pollOnly()).");
+                + " not the bouncer>/<db>\")); to poll without this warning:"
+                + " .notifications(HeadNotifications.pollOnly()).");
     }
 
     private static String describe(HeadNotifications source) {
