@@ -9,7 +9,6 @@ import io.nexus.eventbus.internal.BusMetrics;
 import io.nexus.eventbus.internal.Dispatcher;
 import io.nexus.eventbus.internal.DurableWorker;
 import io.nexus.eventbus.internal.RecentDispatches;
-import io.nexus.eventbus.internal.StoreNotifications;
 import io.nexus.eventbus.internal.SubscriptionSql;
 import io.nexus.eventstore.core.EventFilter;
 import io.nexus.eventstore.core.EventStoreAccessException;
@@ -18,6 +17,7 @@ import io.nexus.eventstore.core.ExpectedVersion;
 import io.nexus.eventstore.core.NewEvent;
 import io.nexus.eventstore.core.RecordedEvent;
 import io.nexus.eventstore.core.StreamId;
+import io.nexus.eventstore.jdbc.HeadWatch;
 import io.nexus.eventstore.jdbc.PostgresEventStore;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
@@ -32,7 +32,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.function.LongConsumer;
 import javax.sql.DataSource;
 import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.JdbiException;
@@ -41,9 +40,10 @@ import org.jspecify.annotations.Nullable;
 /**
  * The {@code postgres} backend: a durable {@link EventBus} on the PostgreSQL event store. {@code emit} appends to the
  * store; listeners receive events only after they committed, in the store's global order, read in batches of {@link
- * BusConfig#batchSize()} and woken by LISTEN/NOTIFY on one dedicated connection per process, shared by every bus on
- * the same {@link DataSource} and schema (a hint only: the head is also polled every {@link
- * BusConfig#flushInterval()}, and the connection is re-established when lost).
+ * BusConfig#batchSize()} and woken by the store's {@link PostgresEventStore#watchHead head watch}: one tracker per
+ * store and process, shared by every bus and daemon on it (notifications are a hint only: the head is also polled
+ * every {@link BusConfig#flushInterval()}; where notifications come from is the store's {@link
+ * io.nexus.eventstore.jdbc.HeadNotifications}).
  *
  * <pre>{@code
  * try (PostgresEventBus bus = PostgresEventBus.builder(dataSource).build()) {
@@ -116,7 +116,6 @@ public final class PostgresEventBus implements EventBus {
 
     private final BusConfig config;
     private final PostgresEventStore store;
-    private final LongConsumer headListener; // the store's sequencer tells notifications of new heads directly
     private final boolean ownsStore;
     private final @Nullable AutoCloseable ownedResource;
     private final Jdbi jdbi;
@@ -127,7 +126,7 @@ public final class PostgresEventBus implements EventBus {
     private final BusMetrics metrics;
     private final String owner;
     private final Duration leaseDuration;
-    private final StoreNotifications notifications;
+    private final HeadWatch notifications;
     private final Map<String, DurableWorker> durable = new ConcurrentHashMap<>();
     private final Thread dispatchThread;
     private final ScheduledExecutorService leaseKeeper;
@@ -155,9 +154,7 @@ public final class PostgresEventBus implements EventBus {
             thread.setDaemon(true);
             return thread;
         });
-        this.notifications = StoreNotifications.shared(builder.dataSource, store.schema(), config.flushInterval());
-        this.headListener = notifications::offer;
-        store.addHeadListener(headListener);
+        this.notifications = store.watchHead(config.flushInterval());
         this.dispatchThread = new Thread(this::dispatchLoop, "nexus-postgres-bus-" + store.schema());
         dispatchThread.setDaemon(true);
         dispatchThread.start();
@@ -379,7 +376,6 @@ public final class PostgresEventBus implements EventBus {
                 Thread.currentThread().interrupt();
             }
         }
-        store.removeHeadListener(headListener);
         notifications.close();
         metrics.close();
         dispatcher.failWaiters(new IllegalStateException("the event bus was closed"));

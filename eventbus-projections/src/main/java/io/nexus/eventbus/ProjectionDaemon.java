@@ -5,9 +5,9 @@ import static java.util.Objects.requireNonNull;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.nexus.eventbus.internal.ProjectionMetrics;
 import io.nexus.eventbus.internal.ProjectionRows;
-import io.nexus.eventbus.internal.StoreNotifications;
 import io.nexus.eventstore.core.AppendResult;
 import io.nexus.eventstore.core.RecordedEvent;
+import io.nexus.eventstore.jdbc.HeadWatch;
 import io.nexus.eventstore.jdbc.PostgresEventStore;
 import java.lang.management.ManagementFactory;
 import java.time.Duration;
@@ -25,7 +25,6 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.LongConsumer;
 import javax.sql.DataSource;
 import org.jdbi.v3.core.Jdbi;
 import org.jspecify.annotations.Nullable;
@@ -61,10 +60,9 @@ import org.jspecify.annotations.Nullable;
  * #MAX_RETRY_DELAY}). A projection never skips an event: a read model must see every event in order, so a poison
  * event stops its projection (and only it) until fixed; the error is in {@code subscriptions.last_error}.
  *
- * <p><b>Wake-ups.</b> One connection per process LISTENs to the store's notifications, shared with every {@link
- * PostgresEventBus} and daemon on the same {@link DataSource} and schema, so a committed event reaches its projections
- * within milliseconds; the head is also polled every {@link BusConfig#flushInterval()} in case a notification is
- * lost.
+ * <p><b>Wake-ups.</b> The store's {@link PostgresEventStore#watchHead head watch}, shared with every {@link
+ * PostgresEventBus} and daemon on the same store, so a committed event reaches its projections within milliseconds;
+ * the head is also polled every {@link BusConfig#flushInterval()} in case a notification is lost.
  *
  * <p><b>Metrics</b> (with {@link Builder#meterRegistry(MeterRegistry)} and {@link BusConfig#metricsEnabled()}; nothing
  * is recorded without a registry): {@code
@@ -105,8 +103,7 @@ public final class ProjectionDaemon implements AutoCloseable {
     private final AtomicBoolean started = new AtomicBoolean();
     private volatile boolean closed;
     private volatile long knownHead;
-    private volatile @Nullable StoreNotifications notifications;
-    private volatile @Nullable LongConsumer headListener; // the store's sequencer tells notifications of new heads
+    private volatile @Nullable HeadWatch notifications;
     private final ExecutorService workers;
     private final Thread coordinator;
 
@@ -152,10 +149,7 @@ public final class ProjectionDaemon implements AutoCloseable {
             throw new IllegalStateException("projection daemon " + owner + " was already started or closed");
         }
         jdbi.useHandle(handle -> states.keySet().forEach(name -> rows.ensure(handle, name)));
-        notifications = StoreNotifications.shared(dataSource, store.schema(), config.flushInterval());
-        LongConsumer listener = notifications::offer;
-        headListener = listener;
-        store.addHeadListener(listener);
+        notifications = store.watchHead(config.flushInterval());
         coordinator.start();
         return this;
     }
@@ -295,11 +289,7 @@ public final class ProjectionDaemon implements AutoCloseable {
             workers.shutdownNow();
             Thread.currentThread().interrupt();
         }
-        StoreNotifications listening = notifications;
-        LongConsumer listener = headListener;
-        if (listener != null) {
-            store.removeHeadListener(listener);
-        }
+        HeadWatch listening = notifications;
         if (listening != null) {
             listening.close();
         }
@@ -354,10 +344,10 @@ public final class ProjectionDaemon implements AutoCloseable {
 
     /**
      * Returns the head once it is above {@code position}, or the latest known head after {@code maxWait}: woken by
-     * the store's LISTEN/NOTIFY channel, with polling every flush interval as the fallback.
+     * the store's head watch, with polling every flush interval as the fallback.
      */
     private long awaitHeadAbove(long position, Duration maxWait) throws InterruptedException {
-        StoreNotifications listening = notifications;
+        HeadWatch listening = notifications;
         long head = listening == null ? -1 : listening.awaitHeadAbove(position, maxWait);
         return head >= 0 ? head : store.headPosition();
     }

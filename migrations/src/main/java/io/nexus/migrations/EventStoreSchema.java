@@ -2,6 +2,7 @@ package io.nexus.migrations;
 
 import static java.util.Objects.requireNonNull;
 
+import io.nexus.eventstore.core.SchemaName;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -30,10 +31,9 @@ public final class EventStoreSchema {
     public static final String DEFAULT_SCHEMA = "nexus";
     /** The Flyway history table inside the event store schema. */
     public static final String HISTORY_TABLE = "nexus_schema_history";
-    /** The longest schema name accepted; leaves room for the {@code <schema>_events} notification channel. */
-    public static final int MAX_SCHEMA_NAME_LENGTH = 50;
+    /** The longest schema name accepted: {@link SchemaName#MAX_LENGTH}, which says why. */
+    public static final int MAX_SCHEMA_NAME_LENGTH = SchemaName.MAX_LENGTH;
 
-    private static final Pattern SCHEMA_NAME = Pattern.compile("[a-z_][a-z0-9_]*");
     private static final Pattern ROLE_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
     private static final String LOCATION = "classpath:io/nexus/migrations/sql";
 
@@ -102,14 +102,12 @@ public final class EventStoreSchema {
         }
     }
 
-    /** Returns {@code schema} if it is a valid schema name, else throws {@link IllegalArgumentException}. */
+    /**
+     * Returns {@code schema} if it is a valid schema name (see {@link SchemaName}), else throws {@link
+     * IllegalArgumentException}.
+     */
     public static String checkSchemaName(String schema) {
-        requireNonNull(schema, "schema");
-        if (schema.isEmpty() || schema.length() > MAX_SCHEMA_NAME_LENGTH || !SCHEMA_NAME.matcher(schema).matches()) {
-            throw new IllegalArgumentException("schema name must be 1 to " + MAX_SCHEMA_NAME_LENGTH
-                    + " characters of a-z, 0-9 and _, not starting with a digit, was '" + schema + "'");
-        }
-        return schema;
+        return SchemaName.of(schema).value();
     }
 
     static Flyway flyway(DataSource dataSource, String schema) {

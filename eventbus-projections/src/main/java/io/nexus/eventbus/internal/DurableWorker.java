@@ -9,6 +9,7 @@ import io.nexus.eventbus.TypePattern;
 import io.nexus.eventstore.core.EventFilter;
 import io.nexus.eventstore.core.EventStore;
 import io.nexus.eventstore.core.RecordedEvent;
+import io.nexus.eventstore.jdbc.HeadWatch;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.lang.System.Logger.Level;
@@ -70,7 +71,7 @@ public final class DurableWorker implements DurableSubscription {
     private final EventStore store;
     private final Jdbi jdbi;
     private final SubscriptionSql sql;
-    private final StoreNotifications notifications;
+    private final HeadWatch notifications;
     private final BusMetrics metrics;
     private final Runnable onClose;
     private final EventFilter filter;
@@ -92,7 +93,7 @@ public final class DurableWorker implements DurableSubscription {
             EventStore store,
             Jdbi jdbi,
             SubscriptionSql sql,
-            StoreNotifications notifications,
+            HeadWatch notifications,
             BusMetrics metrics,
             ScheduledExecutorService keeper,
             Runnable onClose) {
@@ -126,7 +127,7 @@ public final class DurableWorker implements DurableSubscription {
             EventStore store,
             Jdbi jdbi,
             SubscriptionSql sql,
-            StoreNotifications notifications,
+            HeadWatch notifications,
             BusMetrics metrics,
             ScheduledExecutorService keeper,
             Runnable onClose) {

@@ -2,9 +2,9 @@ package io.nexus.eventstore.jdbc;
 
 import static java.util.Objects.requireNonNull;
 
+import io.nexus.eventstore.core.SchemaName;
 import io.nexus.eventstore.jdbc.internal.SqlErrors;
 import java.time.Duration;
-import java.util.regex.Pattern;
 import javax.sql.DataSource;
 import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.JdbiException;
@@ -18,8 +18,6 @@ import org.jdbi.v3.core.JdbiException;
  * DELETE right on events at all. Thread-safe.
  */
 public final class EventRetention {
-    private static final Pattern SCHEMA_NAME = Pattern.compile("[a-z_][a-z0-9_]{0,49}");
-
     private final Jdbi jdbi;
     private final String schema;
 
@@ -31,10 +29,7 @@ public final class EventRetention {
     /** Retention for the store in {@code schema}, run with {@code ownerDataSource}'s role. */
     public static EventRetention create(DataSource ownerDataSource, String schema) {
         requireNonNull(ownerDataSource, "ownerDataSource");
-        if (!SCHEMA_NAME.matcher(requireNonNull(schema, "schema")).matches()) {
-            throw new IllegalArgumentException("schema name must be 1 to 50 characters of a-z, 0-9 and _, was '" + schema + "'");
-        }
-        return new EventRetention(ownerDataSource, schema);
+        return new EventRetention(ownerDataSource, SchemaName.of(schema).value());
     }
 
     /**

@@ -14,6 +14,7 @@ import io.nexus.eventstore.core.ExpectedVersion;
 import io.nexus.eventstore.core.NewEvent;
 import io.nexus.eventstore.core.ReadArguments;
 import io.nexus.eventstore.core.RecordedEvent;
+import io.nexus.eventstore.core.SchemaName;
 import io.nexus.eventstore.core.StreamAppend;
 import io.nexus.eventstore.core.StreamId;
 import io.nexus.eventstore.core.spi.EventSerializer;
@@ -23,13 +24,16 @@ import io.nexus.eventstore.jdbc.internal.EventStoreSql;
 import io.nexus.eventstore.jdbc.internal.EventReader;
 import io.nexus.eventstore.jdbc.internal.Sequencer;
 import io.nexus.eventstore.jdbc.internal.SqlErrors;
+import io.nexus.eventstore.jdbc.internal.StoreNotifications;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.LongConsumer;
-import java.util.regex.Pattern;
 import javax.sql.DataSource;
 import org.jdbi.v3.core.HandleCallback;
 import org.jdbi.v3.core.Jdbi;
@@ -52,14 +56,20 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>The schema must have been migrated with {@code io.nexus.migrations.EventStoreSchema.migrate}. {@link #close()}
  * stops the sequencer and fetch threads and, when the store was built from a JDBC URL, closes its pool.
+ *
+ * <p><b>Following the head.</b> Subscribers in this process follow the global order through {@link
+ * #watchHead(Duration)}: one tracker per store and process learns each new head from this store's own appends at
+ * once, from other processes' appends by LISTEN/NOTIFY, and by polling. Where that LISTEN runs is {@link
+ * Builder#notifications(HeadNotifications)}: behind PgBouncer in transaction pooling a LISTEN on a pooled connection
+ * is never delivered, so give it a direct server URL ({@link HeadNotifications#listen(String)}) or poll only ({@link
+ * HeadNotifications#pollOnly()}). A LISTEN that does not deliver is detected when it starts, logged once as a
+ * WARNING, and replaced by polling. See the README's "Production setup: pools and notifications".
  */
 public final class PostgresEventStore implements EventStore, AutoCloseable {
     /** The schema used when none is given. */
     public static final String DEFAULT_SCHEMA = "nexus";
     /** The pool size when the store is built from a JDBC URL. */
     public static final int DEFAULT_MAX_POOL_SIZE = 10;
-
-    private static final Pattern SCHEMA_NAME = Pattern.compile("[a-z_][a-z0-9_]{0,49}");
 
     private final DataSource dataSource;
     private final Jdbi jdbi;
@@ -68,8 +78,12 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
     private final EventReader reader;
     private final Sequencer sequencer;
     private final @Nullable HikariDataSource ownedPool;
+    private final HeadNotifications notifications;
+    private final Set<HeadWatch> watches = ConcurrentHashMap.newKeySet();
+    private volatile boolean closed;
 
-    private PostgresEventStore(Builder builder, DataSource dataSource, @Nullable HikariDataSource ownedPool) {
+    private PostgresEventStore(Builder builder, DataSource dataSource, @Nullable HikariDataSource ownedPool,
+            HeadNotifications notifications) {
         this.dataSource = dataSource;
         this.jdbi = Jdbi.create(dataSource);
         this.sql = EventStoreSql.of(builder.schema);
@@ -78,6 +92,7 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
         this.reader = new EventReader(sql, codec);
         this.sequencer = new Sequencer(dataSource, sql);
         this.ownedPool = ownedPool;
+        this.notifications = notifications;
     }
 
     /** A builder for a store on {@code dataSource}, which the caller owns and closes. */
@@ -220,9 +235,46 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
         sequencer.removeHeadListener(requireNonNull(listener, "listener"));
     }
 
+    /**
+     * Starts following the head of the global order for one subscriber: the way for a subscriber to wait until the
+     * head passes a position and to be told of new heads without knowing the store's SQL or notification channel.
+     * Every watch of this store (and of other stores on the same {@code DataSource}, schema and {@link
+     * HeadNotifications}) shares one tracker: one connection and one thread per process, polling at the shortest
+     * interval any open watch asked for. Close the watch when the subscriber stops; {@link #close()} closes the
+     * watches still open.
+     *
+     * @param pollInterval how often the head is polled (and commits nobody ordered are ordered) when no notification
+     *     arrives; with {@link HeadNotifications#pollOnly()} the most a subscriber lags behind an append of another
+     *     process; positive
+     * @throws IllegalArgumentException if {@code pollInterval} is not positive
+     * @throws IllegalStateException if this store is closed
+     */
+    public HeadWatch watchHead(Duration pollInterval) {
+        requireNonNull(pollInterval, "pollInterval");
+        if (pollInterval.isNegative() || pollInterval.isZero()) {
+            throw new IllegalArgumentException("pollInterval must be positive, was " + pollInterval);
+        }
+        if (closed) {
+            throw new IllegalStateException("the store on schema " + schema() + " is closed");
+        }
+        StoreNotifications tracker = StoreNotifications.shared(dataSource, schema(), pollInterval, notifications);
+        StoreHeadWatch watch = new StoreHeadWatch(tracker, sequencer, watches::remove);
+        watches.add(watch);
+        return watch;
+    }
+
+    /** Where this store's head watches LISTEN: as given to {@link Builder#notifications}, or its default. */
+    public HeadNotifications notifications() {
+        return notifications;
+    }
+
     /** Stops the sequencer and the read fetch threads, and closes the pool if this store opened it. */
     @Override
     public void close() {
+        closed = true;
+        for (HeadWatch watch : List.copyOf(watches)) {
+            watch.close();
+        }
         sequencer.close();
         reader.close();
         if (ownedPool != null) {
@@ -248,6 +300,7 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
         private @Nullable String user;
         private @Nullable String password;
         private int maxPoolSize = DEFAULT_MAX_POOL_SIZE;
+        private @Nullable HeadNotifications notifications;
 
         private Builder(@Nullable DataSource dataSource, @Nullable String jdbcUrl) {
             this.dataSource = dataSource;
@@ -256,12 +309,19 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
 
         /** The schema the event store was migrated into. Default: {@value PostgresEventStore#DEFAULT_SCHEMA}. */
         public Builder schema(String schema) {
-            requireNonNull(schema, "schema");
-            if (!SCHEMA_NAME.matcher(schema).matches()) {
-                throw new IllegalArgumentException("schema name must be 1 to 50 characters of a-z, 0-9 and _,"
-                        + " not starting with a digit, was '" + schema + "'");
-            }
-            this.schema = schema;
+            this.schema = SchemaName.of(schema).value();
+            return this;
+        }
+
+        /**
+         * Where the store's {@link HeadWatch}es LISTEN for new heads (see {@link HeadNotifications}). Default: for a
+         * store built from a JDBC URL, {@link HeadNotifications#listen(String, String, String) listen} on a dedicated
+         * connection to that URL with the builder's user and password; for a store on a caller's {@code DataSource},
+         * {@link HeadNotifications#listenOnPool()}. Behind PgBouncer in transaction pooling, give {@link
+         * HeadNotifications#listen(String)} a direct server URL, or {@link HeadNotifications#pollOnly()}.
+         */
+        public Builder notifications(HeadNotifications notifications) {
+            this.notifications = requireNonNull(notifications, "notifications");
             return this;
         }
 
@@ -311,7 +371,8 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
         /** Builds the store; with a JDBC URL, opens its pool now. */
         public PostgresEventStore build() {
             if (dataSource != null) {
-                return new PostgresEventStore(this, dataSource, null);
+                return new PostgresEventStore(this, dataSource, null,
+                        notifications != null ? notifications : HeadNotifications.listenOnPool());
             }
             HikariConfig config = new HikariConfig();
             config.setJdbcUrl(jdbcUrl);
@@ -324,8 +385,14 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
             config.setMaximumPoolSize(maxPoolSize);
             config.setPoolName("nexus-" + schema);
             config.setInitializationFailTimeout(-1);
+            HeadNotifications listen = notifications;
+            if (listen == null) {
+                listen = user != null && password != null
+                        ? HeadNotifications.listen(jdbcUrl, user, password)
+                        : HeadNotifications.listen(jdbcUrl);
+            }
             HikariDataSource pool = new HikariDataSource(config);
-            return new PostgresEventStore(this, pool, pool);
+            return new PostgresEventStore(this, pool, pool, listen);
         }
     }
 }

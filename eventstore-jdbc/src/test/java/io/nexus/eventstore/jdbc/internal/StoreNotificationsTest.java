@@ -1,4 +1,4 @@
-package io.nexus.eventbus.internal;
+package io.nexus.eventstore.jdbc.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
