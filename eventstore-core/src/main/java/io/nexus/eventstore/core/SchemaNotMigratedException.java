@@ -1,5 +1,7 @@
 package io.nexus.eventstore.core;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * The store's schema holds no event store, or an older version of it than this code needs: it was never migrated (or
  * not since an upgrade). The message names the migrate call and command that fix it; nothing was written.
@@ -22,7 +24,7 @@ public final class SchemaNotMigratedException extends EventStoreException {
     }
 
     // The driver's message goes on with the statement position and hints, which only lengthen this one.
-    private static String firstLine(String message) {
+    private static String firstLine(@Nullable String message) {
         return message == null ? "no message" : message.lines().findFirst().orElse(message);
     }
 
