@@ -86,7 +86,7 @@ class UnreachableDatabaseTest {
 
             for (ThrowingCallable operation : operations(store)) {
                 assertThat(catchThrowable(operation)).isInstanceOf(EventStoreAccessException.class)
-                        .hasMessageContaining("cannot reach database 'orders_db' at 127.0.0.1:1")
+                        .hasMessageContaining("cannot connect to database 'orders_db' at 127.0.0.1:1")
                         .hasMessageNotContaining(PASSWORD);
             }
         }
@@ -102,7 +102,7 @@ class UnreachableDatabaseTest {
         try (PostgresEventStore store = PostgresEventStore.builder(down).build()) {
             for (ThrowingCallable operation : operations(store)) {
                 assertThat(catchThrowable(operation)).isInstanceOf(EventStoreAccessException.class)
-                        .hasMessageContaining("cannot reach database 'orders_db' at 127.0.0.1:1")
+                        .hasMessageContaining("cannot connect to database 'orders_db' at 127.0.0.1:1")
                         .hasMessageNotContaining(PASSWORD);
             }
         }
@@ -115,7 +115,7 @@ class UnreachableDatabaseTest {
                     () -> store.append(uniqueStream("order"), ExpectedVersion.any(), List.of(orderPlaced())));
 
             assertThat(thrown).isInstanceOf(EventStoreAccessException.class)
-                    .hasMessageContaining("cannot reach " + DatabaseLocation.UNKNOWN);
+                    .hasMessageContaining("cannot connect to " + DatabaseLocation.UNKNOWN);
         }
     }
 

@@ -89,7 +89,7 @@ public final class SqlErrors {
                 root = root.getCause();
             }
             String why = root == cause ? "" : " (" + root.getMessage() + ")";
-            return new EventStoreAccessException(action + ": cannot reach " + location.describe() + why, cause);
+            return new EventStoreAccessException(action + ": cannot connect to " + location.describe() + why, cause);
         }
         if (e instanceof EventStoreException typed) {
             return typed;
