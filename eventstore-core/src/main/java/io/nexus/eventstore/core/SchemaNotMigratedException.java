@@ -10,6 +10,8 @@ public final class SchemaNotMigratedException extends EventStoreException {
     private final String schema;
 
     /**
+     * The exception for {@code schema}, with a message naming the fix.
+     *
      * @param schema the schema the store was configured with
      * @param database where it was looked for, for the message (for instance {@code database 'app' at db:5432})
      * @param cause the database's error

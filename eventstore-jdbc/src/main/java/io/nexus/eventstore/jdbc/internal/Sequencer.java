@@ -130,7 +130,7 @@ public final class Sequencer implements AutoCloseable {
                 EventStoreException typed = SqlErrors.translate(
                         "sequencing failed", e, sql.schema(), DatabaseLocation.of(dataSource));
                 if (!(typed instanceof SchemaNotMigratedException)) {
-                    LOG.log(System.Logger.Level.WARNING, "sequencing failed, retrying in " + backoffMillis + " ms", e);
+                    LOG.log(System.Logger.Level.WARNING, typed.getMessage() + "; retrying in " + backoffMillis + " ms", e);
                 } else if (!reportedNotMigrated) {
                     // Said once: this thread retries every MAX_BACKOFF_MILLIS until someone migrates, and the
                     // store's callers get the same exception on every operation anyway.
