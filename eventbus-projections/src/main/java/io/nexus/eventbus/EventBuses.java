@@ -9,6 +9,7 @@ import io.micrometer.core.instrument.Metrics;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.nexus.eventbus.internal.BackendSettings;
 import io.nexus.eventstore.jdbc.EventRetention;
+import io.nexus.eventstore.jdbc.PostgresEventStore;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
@@ -62,8 +63,13 @@ public final class EventBuses {
      *
      * <p>With {@code metrics} on (the default), the bus records its meters in {@link #defaultMeterRegistry()}.
      *
-     * @throws io.nexus.eventstore.core.EventStoreException if the database cannot be reached or has no event store in
-     *     the schema
+     * <p>The bus's pool waits at most {@link PostgresEventStore#DEFAULT_CONNECT_TIMEOUT} (5 s) for a connection, so a
+     * database that is down fails this call, and later emits, after that long rather than HikariCP's 30 s.
+     *
+     * @throws io.nexus.eventstore.core.EventStoreAccessException if the database cannot be reached (its message names
+     *     host, port and database, never the password)
+     * @throws io.nexus.eventstore.core.SchemaNotMigratedException if the schema holds no event store (its message
+     *     names the migrate call and command)
      * @throws IllegalArgumentException if the PostgreSQL bus is given a {@code max_queue_size} or {@code emit_timeout}
      *     other than the default, which it cannot honour
      */
@@ -130,6 +136,8 @@ public final class EventBuses {
      * @throws IllegalStateException if {@code config} has no {@code postgres} section
      * @throws IllegalArgumentException if {@code max_queue_size} or {@code emit_timeout} differs from its default: the
      *     PostgreSQL bus has no queue (checked before any connection is opened)
+     * @throws io.nexus.eventstore.core.EventStoreAccessException if the database cannot be reached
+     * @throws io.nexus.eventstore.core.SchemaNotMigratedException if the schema holds no event store
      */
     public static PostgresEventBus createPostgres(NexusConfig config, @Nullable MeterRegistry meterRegistry) {
         NexusConfig.Postgres postgres = requireNonNull(config, "config").requirePostgres();
@@ -146,6 +154,14 @@ public final class EventBuses {
         hikari.setMaximumPoolSize(DEFAULT_POOL_SIZE);
         hikari.setPoolName("nexus-bus-" + postgres.schema());
         hikari.addDataSourceProperty("ApplicationName", "nexus-bus-" + postgres.schema()); // shown in pg_stat_activity
+        // The pool starts without a connection and the bus's first read of the head reaches the database instead:
+        // its failure is the store's typed exception naming host, port and database (HikariCP's own start failure
+        // is an untyped PoolInitializationException), or SchemaNotMigratedException when the schema is empty.
+        hikari.setInitializationFailTimeout(-1);
+        hikari.setConnectionTimeout(PostgresEventStore.DEFAULT_CONNECT_TIMEOUT.toMillis());
+        String seconds = Long.toString(PostgresEventStore.DEFAULT_CONNECT_TIMEOUT.toSeconds());
+        hikari.addDataSourceProperty("connectTimeout", seconds);
+        hikari.addDataSourceProperty("loginTimeout", seconds);
         HikariDataSource pool = new HikariDataSource(hikari);
         ScheduledExecutorService retention = retentionJob(config, pool);
         try {

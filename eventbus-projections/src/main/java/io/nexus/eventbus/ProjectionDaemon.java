@@ -143,10 +143,18 @@ public final class ProjectionDaemon implements AutoCloseable {
      *
      * @return this daemon
      * @throws IllegalStateException if already started or closed, or a name belongs to a durable subscription
+     * @throws io.nexus.eventstore.core.EventStoreAccessException if the database cannot be reached
+     * @throws io.nexus.eventstore.core.SchemaNotMigratedException if the store's schema holds no event store
      */
     public ProjectionDaemon start() {
         if (closed || !started.compareAndSet(false, true)) {
             throw new IllegalStateException("projection daemon " + owner + " was already started or closed");
+        }
+        try {
+            store.headPosition(); // a database down or a schema not migrated fails here, with the store's typed error
+        } catch (RuntimeException e) {
+            started.set(false); // nothing started: the caller may fix the database and start again
+            throw e;
         }
         jdbi.useHandle(handle -> states.keySet().forEach(name -> rows.ensure(handle, name)));
         notifications = store.watchHead(config.flushInterval());

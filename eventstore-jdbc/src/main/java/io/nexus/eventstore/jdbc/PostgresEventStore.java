@@ -19,6 +19,7 @@ import io.nexus.eventstore.core.StreamAppend;
 import io.nexus.eventstore.core.StreamId;
 import io.nexus.eventstore.core.spi.EventSerializer;
 import io.nexus.eventstore.jdbc.internal.Appender;
+import io.nexus.eventstore.jdbc.internal.DatabaseLocation;
 import io.nexus.eventstore.jdbc.internal.EventCodec;
 import io.nexus.eventstore.jdbc.internal.EventStoreSql;
 import io.nexus.eventstore.jdbc.internal.EventReader;
@@ -54,9 +55,6 @@ import org.jspecify.annotations.Nullable;
  * commit by a sequencer (see {@code doc/adr/0001-global-order.md}): positions are dense, never reused, and a reader
  * never skips an event that commits late; a transaction held open elsewhere on the server does not hold readers up.
  *
- * <p>The schema must have been migrated with {@code io.nexus.migrations.EventStoreSchema.migrate}. {@link #close()}
- * stops the sequencer and fetch threads and, when the store was built from a JDBC URL, closes its pool.
- *
  * <p><b>Following the head.</b> Subscribers in this process follow the global order through {@link
  * #watchHead(Duration)}: one tracker per store and process learns each new head from this store's own appends at
  * once, from other processes' appends by LISTEN/NOTIFY, and by polling. Where that LISTEN runs is {@link
@@ -64,12 +62,24 @@ import org.jspecify.annotations.Nullable;
  * is never delivered, so give it a direct server URL ({@link HeadNotifications#listen(String)}) or poll only ({@link
  * HeadNotifications#pollOnly()}). A LISTEN that does not deliver is detected when it starts, logged once as a
  * WARNING, and replaced by polling. See the README's "Production setup: pools and notifications".
+ *
+ * <p>The schema must have been migrated with {@code io.nexus.migrations.EventStoreSchema.migrate}; on a schema that was
+ * not, every operation throws {@link io.nexus.eventstore.core.SchemaNotMigratedException} naming the migrate call and
+ * command. When the database cannot be reached, operations throw {@link EventStoreAccessException} naming its host,
+ * port and database, after the pool's wait for a connection ({@link Builder#connectTimeout(Duration)} for a store built
+ * from a JDBC URL; the caller's pool settings otherwise). {@link #close()} stops the sequencer and fetch threads and,
+ * when the store was built from a JDBC URL, closes its pool.
  */
 public final class PostgresEventStore implements EventStore, AutoCloseable {
     /** The schema used when none is given. */
     public static final String DEFAULT_SCHEMA = "nexus";
     /** The pool size when the store is built from a JDBC URL. */
     public static final int DEFAULT_MAX_POOL_SIZE = 10;
+    /**
+     * How long a store built from a JDBC URL waits for a connection before an operation fails: 5 seconds. See {@link
+     * Builder#connectTimeout(Duration)}.
+     */
+    public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(5);
 
     private final DataSource dataSource;
     private final Jdbi jdbi;
@@ -81,6 +91,7 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
     private final HeadNotifications notifications;
     private final Set<HeadWatch> watches = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
+    private final DatabaseLocation location;
 
     private PostgresEventStore(Builder builder, DataSource dataSource, @Nullable HikariDataSource ownedPool,
             HeadNotifications notifications) {
@@ -93,6 +104,7 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
         this.sequencer = new Sequencer(dataSource, sql);
         this.ownedPool = ownedPool;
         this.notifications = notifications;
+        this.location = DatabaseLocation.of(dataSource);
     }
 
     /** A builder for a store on {@code dataSource}, which the caller owns and closes. */
@@ -121,12 +133,13 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
         // One autocommit statement on a pooled connection, without a Jdbi handle: the handle's set-up and clean-up
         // were a sixth of an append's client CPU (JFR, 16 writers).
         try (Connection connection = dataSource.getConnection()) {
+            location.learnFrom(connection);
             if (!connection.getAutoCommit()) {
                 connection.setAutoCommit(true); // a pool that hands out transactions would roll the append back
             }
             result = appender.append(connection, append);
-        } catch (SQLException e) {
-            throw new EventStoreAccessException("could not append to stream '" + streamId + "'", e);
+        } catch (SQLException | EventStoreAccessException e) {
+            throw SqlErrors.translate("could not append to stream '" + streamId + "'", e, sql.schema(), location);
         }
         sequencer.request();
         return result;
@@ -268,6 +281,11 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
         return notifications;
     }
 
+    /** The pool this store opened from a JDBC URL, if it did; for tests of its settings. */
+    @Nullable HikariDataSource ownedPool() {
+        return ownedPool;
+    }
+
     /** Stops the sequencer and the read fetch threads, and closes the pool if this store opened it. */
     @Override
     public void close() {
@@ -286,7 +304,7 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
         try {
             return jdbi.withHandle(callback);
         } catch (JdbiException | EventStoreException e) {
-            throw SqlErrors.translate("could not " + action, e);
+            throw SqlErrors.translate("could not " + action, e, sql.schema(), location);
         }
     }
 
@@ -301,6 +319,7 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
         private @Nullable String password;
         private int maxPoolSize = DEFAULT_MAX_POOL_SIZE;
         private @Nullable HeadNotifications notifications;
+        private Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
 
         private Builder(@Nullable DataSource dataSource, @Nullable String jdbcUrl) {
             this.dataSource = dataSource;
@@ -361,6 +380,25 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
             return this;
         }
 
+        /**
+         * For a store built from a JDBC URL, how long an operation waits for a connection before it fails with an
+         * {@link EventStoreAccessException} naming host, port and database: the pool's wait (HikariCP {@code
+         * connectionTimeout}), and the driver's TCP connect and login (pgjdbc {@code connectTimeout} and {@code
+         * loginTimeout}, in whole seconds rounded up; the URL's own values win). At least 250 ms. Default: {@link
+         * #DEFAULT_CONNECT_TIMEOUT}, 5 s instead of HikariCP's 30: a healthy server on the same network connects in
+         * milliseconds, and a caller (an HTTP request, an emit) should hear that the database is down well before its
+         * own timeout, while a failover, a slow DNS answer or a pool busy for a moment still fits in.
+         */
+        public Builder connectTimeout(Duration connectTimeout) {
+            requireUrl("connectTimeout");
+            requireNonNull(connectTimeout, "connectTimeout");
+            if (connectTimeout.compareTo(Duration.ofMillis(250)) < 0) {
+                throw new IllegalArgumentException("connectTimeout must be at least 250 ms, was " + connectTimeout);
+            }
+            this.connectTimeout = connectTimeout;
+            return this;
+        }
+
         private void requireUrl(String setting) {
             if (jdbcUrl == null) {
                 throw new IllegalStateException(setting + " applies only to a store built from a JDBC URL;"
@@ -391,6 +429,10 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
                         ? HeadNotifications.listen(jdbcUrl, user, password)
                         : HeadNotifications.listen(jdbcUrl);
             }
+            config.setConnectionTimeout(connectTimeout.toMillis());
+            String seconds = Long.toString(Math.max(1, (connectTimeout.toMillis() + 999) / 1000));
+            config.addDataSourceProperty("connectTimeout", seconds);
+            config.addDataSourceProperty("loginTimeout", seconds);
             HikariDataSource pool = new HikariDataSource(config);
             return new PostgresEventStore(this, pool, pool, listen);
         }

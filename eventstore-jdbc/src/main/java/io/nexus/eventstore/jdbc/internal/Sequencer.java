@@ -1,6 +1,8 @@
 package io.nexus.eventstore.jdbc.internal;
 
 import io.nexus.eventstore.core.EventStoreAccessException;
+import io.nexus.eventstore.core.EventStoreException;
+import io.nexus.eventstore.core.SchemaNotMigratedException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -36,6 +38,7 @@ public final class Sequencer implements AutoCloseable {
     private final List<LongConsumer> headListeners = new CopyOnWriteArrayList<>();
     private volatile boolean requested;
     private volatile boolean closed;
+    private boolean reportedNotMigrated; // only the sequencing thread reads and writes it
 
     public Sequencer(DataSource dataSource, EventStoreSql sql) {
         this.dataSource = dataSource;
@@ -119,11 +122,22 @@ public final class Sequencer implements AutoCloseable {
                     sequence(connection);
                 }
                 backoffMillis = 10;
+                reportedNotMigrated = false;
             } catch (RuntimeException | SQLException e) {
                 if (closed) {
                     return;
                 }
-                LOG.log(System.Logger.Level.WARNING, "sequencing failed, retrying in " + backoffMillis + " ms", e);
+                EventStoreException typed = SqlErrors.translate(
+                        "sequencing failed", e, sql.schema(), DatabaseLocation.of(dataSource));
+                if (!(typed instanceof SchemaNotMigratedException)) {
+                    LOG.log(System.Logger.Level.WARNING, typed.getMessage() + "; retrying in " + backoffMillis + " ms", e);
+                } else if (!reportedNotMigrated) {
+                    // Said once: this thread retries every MAX_BACKOFF_MILLIS until someone migrates, and the
+                    // store's callers get the same exception on every operation anyway.
+                    reportedNotMigrated = true;
+                    LOG.log(System.Logger.Level.ERROR, typed.getMessage()
+                            + "; the sequencer keeps retrying quietly and works as soon as the schema is migrated");
+                }
                 LockSupport.parkNanos(this, backoffMillis * 1_000_000);
                 backoffMillis = Math.min(backoffMillis * 2, MAX_BACKOFF_MILLIS);
                 requested = true;

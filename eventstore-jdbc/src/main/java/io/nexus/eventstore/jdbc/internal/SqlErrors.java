@@ -4,10 +4,15 @@ import io.nexus.eventstore.core.DuplicateEventException;
 import io.nexus.eventstore.core.EventSerializationException;
 import io.nexus.eventstore.core.EventStoreAccessException;
 import io.nexus.eventstore.core.EventStoreException;
+import io.nexus.eventstore.core.SchemaNotMigratedException;
 import io.nexus.eventstore.core.StreamAppend;
 import io.nexus.eventstore.core.WrongExpectedVersionException;
 import java.sql.SQLException;
+import java.sql.SQLNonTransientConnectionException;
+import java.sql.SQLTransientConnectionException;
+import java.util.Set;
 import java.util.UUID;
+import org.jdbi.v3.core.ConnectionException;
 import org.jspecify.annotations.Nullable;
 import org.postgresql.util.PSQLException;
 import org.postgresql.util.ServerErrorMessage;
@@ -23,6 +28,8 @@ public final class SqlErrors {
     static final String DUPLICATE_EVENT = "NX002";
     /** Raised by the events trigger on UPDATE, DELETE and TRUNCATE. */
     public static final String APPEND_ONLY = "NX003";
+    /** invalid_schema_name, undefined_table, undefined_function: on our statements, a schema never migrated. */
+    private static final Set<String> NOT_MIGRATED = Set.of("3F000", "42P01", "42883");
 
     private SqlErrors() {}
 
@@ -60,6 +67,51 @@ public final class SqlErrors {
             return typed;
         }
         return new EventStoreAccessException(action, e);
+    }
+
+    /**
+     * The typed exception for a failure of the store on {@code schema}: {@link SchemaNotMigratedException} when the
+     * schema or one of its objects is missing, an {@link EventStoreAccessException} naming {@code location} when the
+     * database could not be reached, and otherwise as {@link #translate(String, RuntimeException)}.
+     */
+    public static EventStoreException translate(String action, Exception e, String schema, DatabaseLocation location) {
+        SQLException sql = sqlException(e);
+        String state = sql == null ? null : sql.getSQLState();
+        // Every statement of the store names only its own schema's objects (and pg_catalog's): if one is missing, the
+        // schema was never migrated or is older than this code.
+        if (state != null && NOT_MIGRATED.contains(state)) {
+            return new SchemaNotMigratedException(schema, location.describe(), sql);
+        }
+        if (isUnreachable(e, state)) {
+            Throwable cause = sql == null ? e : sql;
+            Throwable root = cause;
+            while (root.getCause() != null && root.getCause() != root) {
+                root = root.getCause();
+            }
+            String why = root == cause ? "" : " (" + root.getMessage() + ")";
+            return new EventStoreAccessException(action + ": cannot connect to " + location.describe() + why, cause);
+        }
+        if (e instanceof EventStoreException typed) {
+            return typed;
+        }
+        return new EventStoreAccessException(action, e);
+    }
+
+    /**
+     * Whether {@code e} says the database could not be reached or let us in: no connection from the pool or the
+     * driver, a connection lost, the server shutting down or full, a login refused, or no such database.
+     */
+    private static boolean isUnreachable(Exception e, @Nullable String state) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof ConnectionException
+                    || t instanceof SQLTransientConnectionException
+                    || t instanceof SQLNonTransientConnectionException) {
+                return true;
+            }
+        }
+        return state != null
+                && (state.startsWith("08") || state.startsWith("28") || state.startsWith("57P")
+                        || state.equals("53300") || state.equals("3D000"));
     }
 
     /** The SQLSTATE of the first {@link SQLException} in {@code e}'s causes, if any. */
