@@ -3,8 +3,8 @@ package io.nexus.eventbus.redis;
 import static java.util.Objects.requireNonNull;
 
 import io.nexus.eventbus.EventListener;
-import io.nexus.eventbus.EventEnvelopeJson;
-import io.nexus.eventstore.jdbc.JacksonEventSerializer;
+import io.nexus.eventstore.json.EventEnvelopeJson;
+import io.nexus.eventstore.json.JacksonEventSerializer;
 import io.nexus.eventstore.core.EventTypeRegistry;
 import io.nexus.eventstore.core.RecordedEvent;
 import io.nexus.eventstore.core.spi.EventSerializer;
