@@ -5,11 +5,15 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.nexus.eventstore.core.EventSerializationException;
 import io.nexus.eventstore.core.EventTypeRegistry;
+import io.nexus.eventstore.core.ExpectedVersion;
+import io.nexus.eventstore.core.InMemoryEventStore;
+import io.nexus.eventstore.core.NewEvent;
 import io.nexus.eventstore.core.RawJson;
 import io.nexus.eventstore.core.RecordedEvent;
 import io.nexus.eventstore.core.StreamId;
 import io.nexus.eventstore.core.UnknownEventTypeException;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
@@ -18,18 +22,13 @@ class EventEnvelopeJsonTest {
     record OrderPlaced(String orderId, long totalCents, Instant placedAt) {}
 
     private static RecordedEvent event(Object data) {
-        return new RecordedEvent(
-                StreamId.of("order-42"),
-                7,
-                12345,
-                UUID.randomUUID(),
-                "order.placed",
-                data,
-                Map.of("tenant", "acme"),
-                UUID.randomUUID(),
-                null,
-                "checkout-service",
-                Instant.parse("2026-11-27T05:00:00.123456Z"));
+        InMemoryEventStore store = InMemoryEventStore.create();
+        StreamId order = StreamId.of("order-42");
+        store.append(order, ExpectedVersion.noStream(), List.of(NewEvent.of("order.placed", data)
+                .withMetadata(Map.of("tenant", "acme"))
+                .withCorrelationId(UUID.randomUUID())
+                .withSource("checkout-service")));
+        return store.readStream(order, 0, 1).get(0);
     }
 
     @Test
