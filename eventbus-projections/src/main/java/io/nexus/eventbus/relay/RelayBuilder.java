@@ -12,9 +12,9 @@ import java.time.Duration;
 import java.util.Set;
 
 /**
- * The part of a relay publisher's builder that every broker shares: how payloads are written into the {@linkplain
- * EventEnvelopeJson envelope}, and the argument checks of the broker builders, whose messages quote the bad value.
- * Not thread-safe.
+ * What the builders of every broker's publisher and consumer share: the broker's URI, how payloads are written into
+ * the {@linkplain EventEnvelopeJson envelope}, and the argument checks, whose messages quote the bad value. A
+ * consumer's builder extends {@link RelayConsumerBuilder}. Not thread-safe.
  *
  * @param <B> the broker's builder, returned by the setters for chaining
  */
