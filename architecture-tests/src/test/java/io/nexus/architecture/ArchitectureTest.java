@@ -20,6 +20,7 @@ import io.nexus.eventbus.rabbitmq.RabbitMqRelay;
 import io.nexus.eventbus.redis.RedisRelay;
 import io.nexus.eventstore.core.EventStore;
 import io.nexus.eventstore.jdbc.PostgresEventStore;
+import io.nexus.eventstore.json.JacksonEventSerializer;
 import io.nexus.examples.BankAccountExample;
 import io.nexus.migrations.EventStoreSchema;
 import io.nexus.testing.PostgresTest;
@@ -28,7 +29,6 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /** The dependency rules of doc/design.md, checked on the compiled main classes of every module. */
@@ -44,6 +44,7 @@ class ArchitectureTest {
     private static final Map<String, String> MODULE_BY_ROOT = Map.of(
             "io.nexus.eventstore.core", "eventstore-core",
             "io.nexus.eventstore.jdbc", "eventstore-jdbc",
+            "io.nexus.eventstore.json", "eventstore-json",
             "io.nexus.eventbus", "eventbus-projections",
             "io.nexus.eventbus.redis", "eventbus-redis",
             "io.nexus.eventbus.rabbitmq", "eventbus-rabbitmq",
@@ -74,6 +75,7 @@ class ArchitectureTest {
         List<Class<?>> onePerModule = List.of(
                 EventStore.class,
                 PostgresEventStore.class,
+                JacksonEventSerializer.class,
                 EventBus.class,
                 RedisRelay.class,
                 RabbitMqRelay.class,
@@ -139,8 +141,6 @@ class ArchitectureTest {
     }
 
     @Test
-    @Disabled("enabled once the serializer moves out of eventstore-jdbc: RedisStreamPublisher, RedisStreamConsumer,"
-            + " RabbitMqPublisher and RabbitMqConsumer use io.nexus.eventstore.jdbc.JacksonEventSerializer")
     void relays_do_not_use_the_postgresql_store() {
         noClasses()
                 .that()

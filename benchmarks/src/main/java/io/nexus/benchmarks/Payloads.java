@@ -4,7 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectWriter;
 import io.nexus.eventstore.core.NewEvent;
-import io.nexus.eventstore.jdbc.JacksonEventSerializer;
+import io.nexus.eventstore.json.JacksonEventSerializer;
 import java.math.BigDecimal;
 import java.util.LinkedHashMap;
 import java.util.List;

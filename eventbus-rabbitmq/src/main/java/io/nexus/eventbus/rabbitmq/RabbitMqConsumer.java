@@ -7,12 +7,10 @@ import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.Delivery;
 import io.nexus.eventbus.EventListener;
 import io.nexus.eventbus.TypePattern;
-import io.nexus.eventbus.EventEnvelopeJson;
-import io.nexus.eventstore.jdbc.JacksonEventSerializer;
 import io.nexus.eventbus.rabbitmq.internal.TopicBindings;
-import io.nexus.eventstore.core.EventTypeRegistry;
+import io.nexus.eventbus.relay.RelayConsumerBuilder;
 import io.nexus.eventstore.core.RecordedEvent;
-import io.nexus.eventstore.core.spi.EventSerializer;
+import io.nexus.eventstore.json.EventEnvelopeJson;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.System.Logger.Level;
@@ -79,14 +77,14 @@ public final class RabbitMqConsumer implements AutoCloseable {
     private @Nullable Connection connection;
     private boolean closed;
 
-    private RabbitMqConsumer(Builder builder) {
-        this.uri = builder.uri;
+    private RabbitMqConsumer(Builder builder, URI uri, EventEnvelopeJson codec) {
+        this.uri = uri;
         this.queue = builder.queue;
         this.exchange = builder.exchange;
         this.patterns = List.copyOf(builder.patterns);
         this.prefetch = builder.prefetch;
         this.deadLetterExchange = builder.deadLetterExchange;
-        this.codec = new EventEnvelopeJson(builder.serializer, builder.types);
+        this.codec = codec;
     }
 
     /**
@@ -98,7 +96,7 @@ public final class RabbitMqConsumer implements AutoCloseable {
      * @throws IllegalArgumentException if the URI is malformed or the queue name is not allowed
      */
     public static Builder builder(String uri, String queue) {
-        return new Builder(RabbitMqSettings.amqpUri(uri), RabbitMqSettings.name("queue", queue));
+        return new Builder(uri, queue);
     }
 
     /**
@@ -226,19 +224,16 @@ public final class RabbitMqConsumer implements AutoCloseable {
     }
 
     /** Collects the consumer's settings, checking each as it is set; not thread-safe. */
-    public static final class Builder {
-        private final URI uri;
+    public static final class Builder extends RelayConsumerBuilder<Builder> {
         private final String queue;
         private String exchange = DEFAULT_EXCHANGE;
         private List<TypePattern> patterns = List.of(TypePattern.of(DEFAULT_TYPE_PATTERN));
         private int prefetch = DEFAULT_PREFETCH;
         private @Nullable String deadLetterExchange;
-        private EventSerializer serializer = JacksonEventSerializer.create();
-        private EventTypeRegistry types = EventTypeRegistry.rawJson();
 
-        private Builder(URI uri, String queue) {
-            this.uri = uri;
-            this.queue = queue;
+        private Builder(String uri, String queue) {
+            super("uri", uri, RabbitMqSettings.URI_FORM, RabbitMqSettings.URI_SCHEMES);
+            this.queue = RabbitMqSettings.name("queue", queue);
         }
 
         /** The topic exchange the queue is bound to, declared durable if missing. Default: {@value #DEFAULT_EXCHANGE}. */
@@ -288,25 +283,9 @@ public final class RabbitMqConsumer implements AutoCloseable {
             return this;
         }
 
-        /** Decodes payloads of registered types; use the store's serializer. Default: Jackson like the store's. */
-        public Builder serializer(EventSerializer serializer) {
-            this.serializer = requireNonNull(serializer, "serializer");
-            return this;
-        }
-
-        /**
-         * Maps type names to payload classes. Events of unregistered types fail to decode (and are rejected) unless
-         * the registry reads unknown types as {@link io.nexus.eventstore.core.RawJson}. Default: {@link
-         * EventTypeRegistry#rawJson()}, every payload as raw JSON.
-         */
-        public Builder typeRegistry(EventTypeRegistry types) {
-            this.types = requireNonNull(types, "types");
-            return this;
-        }
-
         /** The consumer, not yet connected; see {@link RabbitMqConsumer#start(EventListener)}. */
         public RabbitMqConsumer build() {
-            return new RabbitMqConsumer(this);
+            return new RabbitMqConsumer(this, brokerUri(), codec());
         }
     }
 }

@@ -6,12 +6,10 @@ import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.ShutdownSignalException;
-import io.nexus.eventbus.EventListener;
-import io.nexus.eventbus.EventEnvelopeJson;
-import io.nexus.eventstore.jdbc.JacksonEventSerializer;
-import io.nexus.eventstore.core.EventTypeRegistry;
+import io.nexus.eventbus.relay.RelayBuilder;
+import io.nexus.eventbus.relay.RelayPublisher;
 import io.nexus.eventstore.core.RecordedEvent;
-import io.nexus.eventstore.core.spi.EventSerializer;
+import io.nexus.eventstore.json.EventEnvelopeJson;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -40,7 +38,7 @@ import org.jspecify.annotations.Nullable;
  * <p>Thread-safe: publishes are serialized on one channel in confirm mode. The connection recovers automatically
  * after a network failure. Close the publisher to close it.
  */
-public final class RabbitMqPublisher implements EventListener, AutoCloseable {
+public final class RabbitMqPublisher implements RelayPublisher {
     /** Default {@link Builder#exchange(String)}: {@code nexus.events}. */
     public static final String DEFAULT_EXCHANGE = "nexus.events";
     /** Default {@link Builder#confirmTimeout(Duration)}: 5 seconds. */
@@ -55,11 +53,11 @@ public final class RabbitMqPublisher implements EventListener, AutoCloseable {
     private final EventEnvelopeJson codec;
     private @Nullable Channel channel;
 
-    private RabbitMqPublisher(Builder builder) {
+    private RabbitMqPublisher(Builder builder, URI uri, EventEnvelopeJson codec) {
         this.exchange = builder.exchange;
         this.confirmTimeout = builder.confirmTimeout;
-        this.codec = new EventEnvelopeJson(builder.serializer, EventTypeRegistry.rawJson());
-        this.connection = RabbitMqSettings.connect(builder.uri, "nexus-publisher-" + exchange);
+        this.codec = codec;
+        this.connection = RabbitMqSettings.connect(uri, "nexus-publisher-" + exchange);
         try {
             Channel declaring = openChannel();
             declaring.exchangeDeclare(exchange, "topic", true);
@@ -80,7 +78,7 @@ public final class RabbitMqPublisher implements EventListener, AutoCloseable {
      * @throws IllegalArgumentException if it is not such a URI
      */
     public static Builder builder(String uri) {
-        return new Builder(RabbitMqSettings.amqpUri(uri));
+        return new Builder(uri);
     }
 
     /** Publishes {@code event} and waits for the broker's confirm; see {@link #publish(RecordedEvent)}. */
@@ -190,14 +188,12 @@ public final class RabbitMqPublisher implements EventListener, AutoCloseable {
     }
 
     /** Collects the publisher's settings, checking each as it is set; not thread-safe. */
-    public static final class Builder {
-        private final URI uri;
+    public static final class Builder extends RelayBuilder<Builder> {
         private String exchange = DEFAULT_EXCHANGE;
         private Duration confirmTimeout = DEFAULT_CONFIRM_TIMEOUT;
-        private EventSerializer serializer = JacksonEventSerializer.create();
 
-        private Builder(URI uri) {
-            this.uri = uri;
+        private Builder(String uri) {
+            super("uri", uri, RabbitMqSettings.URI_FORM, RabbitMqSettings.URI_SCHEMES);
         }
 
         /**
@@ -211,17 +207,7 @@ public final class RabbitMqPublisher implements EventListener, AutoCloseable {
 
         /** How long {@code handle} waits for the broker's confirm; at least 1 ms. Default: 5 s. */
         public Builder confirmTimeout(Duration confirmTimeout) {
-            this.confirmTimeout = RabbitMqSettings.positiveMillis("confirmTimeout", confirmTimeout);
-            return this;
-        }
-
-        /**
-         * Writes payloads that are not {@link io.nexus.eventstore.core.RawJson} as JSON; use the store's serializer
-         * so the relayed JSON equals the stored one. Default: Jackson configured like the store's {@code
-         * JacksonEventSerializer}.
-         */
-        public Builder serializer(EventSerializer serializer) {
-            this.serializer = requireNonNull(serializer, "serializer");
+            this.confirmTimeout = positiveMillis("confirmTimeout", confirmTimeout);
             return this;
         }
 
@@ -232,7 +218,7 @@ public final class RabbitMqPublisher implements EventListener, AutoCloseable {
          *     exchange of that name exists with another type)
          */
         public RabbitMqPublisher build() {
-            return new RabbitMqPublisher(this);
+            return new RabbitMqPublisher(this, brokerUri(), codec());
         }
     }
 }

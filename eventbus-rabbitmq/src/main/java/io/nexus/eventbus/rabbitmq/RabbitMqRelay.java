@@ -2,9 +2,10 @@ package io.nexus.eventbus.rabbitmq;
 
 import static java.util.Objects.requireNonNull;
 
-import io.nexus.eventbus.DurableSubscription;
 import io.nexus.eventbus.NexusConfig;
 import io.nexus.eventbus.PostgresEventBus;
+import io.nexus.eventbus.relay.BrokerRelay;
+import java.util.function.Supplier;
 
 /**
  * Relays every event committed to a {@link PostgresEventBus} to a RabbitMQ topic exchange, at least once: a {@link
@@ -24,13 +25,9 @@ import io.nexus.eventbus.PostgresEventBus;
  *
  * <p>Thread-safe.
  */
-public final class RabbitMqRelay implements AutoCloseable {
-    private final RabbitMqPublisher publisher;
-    private final DurableSubscription subscription;
-
-    private RabbitMqRelay(RabbitMqPublisher publisher, DurableSubscription subscription) {
-        this.publisher = publisher;
-        this.subscription = subscription;
+public final class RabbitMqRelay extends BrokerRelay<RabbitMqPublisher> {
+    private RabbitMqRelay(PostgresEventBus bus, String subscriptionName, Supplier<RabbitMqPublisher> publisher) {
+        super(bus, subscriptionName, publisher);
     }
 
     /**
@@ -43,35 +40,15 @@ public final class RabbitMqRelay implements AutoCloseable {
      * @throws java.io.UncheckedIOException if the broker cannot be reached or the exchange declared
      */
     public static RabbitMqRelay start(PostgresEventBus bus, NexusConfig.RabbitMq settings, String subscriptionName) {
-        requireNonNull(bus, "bus");
         requireNonNull(settings, "settings");
-        requireNonNull(subscriptionName, "subscriptionName");
-        RabbitMqPublisher publisher = RabbitMqPublisher.builder(settings.uri()).exchange(settings.exchange()).build();
-        try {
-            return new RabbitMqRelay(publisher, bus.subscribeDurable(subscriptionName, "*", publisher));
-        } catch (RuntimeException e) {
-            publisher.close();
-            throw e;
-        }
-    }
-
-    /** The durable subscription feeding the relay, e.g. for its name. */
-    public DurableSubscription subscription() {
-        return subscription;
+        return new RabbitMqRelay(
+                bus,
+                subscriptionName,
+                () -> RabbitMqPublisher.builder(settings.uri()).exchange(settings.exchange()).build());
     }
 
     /** The exchange events are relayed to. */
     public String exchange() {
-        return publisher.exchange();
-    }
-
-    /** Stops the subscription (releasing its lease; the checkpoint stays), then closes the broker connection. */
-    @Override
-    public void close() {
-        try {
-            subscription.close();
-        } finally {
-            publisher.close();
-        }
+        return publisher().exchange();
     }
 }

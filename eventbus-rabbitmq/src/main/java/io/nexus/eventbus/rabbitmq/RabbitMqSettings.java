@@ -7,27 +7,15 @@ import com.rabbitmq.client.ConnectionFactory;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
-import java.time.Duration;
+import java.util.Set;
 import java.util.concurrent.TimeoutException;
 
-/** Argument checks and connection set-up shared by the publisher and the consumer; messages quote the bad value. */
+/** RabbitMQ's rules for names and URIs, and the connection set-up shared by the publisher and the consumer. */
 final class RabbitMqSettings {
-    private RabbitMqSettings() {}
+    static final String URI_FORM = "an amqp://[user:password@]host[:port][/vhost] or amqps:// URI";
+    static final Set<String> URI_SCHEMES = Set.of("amqp", "amqps");
 
-    static URI amqpUri(String uri) {
-        requireNonNull(uri, "uri");
-        URI parsed;
-        try {
-            parsed = new URI(uri);
-        } catch (Exception e) {
-            throw new IllegalArgumentException("uri must be an amqp:// or amqps:// URI, was '" + uri + "'", e);
-        }
-        if (!("amqp".equals(parsed.getScheme()) || "amqps".equals(parsed.getScheme())) || parsed.getHost() == null) {
-            throw new IllegalArgumentException("uri must be an amqp://[user:password@]host[:port][/vhost] or amqps:// "
-                    + "URI, was '" + uri + "'");
-        }
-        return parsed;
-    }
+    private RabbitMqSettings() {}
 
     static String name(String what, String value) {
         requireNonNull(value, what);
@@ -38,14 +26,6 @@ final class RabbitMqSettings {
         if (value.startsWith("amq.") && what.equals("queue")) {
             throw new IllegalArgumentException(what + " must not start with the reserved prefix 'amq.', was '"
                     + value + "'");
-        }
-        return value;
-    }
-
-    static Duration positiveMillis(String what, Duration value) {
-        requireNonNull(value, what);
-        if (value.isNegative() || value.toMillis() < 1) {
-            throw new IllegalArgumentException(what + " must be at least 1 ms, was " + value);
         }
         return value;
     }

@@ -7,77 +7,66 @@ import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.GetResponse;
 import io.nexus.eventbus.NexusConfig;
 import io.nexus.eventbus.PostgresEventBus;
-import io.nexus.eventstore.core.NewEvent;
+import io.nexus.eventbus.relay.BrokerRelayContract;
+import io.nexus.eventbus.relay.TestBroker;
 import io.nexus.testing.PostgresTest;
 import io.nexus.testing.TestDatabase;
 import java.net.URI;
-import java.time.Duration;
 import java.util.HashSet;
 import java.util.Set;
-import java.util.UUID;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 
 @PostgresTest
-@Timeout(60)
-class RabbitMqRelayIntegrationTest {
-    private static final int EVENTS = 50;
-
-    private final TestDatabase database;
+class RabbitMqRelayIntegrationTest extends BrokerRelayContract<RabbitMqRelay> {
+    private final Set<String> received = new HashSet<>();
+    private String url;
+    private String exchange;
+    private String queue;
+    private Connection admin;
+    private Channel channel;
 
     RabbitMqRelayIntegrationTest(TestDatabase database) {
-        this.database = database;
+        super(database);
     }
 
-    @Test
-    void every_committed_event_reaches_a_bound_queue_through_a_durable_subscription() throws Exception {
-        String url = RabbitMqTestSupport.rabbitMqUrl();
-        String exchange = RabbitMqTestSupport.uniqueName("relay");
-        String queue = RabbitMqTestSupport.uniqueName("relayed");
-        NexusConfig.RabbitMq settings = new NexusConfig.RabbitMq(url, exchange);
-        Set<String> emitted = new HashSet<>();
-        Set<String> received = new HashSet<>();
-        Connection admin = RabbitMqSettings.connect(URI.create(url), "nexus-test-admin");
-        try (PostgresEventBus bus = PostgresEventBus.builder(database.dataSource())
-                .schema(database.schema())
-                .flushInterval(Duration.ofMillis(20))
-                .build()) {
-            Channel channel = admin.createChannel();
-            channel.exchangeDeclare(exchange, "topic", true);
-            channel.queueDeclare(queue, true, false, false, null);
-            channel.queueBind(queue, exchange, "#");
-            for (int i = 0; i < EVENTS / 2; i++) {
-                NewEvent event = NewEvent.of("relay.before", "{\"n\":" + i + "}");
-                bus.emit(event);
-                emitted.add(event.eventId().toString());
-            }
+    @BeforeEach
+    void declareABoundQueue() throws Exception {
+        url = TestBroker.RABBITMQ.url();
+        exchange = TestBroker.RABBITMQ.uniqueName("relay");
+        queue = TestBroker.RABBITMQ.uniqueName("relayed");
+        admin = RabbitMqSettings.connect(URI.create(url), "nexus-test-admin");
+        channel = admin.createChannel();
+        channel.exchangeDeclare(exchange, "topic", true);
+        channel.queueDeclare(queue, true, false, false, null);
+        channel.queueBind(queue, exchange, "#");
+    }
 
-            try (RabbitMqRelay relay = RabbitMqRelay.start(bus, settings, "rabbitmq-relay-" + UUID.randomUUID())) {
-                for (int i = 0; i < EVENTS / 2; i++) {
-                    NewEvent event = NewEvent.of("relay.after", "{\"n\":" + i + "}");
-                    bus.emit(event);
-                    emitted.add(event.eventId().toString());
-                }
-                RabbitMqTestSupport.await("all events in the queue", Duration.ofSeconds(30), () -> {
-                    try {
-                        GetResponse message;
-                        while ((message = channel.basicGet(queue, true)) != null) {
-                            received.add(message.getProps().getMessageId());
-                        }
-                    } catch (java.io.IOException e) {
-                        throw new java.io.UncheckedIOException(e);
-                    }
-                    return received.size() >= EVENTS;
-                });
-
-                assertThat(relay.exchange()).isEqualTo(exchange);
-                assertThat(received).hasSize(EVENTS).isEqualTo(emitted);
-            } finally {
-                channel.queueDelete(queue);
-                channel.exchangeDelete(exchange);
-            }
-        } finally {
+    @AfterEach
+    void cleanUp() throws Exception {
+        if (admin != null) {
+            channel.queueDelete(queue);
+            channel.exchangeDelete(exchange);
             admin.close();
         }
+    }
+
+    @Override
+    protected RabbitMqRelay startRelay(PostgresEventBus bus, String subscriptionName) {
+        return RabbitMqRelay.start(bus, new NexusConfig.RabbitMq(url, exchange), subscriptionName);
+    }
+
+    @Override
+    protected Set<String> relayedIds() throws Exception {
+        GetResponse message;
+        while ((message = channel.basicGet(queue, true)) != null) {
+            received.add(message.getProps().getMessageId());
+        }
+        return received;
+    }
+
+    @Override
+    protected void assertDestination(RabbitMqRelay relay) {
+        assertThat(relay.exchange()).isEqualTo(exchange);
     }
 }

@@ -1,26 +1,23 @@
 package io.nexus.eventbus.rabbitmq;
 
-import static io.nexus.eventbus.rabbitmq.RabbitMqTestSupport.await;
+import static io.nexus.eventbus.relay.TestBroker.await;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.GetResponse;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.nexus.eventbus.EventListener;
-import io.nexus.eventbus.MemoryEventBus;
 import io.nexus.eventbus.TypePattern;
+import io.nexus.eventbus.relay.RelayContract;
+import io.nexus.eventbus.relay.TestBroker;
+import io.nexus.eventbus.relay.TestEvents;
 import io.nexus.eventstore.core.EventTypeRegistry;
-import io.nexus.eventstore.core.NewEvent;
 import io.nexus.eventstore.core.RawJson;
 import io.nexus.eventstore.core.RecordedEvent;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -30,40 +27,30 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 @Timeout(60)
-class RabbitMqRelayTest {
-    private static final Duration WAIT = Duration.ofSeconds(20);
-
-    private final List<AutoCloseable> closeables = new ArrayList<>();
+class RabbitMqRelayTest extends RelayContract<RabbitMqPublisher> {
     private final List<String> queues = new ArrayList<>();
     private final List<String> exchanges = new ArrayList<>();
     private String url;
     private String exchange;
     private Connection admin;
     private Channel channel;
-    private RabbitMqPublisher publisher;
 
-    @BeforeEach
-    void connect() throws Exception {
-        url = RabbitMqTestSupport.rabbitMqUrl();
+    @Override
+    protected RabbitMqPublisher connect() throws Exception {
+        url = TestBroker.RABBITMQ.url();
         admin = RabbitMqSettings.connect(URI.create(url), "nexus-test-admin");
         channel = admin.createChannel();
-        exchange = RabbitMqTestSupport.uniqueName("events");
+        exchange = TestBroker.RABBITMQ.uniqueName("events");
         exchanges.add(exchange);
-        publisher = RabbitMqPublisher.builder(url).exchange(exchange).build();
-        closeables.add(publisher);
+        return RabbitMqPublisher.builder(url).exchange(exchange).build();
     }
 
-    @AfterEach
-    void cleanUp() throws Exception {
-        for (AutoCloseable closeable : closeables) {
-            closeable.close();
-        }
+    @Override
+    protected void disconnect() throws Exception {
         if (admin != null) {
             for (String queue : queues) {
                 channel.queueDelete(queue);
@@ -76,14 +63,13 @@ class RabbitMqRelayTest {
     }
 
     private String queue(String what) {
-        String queue = RabbitMqTestSupport.uniqueName(what);
+        String queue = TestBroker.RABBITMQ.uniqueName(what);
         queues.add(queue);
         return queue;
     }
 
     private RabbitMqConsumer start(RabbitMqConsumer.Builder builder, EventListener listener) {
-        RabbitMqConsumer consumer = builder.exchange(exchange).build();
-        closeables.add(consumer);
+        RabbitMqConsumer consumer = closeAfter(builder.exchange(exchange).build());
         consumer.start(listener);
         return consumer;
     }
@@ -92,7 +78,7 @@ class RabbitMqRelayTest {
         List<RecordedEvent> events = new ArrayList<>();
         for (int i = 1; i <= count; i++) {
             RecordedEvent event = TestEvents.event(i, type);
-            publisher.handle(event);
+            publisher().handle(event);
             events.add(event);
         }
         return events;
@@ -106,60 +92,17 @@ class RabbitMqRelayTest {
         return channel.queueDeclarePassive(queue).getMessageCount();
     }
 
-    @Test
-    void every_envelope_field_survives_the_round_trip_as_raw_json() throws Exception {
-        RecordedEvent sent = TestEvents.fullyPopulated(RawJson.of("{\"orderId\":\"42\",\"lines\":[1,2]}"));
-        List<RecordedEvent> received = new CopyOnWriteArrayList<>();
-        start(RabbitMqConsumer.builder(url, queue("round-trip")), received::add);
-
-        publisher.handle(sent);
-
-        await("the event", WAIT, () -> received.size() == 1);
-        assertThat(received.get(0)).isEqualTo(sent);
+    @Override
+    protected void startConsumer(String name, EventTypeRegistry types, EventListener listener) {
+        start(RabbitMqConsumer.builder(url, queue(name)).prefetch(1).typeRegistry(types), listener);
     }
 
-    @Test
-    void large_and_precise_numbers_in_the_payload_arrive_exactly() throws Exception {
-        RawJson payload = RawJson.of("{\"amount\":12345678901234567.10,\"count\":123456789012345678901234567890,"
-                + "\"ratio\":0.1,\"unicode\":\"\u00e9\u4e2d\\n\"}");
-        RecordedEvent sent = TestEvents.fullyPopulated(payload);
-        List<RecordedEvent> received = new CopyOnWriteArrayList<>();
-        start(RabbitMqConsumer.builder(url, queue("numbers")), received::add);
-
-        publisher.handle(sent);
-
-        await("the event", WAIT, () -> received.size() == 1);
-        assertThat(received.get(0).data()).isEqualTo(payload);
-    }
-
-    @Test
-    void a_publisher_relays_what_a_bus_subscription_hands_it() throws Exception {
-        List<RecordedEvent> delivered = new CopyOnWriteArrayList<>();
-        List<RecordedEvent> relayed = new CopyOnWriteArrayList<>();
-        start(RabbitMqConsumer.builder(url, queue("bus")).prefetch(1), relayed::add);
-        try (MemoryEventBus bus = MemoryEventBus.create()) {
-            bus.subscribe("order.*", publisher);
-            bus.subscribe("order.*", delivered::add);
-
-            bus.emit(NewEvent.of("order.placed", RawJson.of("{\"orderId\":\"42\"}"))
-                    .withCorrelationId(UUID.randomUUID())
-                    .withSource("checkout"));
-            bus.emit(NewEvent.of("user.registered", RawJson.of("{}")));
-            bus.emit(NewEvent.of("order.shipped", RawJson.of("{\"orderId\":\"42\"}")));
-
-            await("both order events", WAIT, () -> relayed.size() == 2);
-        }
-        assertThat(relayed).containsExactlyElementsOf(delivered);
-    }
-
-    @Test
-    void the_envelope_has_the_documented_fields() throws Exception {
-        RecordedEvent sent = TestEvents.fullyPopulated(RawJson.of("{\"orderId\":\"42\"}"));
-
+    @Override
+    protected String publishedEnvelope(RecordedEvent event) throws Exception {
         String queue = queue("format");
         channel.queueDeclare(queue, true, false, false, null);
         channel.queueBind(queue, exchange, "#");
-        publisher.handle(sent);
+        publisher().handle(event);
         await("the message", WAIT, () -> {
             try {
                 return ready(queue) == 1;
@@ -167,45 +110,7 @@ class RabbitMqRelayTest {
                 throw new IllegalStateException(e);
             }
         });
-        String body = new String(channel.basicGet(queue, true).getBody(), StandardCharsets.UTF_8);
-        JsonNode envelope = new ObjectMapper().readTree(body);
-        List<String> fields = new ArrayList<>();
-        envelope.properties().forEach(field -> fields.add(field.getKey()));
-        assertThat(fields).containsExactly("eventId", "type", "streamId", "streamVersion", "position", "recordedAt",
-                "correlationId", "causationId", "source", "metadata", "data");
-        assertThat(envelope.get("eventId").asText()).isEqualTo(sent.eventId().toString());
-        assertThat(envelope.get("type").asText()).isEqualTo("order.placed");
-        assertThat(envelope.get("streamId").asText()).isEqualTo("order-42");
-        assertThat(envelope.get("streamVersion").asLong()).isEqualTo(7);
-        assertThat(envelope.get("position").asLong()).isEqualTo(12345);
-        assertThat(envelope.get("recordedAt").asText()).isEqualTo("2026-11-27T05:00:00.123456Z");
-        assertThat(envelope.get("correlationId").asText()).isEqualTo(String.valueOf(sent.correlationId()));
-        assertThat(envelope.get("causationId").asText()).isEqualTo(String.valueOf(sent.causationId()));
-        assertThat(envelope.get("source").asText()).isEqualTo("checkout-service");
-        assertThat(envelope.get("metadata").get("tenant").asText()).isEqualTo("acme");
-        assertThat(envelope.get("data").get("orderId").asText()).isEqualTo("42");
-    }
-
-    @Test
-    void a_registered_payload_type_is_decoded_to_its_class_and_absent_ids_stay_absent() throws Exception {
-        TestEvents.OrderPlaced payload =
-                new TestEvents.OrderPlaced("42", 1999, Instant.parse("2026-11-27T04:00:00Z"));
-        RecordedEvent full = TestEvents.fullyPopulated(payload);
-        RecordedEvent sent = new RecordedEvent(full.streamId(), full.streamVersion(), full.position(), full.eventId(),
-                full.type(), payload, Map.of(), null, null, null, full.recordedAt());
-        List<RecordedEvent> received = new CopyOnWriteArrayList<>();
-        start(
-                RabbitMqConsumer.builder(url, queue("typed"))
-                        .typeRegistry(EventTypeRegistry.builder()
-                                .register("order.placed", TestEvents.OrderPlaced.class)
-                                .build()),
-                received::add);
-
-        publisher.handle(sent);
-
-        await("the event", WAIT, () -> received.size() == 1);
-        assertThat(received.get(0)).isEqualTo(sent);
-        assertThat(received.get(0).dataAs(TestEvents.OrderPlaced.class)).isEqualTo(payload);
+        return new String(channel.basicGet(queue, true).getBody(), StandardCharsets.UTF_8);
     }
 
     @Test
@@ -215,7 +120,7 @@ class RabbitMqRelayTest {
         channel.queueBind(queue, exchange, "#");
         RecordedEvent sent = TestEvents.fullyPopulated(RawJson.of("{}"));
 
-        publisher.handle(sent);
+        publisher().handle(sent);
 
         await("the message", WAIT, () -> {
             try {
@@ -344,7 +249,7 @@ class RabbitMqRelayTest {
     @Test
     void with_a_dead_letter_exchange_a_failed_message_is_dead_lettered_not_requeued() throws Exception {
         int count = 5;
-        String deadLetterExchange = RabbitMqTestSupport.uniqueName("dlx");
+        String deadLetterExchange = TestBroker.RABBITMQ.uniqueName("dlx");
         exchanges.add(deadLetterExchange);
         String deadLetters = queue("dead-letters");
         channel.exchangeDeclare(deadLetterExchange, "topic", true);
@@ -392,7 +297,7 @@ class RabbitMqRelayTest {
                 event -> both.add(event.type()));
 
         for (int i = 0; i < types.size(); i++) {
-            publisher.handle(TestEvents.event(i + 1, types.get(i)));
+            publisher().handle(TestEvents.event(i + 1, types.get(i)));
         }
 
         await("every type on the catch-all queue", WAIT, () -> receivedByPattern.get("*").size() == types.size());
@@ -414,13 +319,13 @@ class RabbitMqRelayTest {
         String queue = queue("refused");
         channel.exchangeDelete(exchange);
 
-        assertThatThrownBy(() -> publisher.handle(TestEvents.event(1, "order.placed")))
+        assertThatThrownBy(() -> publisher().handle(TestEvents.event(1, "order.placed")))
                 .isInstanceOf(UncheckedIOException.class)
                 .hasMessageContaining("cannot publish event");
 
         start(RabbitMqConsumer.builder(url, queue), received::add);
         RecordedEvent retried = TestEvents.event(2, "order.placed");
-        publisher.handle(retried);
+        publisher().handle(retried);
         await("the retried event", WAIT, () -> received.size() == 1);
         assertThat(received).containsExactly(retried);
     }

@@ -2,9 +2,10 @@ package io.nexus.eventbus.redis;
 
 import static java.util.Objects.requireNonNull;
 
-import io.nexus.eventbus.DurableSubscription;
 import io.nexus.eventbus.NexusConfig;
 import io.nexus.eventbus.PostgresEventBus;
+import io.nexus.eventbus.relay.BrokerRelay;
+import java.util.function.Supplier;
 
 /**
  * Relays every event committed to a {@link PostgresEventBus} to a Redis stream, at least once: a {@link
@@ -23,13 +24,9 @@ import io.nexus.eventbus.PostgresEventBus;
  *
  * <p>Thread-safe.
  */
-public final class RedisRelay implements AutoCloseable {
-    private final RedisStreamPublisher publisher;
-    private final DurableSubscription subscription;
-
-    private RedisRelay(RedisStreamPublisher publisher, DurableSubscription subscription) {
-        this.publisher = publisher;
-        this.subscription = subscription;
+public final class RedisRelay extends BrokerRelay<RedisStreamPublisher> {
+    private RedisRelay(PostgresEventBus bus, String subscriptionName, Supplier<RedisStreamPublisher> publisher) {
+        super(bus, subscriptionName, publisher);
     }
 
     /**
@@ -42,38 +39,15 @@ public final class RedisRelay implements AutoCloseable {
      * @throws IllegalStateException if {@code bus} already runs a subscription of that name, or is closed
      */
     public static RedisRelay start(PostgresEventBus bus, NexusConfig.Redis settings, String subscriptionName) {
-        requireNonNull(bus, "bus");
         requireNonNull(settings, "settings");
-        requireNonNull(subscriptionName, "subscriptionName");
-        RedisStreamPublisher publisher = RedisStreamPublisher.builder(settings.url())
+        return new RedisRelay(bus, subscriptionName, () -> RedisStreamPublisher.builder(settings.url())
                 .streamKey(settings.stream())
                 .maxLength(settings.maxLength())
-                .build();
-        try {
-            return new RedisRelay(publisher, bus.subscribeDurable(subscriptionName, "*", publisher));
-        } catch (RuntimeException e) {
-            publisher.close();
-            throw e;
-        }
-    }
-
-    /** The durable subscription feeding the relay, e.g. for its name. */
-    public DurableSubscription subscription() {
-        return subscription;
+                .build());
     }
 
     /** The key of the stream events are relayed to. */
     public String streamKey() {
-        return publisher.streamKey();
-    }
-
-    /** Stops the subscription (releasing its lease; the checkpoint stays), then closes the Redis connections. */
-    @Override
-    public void close() {
-        try {
-            subscription.close();
-        } finally {
-            publisher.close();
-        }
+        return publisher().streamKey();
     }
 }

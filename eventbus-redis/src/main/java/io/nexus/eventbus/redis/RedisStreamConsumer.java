@@ -3,11 +3,9 @@ package io.nexus.eventbus.redis;
 import static java.util.Objects.requireNonNull;
 
 import io.nexus.eventbus.EventListener;
-import io.nexus.eventbus.EventEnvelopeJson;
-import io.nexus.eventstore.jdbc.JacksonEventSerializer;
-import io.nexus.eventstore.core.EventTypeRegistry;
+import io.nexus.eventbus.relay.RelayConsumerBuilder;
 import io.nexus.eventstore.core.RecordedEvent;
-import io.nexus.eventstore.core.spi.EventSerializer;
+import io.nexus.eventstore.json.EventEnvelopeJson;
 import java.lang.System.Logger.Level;
 import java.net.URI;
 import java.time.Duration;
@@ -93,8 +91,8 @@ public final class RedisStreamConsumer implements AutoCloseable {
     private volatile boolean running;
     private boolean closed;
 
-    private RedisStreamConsumer(Builder builder) {
-        this.redisUrl = builder.redisUrl;
+    private RedisStreamConsumer(Builder builder, URI redisUrl, EventEnvelopeJson codec) {
+        this.redisUrl = redisUrl;
         this.streamKey = builder.streamKey;
         this.group = builder.group;
         this.consumerName = builder.consumerName;
@@ -105,7 +103,7 @@ public final class RedisStreamConsumer implements AutoCloseable {
         this.deadLetterStreamKey = builder.deadLetterStreamKey == null
                 ? builder.streamKey + DEAD_LETTER_SUFFIX
                 : builder.deadLetterStreamKey;
-        this.codec = new EventEnvelopeJson(builder.serializer, builder.types);
+        this.codec = codec;
     }
 
     /**
@@ -118,10 +116,7 @@ public final class RedisStreamConsumer implements AutoCloseable {
      * @throws IllegalArgumentException if the URL is malformed or a name is blank
      */
     public static Builder builder(String redisUrl, String group, String consumerName) {
-        return new Builder(
-                RedisSettings.redisUrl(redisUrl),
-                RedisSettings.name("group", group),
-                RedisSettings.name("consumerName", consumerName));
+        return new Builder(redisUrl, group, consumerName);
     }
 
     /**
@@ -347,8 +342,7 @@ public final class RedisStreamConsumer implements AutoCloseable {
     }
 
     /** Collects the consumer's settings, checking each as it is set; not thread-safe. */
-    public static final class Builder {
-        private final URI redisUrl;
+    public static final class Builder extends RelayConsumerBuilder<Builder> {
         private final String group;
         private final String consumerName;
         private String streamKey = DEFAULT_STREAM_KEY;
@@ -357,24 +351,22 @@ public final class RedisStreamConsumer implements AutoCloseable {
         private Duration claimIdleTime = DEFAULT_CLAIM_IDLE_TIME;
         private int maxDeliveries = DEFAULT_MAX_DELIVERIES;
         private @Nullable String deadLetterStreamKey;
-        private EventSerializer serializer = JacksonEventSerializer.create();
-        private EventTypeRegistry types = EventTypeRegistry.rawJson();
 
-        private Builder(URI redisUrl, String group, String consumerName) {
-            this.redisUrl = redisUrl;
-            this.group = group;
-            this.consumerName = consumerName;
+        private Builder(String redisUrl, String group, String consumerName) {
+            super("redisUrl", redisUrl, RedisStreamPublisher.URL_FORM, RedisStreamPublisher.URL_SCHEMES);
+            this.group = name("group", group);
+            this.consumerName = name("consumerName", consumerName);
         }
 
         /** The stream to read; non-blank. Default: {@value #DEFAULT_STREAM_KEY}. */
         public Builder streamKey(String streamKey) {
-            this.streamKey = RedisSettings.name("streamKey", streamKey);
+            this.streamKey = name("streamKey", streamKey);
             return this;
         }
 
         /** At most this many entries per {@code XREADGROUP} and {@code XAUTOCLAIM}; at least 1. Default: 100. */
         public Builder batchSize(int batchSize) {
-            this.batchSize = RedisSettings.atLeast("batchSize", batchSize, 1);
+            this.batchSize = atLeast("batchSize", batchSize, 1);
             return this;
         }
 
@@ -383,7 +375,7 @@ public final class RedisStreamConsumer implements AutoCloseable {
          * {@link #close()} waits and how often stale entries are looked for. Default: 1 s.
          */
         public Builder blockTimeout(Duration blockTimeout) {
-            this.blockTimeout = RedisSettings.positiveMillis("blockTimeout", blockTimeout);
+            this.blockTimeout = positiveMillis("blockTimeout", blockTimeout);
             return this;
         }
 
@@ -393,7 +385,7 @@ public final class RedisStreamConsumer implements AutoCloseable {
          * run, or a slow entry is delivered twice. Default: 30 s.
          */
         public Builder claimIdleTime(Duration claimIdleTime) {
-            this.claimIdleTime = RedisSettings.positiveMillis("claimIdleTime", claimIdleTime);
+            this.claimIdleTime = positiveMillis("claimIdleTime", claimIdleTime);
             return this;
         }
 
@@ -404,7 +396,7 @@ public final class RedisStreamConsumer implements AutoCloseable {
          * to consumers that died. Default: {@value #DEFAULT_MAX_DELIVERIES}.
          */
         public Builder maxDeliveries(int maxDeliveries) {
-            this.maxDeliveries = RedisSettings.atLeast("maxDeliveries", maxDeliveries, 0);
+            this.maxDeliveries = atLeast("maxDeliveries", maxDeliveries, 0);
             return this;
         }
 
@@ -414,29 +406,13 @@ public final class RedisStreamConsumer implements AutoCloseable {
          * set. Default: the stream key followed by {@value #DEAD_LETTER_SUFFIX}.
          */
         public Builder deadLetterStreamKey(String deadLetterStreamKey) {
-            this.deadLetterStreamKey = RedisSettings.name("deadLetterStreamKey", deadLetterStreamKey);
-            return this;
-        }
-
-        /** Decodes payloads of registered types; use the store's serializer. Default: Jackson like the store's. */
-        public Builder serializer(EventSerializer serializer) {
-            this.serializer = requireNonNull(serializer, "serializer");
-            return this;
-        }
-
-        /**
-         * Maps type names to payload classes. Events of unregistered types fail to decode (and stay pending) unless
-         * the registry reads unknown types as {@link io.nexus.eventstore.core.RawJson}. Default: {@link
-         * EventTypeRegistry#rawJson()}, every payload as raw JSON.
-         */
-        public Builder typeRegistry(EventTypeRegistry types) {
-            this.types = requireNonNull(types, "types");
+            this.deadLetterStreamKey = name("deadLetterStreamKey", deadLetterStreamKey);
             return this;
         }
 
         /** The consumer, not yet started; see {@link RedisStreamConsumer#start(EventListener)}. */
         public RedisStreamConsumer build() {
-            return new RedisStreamConsumer(this);
+            return new RedisStreamConsumer(this, brokerUri(), codec());
         }
     }
 }

@@ -2,14 +2,13 @@ package io.nexus.eventbus.redis;
 
 import static java.util.Objects.requireNonNull;
 
-import io.nexus.eventbus.EventListener;
-import io.nexus.eventbus.EventEnvelopeJson;
-import io.nexus.eventstore.jdbc.JacksonEventSerializer;
-import io.nexus.eventstore.core.EventTypeRegistry;
+import io.nexus.eventbus.relay.RelayBuilder;
+import io.nexus.eventbus.relay.RelayPublisher;
 import io.nexus.eventstore.core.RecordedEvent;
-import io.nexus.eventstore.core.spi.EventSerializer;
+import io.nexus.eventstore.json.EventEnvelopeJson;
 import java.net.URI;
 import java.util.Map;
+import java.util.Set;
 import redis.clients.jedis.RedisClient;
 import redis.clients.jedis.params.XAddParams;
 
@@ -31,7 +30,7 @@ import redis.clients.jedis.params.XAddParams;
  *
  * <p>Thread-safe: it holds a pool of connections, created lazily. Close it to release them.
  */
-public final class RedisStreamPublisher implements EventListener, AutoCloseable {
+public final class RedisStreamPublisher implements RelayPublisher {
     /** Default {@link Builder#streamKey(String)}: {@code nexus:events}. */
     public static final String DEFAULT_STREAM_KEY = "nexus:events";
     /** Default {@link Builder#maxLength(long)}: 0, no trimming. */
@@ -44,16 +43,19 @@ public final class RedisStreamPublisher implements EventListener, AutoCloseable 
     /** The entry field holding the JSON envelope. */
     public static final String FIELD_ENVELOPE = "envelope";
 
+    static final String URL_FORM = "a redis://host:port or rediss://host:port URL";
+    static final Set<String> URL_SCHEMES = Set.of("redis", "rediss");
+
     private final RedisClient client;
     private final String streamKey;
     private final long maxLength;
     private final EventEnvelopeJson codec;
 
-    private RedisStreamPublisher(Builder builder) {
+    private RedisStreamPublisher(Builder builder, URI redisUrl, EventEnvelopeJson codec) {
         this.streamKey = builder.streamKey;
         this.maxLength = builder.maxLength;
-        this.codec = new EventEnvelopeJson(builder.serializer, EventTypeRegistry.rawJson());
-        this.client = RedisClient.create(builder.redisUrl);
+        this.codec = codec;
+        this.client = RedisClient.create(redisUrl);
     }
 
     /**
@@ -63,7 +65,7 @@ public final class RedisStreamPublisher implements EventListener, AutoCloseable 
      * @throws IllegalArgumentException if it is not such a URL
      */
     public static Builder builder(String redisUrl) {
-        return new Builder(RedisSettings.redisUrl(redisUrl));
+        return new Builder(redisUrl);
     }
 
     /** Appends {@code event} to the stream; see {@link #publish(RecordedEvent)}. */
@@ -105,19 +107,17 @@ public final class RedisStreamPublisher implements EventListener, AutoCloseable 
     }
 
     /** Collects the publisher's settings, checking each as it is set; not thread-safe. */
-    public static final class Builder {
-        private final URI redisUrl;
+    public static final class Builder extends RelayBuilder<Builder> {
         private String streamKey = DEFAULT_STREAM_KEY;
         private long maxLength = DEFAULT_MAX_LENGTH;
-        private EventSerializer serializer = JacksonEventSerializer.create();
 
-        private Builder(URI redisUrl) {
-            this.redisUrl = redisUrl;
+        private Builder(String redisUrl) {
+            super("redisUrl", redisUrl, URL_FORM, URL_SCHEMES);
         }
 
         /** The stream to append to; non-blank. Default: {@value #DEFAULT_STREAM_KEY}. */
         public Builder streamKey(String streamKey) {
-            this.streamKey = RedisSettings.name("streamKey", streamKey);
+            this.streamKey = name("streamKey", streamKey);
             return this;
         }
 
@@ -134,19 +134,9 @@ public final class RedisStreamPublisher implements EventListener, AutoCloseable 
             return this;
         }
 
-        /**
-         * Writes payloads that are not {@link io.nexus.eventstore.core.RawJson} as JSON; use the store's serializer
-         * so the relayed JSON equals the stored one. Default: Jackson configured like the store's {@code
-         * JacksonEventSerializer}.
-         */
-        public Builder serializer(EventSerializer serializer) {
-            this.serializer = requireNonNull(serializer, "serializer");
-            return this;
-        }
-
         /** The publisher; connections are opened on first use. */
         public RedisStreamPublisher build() {
-            return new RedisStreamPublisher(this);
+            return new RedisStreamPublisher(this, brokerUri(), codec());
         }
     }
 }

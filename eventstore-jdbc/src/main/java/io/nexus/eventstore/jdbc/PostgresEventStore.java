@@ -26,6 +26,7 @@ import io.nexus.eventstore.jdbc.internal.EventReader;
 import io.nexus.eventstore.jdbc.internal.Sequencer;
 import io.nexus.eventstore.jdbc.internal.SqlErrors;
 import io.nexus.eventstore.jdbc.internal.StoreNotifications;
+import io.nexus.eventstore.json.JacksonEventSerializer;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;

@@ -1,7 +1,7 @@
 /**
  * The PostgreSQL event store: {@link io.nexus.eventstore.jdbc.PostgresEventStore} appends a batch in one round trip,
- * reads streams and the gap-safe global order, and {@link io.nexus.eventstore.jdbc.JacksonEventSerializer} is the
- * default payload serializer.
+ * reads streams and the gap-safe global order; its default payload serializer is {@link
+ * io.nexus.eventstore.json.JacksonEventSerializer}.
  */
 @NullMarked
 package io.nexus.eventstore.jdbc;

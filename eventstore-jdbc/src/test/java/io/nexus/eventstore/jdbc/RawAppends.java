@@ -9,6 +9,7 @@ import io.nexus.eventstore.core.StreamId;
 import io.nexus.eventstore.jdbc.internal.Appender;
 import io.nexus.eventstore.jdbc.internal.EventCodec;
 import io.nexus.eventstore.jdbc.internal.EventStoreSql;
+import io.nexus.eventstore.json.JacksonEventSerializer;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.ArrayList;

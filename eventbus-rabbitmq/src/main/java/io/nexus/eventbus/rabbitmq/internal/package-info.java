@@ -1,6 +1,6 @@
 /**
- * Not API; may change in any release. The JSON envelope codec, the default payload serializer and the mapping of type
- * patterns to AMQP topic binding keys used by the RabbitMQ relay.
+ * Not API; may change in any release. The mapping of type patterns to AMQP topic binding keys used by the RabbitMQ
+ * relay.
  */
 @NullMarked
 package io.nexus.eventbus.rabbitmq.internal;

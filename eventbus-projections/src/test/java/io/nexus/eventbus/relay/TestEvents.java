@@ -1,4 +1,4 @@
-package io.nexus.eventbus.rabbitmq;
+package io.nexus.eventbus.relay;
 
 import io.nexus.eventstore.core.RawJson;
 import io.nexus.eventstore.core.RecordedEvent;
@@ -9,13 +9,13 @@ import java.util.Map;
 import java.util.UUID;
 
 /** Small factories for recorded events as a durable subscription would hand them to a relay. */
-final class TestEvents {
+public final class TestEvents {
     private TestEvents() {}
 
     /** A payload class for the typed round trip. */
-    record OrderPlaced(String orderId, long totalCents, Instant placedAt) {}
+    public record OrderPlaced(String orderId, long totalCents, Instant placedAt) {}
 
-    static RecordedEvent event(long position, String type) {
+    public static RecordedEvent event(long position, String type) {
         return new RecordedEvent(
                 StreamId.of("order", position),
                 1,
@@ -30,7 +30,7 @@ final class TestEvents {
                 Instant.now().truncatedTo(ChronoUnit.MICROS));
     }
 
-    static RecordedEvent fullyPopulated(Object data) {
+    public static RecordedEvent fullyPopulated(Object data) {
         return new RecordedEvent(
                 StreamId.of("order-42"),
                 7,

@@ -1,4 +1,4 @@
-package io.nexus.eventbus;
+package io.nexus.eventstore.json;
 
 import static java.util.Objects.requireNonNull;
 

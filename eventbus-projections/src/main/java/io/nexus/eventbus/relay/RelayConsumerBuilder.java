@@ -1,0 +1,38 @@
+package io.nexus.eventbus.relay;
+
+import static java.util.Objects.requireNonNull;
+
+import io.nexus.eventstore.core.EventTypeRegistry;
+import io.nexus.eventstore.json.EventEnvelopeJson;
+import java.util.Set;
+
+/**
+ * The part of a relay consumer's builder that every broker shares: the {@link RelayBuilder} settings, and the classes
+ * payloads decode to. Not thread-safe.
+ *
+ * @param <B> the broker's builder, returned by the setters for chaining
+ */
+public abstract class RelayConsumerBuilder<B extends RelayConsumerBuilder<B>> extends RelayBuilder<B> {
+    private EventTypeRegistry types = EventTypeRegistry.rawJson();
+
+    /** For the brokers' builders; see {@link RelayBuilder#RelayBuilder(String, String, String, Set)}. */
+    protected RelayConsumerBuilder(String what, String brokerUri, String expected, Set<String> schemes) {
+        super(what, brokerUri, expected, schemes);
+    }
+
+    /**
+     * Maps type names to payload classes. Events of unregistered types fail to decode, and count as a failed delivery
+     * (see the consumer's delivery rules), unless the registry reads unknown types as {@link
+     * io.nexus.eventstore.core.RawJson}. Default: {@link EventTypeRegistry#rawJson()}, every payload as raw JSON.
+     */
+    public B typeRegistry(EventTypeRegistry types) {
+        this.types = requireNonNull(types, "types");
+        return self();
+    }
+
+    /** The envelope codec these settings describe, decoding payloads to the classes of the type registry. */
+    @Override
+    protected EventEnvelopeJson codec() {
+        return new EventEnvelopeJson(serializer(), types);
+    }
+}
