@@ -2,6 +2,7 @@ package io.nexus.eventbus.internal;
 
 import static java.util.Objects.requireNonNull;
 
+import io.nexus.eventstore.jdbc.AutoCommitDataSource;
 import java.lang.System.Logger.Level;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -52,7 +53,7 @@ public final class StoreNotifications implements AutoCloseable {
 
     private StoreNotifications(
             DataSource dataSource, String schema, Duration pollInterval, @Nullable SharedKey sharedKey) {
-        this.dataSource = dataSource;
+        this.dataSource = AutoCommitDataSource.from(dataSource); // the polls sequence: their positions must commit
         this.schema = schema;
         this.pollInterval = pollInterval;
         this.sharedKey = sharedKey;

@@ -52,6 +52,9 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>The schema must have been migrated with {@code io.nexus.migrations.EventStoreSchema.migrate}. {@link #close()}
  * stops the sequencer and fetch threads and, when the store was built from a JDBC URL, closes its pool.
+ *
+ * <p>The pool may hand out connections with autocommit on or off: the store switches each connection it borrows to
+ * autocommit (see {@link AutoCommitDataSource}), so its appends and the global order commit on either.
  */
 public final class PostgresEventStore implements EventStore, AutoCloseable {
     /** The schema used when none is given. */
@@ -70,17 +73,20 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
     private final @Nullable HikariDataSource ownedPool;
 
     private PostgresEventStore(Builder builder, DataSource dataSource, @Nullable HikariDataSource ownedPool) {
-        this.dataSource = dataSource;
-        this.jdbi = Jdbi.create(dataSource);
+        this.dataSource = AutoCommitDataSource.from(dataSource); // every write of the store commits, on any pool
+        this.jdbi = Jdbi.create(this.dataSource);
         this.sql = EventStoreSql.of(builder.schema);
         EventCodec codec = new EventCodec(builder.types, builder.serializer);
         this.appender = new Appender(sql, codec);
         this.reader = new EventReader(sql, codec);
-        this.sequencer = new Sequencer(dataSource, sql);
+        this.sequencer = new Sequencer(this.dataSource, sql);
         this.ownedPool = ownedPool;
     }
 
-    /** A builder for a store on {@code dataSource}, which the caller owns and closes. */
+    /**
+     * A builder for a store on {@code dataSource}, which the caller owns and closes. Its connections may start with
+     * autocommit on or off; see {@link AutoCommitDataSource}.
+     */
     public static Builder builder(DataSource dataSource) {
         return new Builder(requireNonNull(dataSource, "dataSource"), null);
     }
@@ -106,9 +112,6 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
         // One autocommit statement on a pooled connection, without a Jdbi handle: the handle's set-up and clean-up
         // were a sixth of an append's client CPU (JFR, 16 writers).
         try (Connection connection = dataSource.getConnection()) {
-            if (!connection.getAutoCommit()) {
-                connection.setAutoCommit(true); // a pool that hands out transactions would roll the append back
-            }
             result = appender.append(connection, append);
         } catch (SQLException e) {
             throw new EventStoreAccessException("could not append to stream '" + streamId + "'", e);
