@@ -18,6 +18,7 @@ import io.nexus.eventstore.core.NewEvent;
 import io.nexus.eventstore.core.RecordedEvent;
 import io.nexus.eventstore.core.StreamId;
 import io.nexus.eventstore.jdbc.HeadWatch;
+import io.nexus.eventstore.jdbc.AutoCommitDataSource;
 import io.nexus.eventstore.jdbc.PostgresEventStore;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
@@ -489,7 +490,7 @@ public final class PostgresEventBus implements EventBus {
                 + UUID.randomUUID().toString().substring(0, 8);
 
         private Builder(DataSource dataSource, @Nullable PostgresEventStore store) {
-            this.dataSource = dataSource;
+            this.dataSource = AutoCommitDataSource.from(dataSource); // the bus's own writes commit on any pool
             this.store = store;
         }
 

@@ -8,6 +8,7 @@ import io.nexus.eventbus.internal.ProjectionRows;
 import io.nexus.eventstore.core.AppendResult;
 import io.nexus.eventstore.core.RecordedEvent;
 import io.nexus.eventstore.jdbc.HeadWatch;
+import io.nexus.eventstore.jdbc.AutoCommitDataSource;
 import io.nexus.eventstore.jdbc.PostgresEventStore;
 import java.lang.management.ManagementFactory;
 import java.time.Duration;
@@ -654,7 +655,7 @@ public final class ProjectionDaemon implements AutoCloseable {
 
         private Builder(PostgresEventStore store, DataSource dataSource) {
             this.store = store;
-            this.dataSource = dataSource;
+            this.dataSource = AutoCommitDataSource.from(dataSource); // checkpoints and read models commit on any pool
         }
 
         /**

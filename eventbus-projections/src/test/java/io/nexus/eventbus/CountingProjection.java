@@ -50,6 +50,9 @@ final class CountingProjection implements Projection {
                     + " (stream_id text PRIMARY KEY, events bigint NOT NULL)");
             handle.execute("CREATE TABLE IF NOT EXISTS public." + applied
                     + " (event_id uuid PRIMARY KEY, position bigint NOT NULL UNIQUE)");
+            if (handle.isInTransaction()) {
+                handle.commit(); // a pool without autocommit hands out transactions: it would roll the tables back
+            }
         });
         return this;
     }

@@ -58,7 +58,7 @@ class ProjectionFailoverTest {
         File log = new File("target", "worker-" + projection + ".log");
         Process process = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), "-Xmx128m",
                 ProjectionWorkerMain.class.getName(), database.jdbcUrl(), database.schema(), projection,
-                Long.toString(lease.toMillis()), Long.toString(sleepMillisPerBatch))
+                Long.toString(lease.toMillis()), Long.toString(sleepMillisPerBatch), Boolean.toString(database.autoCommit()))
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log))
                 .start();

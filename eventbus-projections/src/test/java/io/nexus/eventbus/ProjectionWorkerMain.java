@@ -7,7 +7,8 @@ import java.time.Duration;
 
 /**
  * A projection worker process for the kill tests: runs a daemon with one {@link CountingProjection} until killed.
- * Arguments: JDBC URL, schema, projection name, lease in milliseconds, sleep per batch in milliseconds.
+ * Arguments: JDBC URL, schema, projection name, lease in milliseconds, sleep per batch in milliseconds, and whether
+ * the pool's connections start in autocommit.
  */
 public final class ProjectionWorkerMain {
     private ProjectionWorkerMain() {}
@@ -16,6 +17,7 @@ public final class ProjectionWorkerMain {
         HikariConfig config = new HikariConfig();
         config.setJdbcUrl(args[0]);
         config.setMaximumPoolSize(4);
+        config.setAutoCommit(Boolean.parseBoolean(args[5]));
         HikariDataSource dataSource = new HikariDataSource(config);
         PostgresEventStore store = PostgresEventStore.builder(dataSource).schema(args[1]).build();
         ProjectionDaemon daemon = ProjectionDaemon.builder(store, dataSource)

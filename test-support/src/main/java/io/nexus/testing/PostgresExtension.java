@@ -10,7 +10,8 @@ import org.junit.jupiter.api.extension.ParameterResolver;
 
 /**
  * Gives each test class its own database (see {@link PostgresTest}) and injects its {@link DataSource} or {@link
- * TestDatabase}. After the class, it fails the class if connections were left checked out, then drops the database.
+ * TestDatabase}; the pool hands out connections in autocommit unless the class is {@link AutoCommitOff}. After the
+ * class, it fails the class if connections were left checked out, then drops the database.
  */
 public final class PostgresExtension implements BeforeAllCallback, AfterAllCallback, ParameterResolver {
     private static final ExtensionContext.Namespace NAMESPACE = ExtensionContext.Namespace.create(PostgresExtension.class);
@@ -64,6 +65,8 @@ public final class PostgresExtension implements BeforeAllCallback, AfterAllCallb
     /** The class's database: created in beforeAll, found from the class's store by every child context. */
     private static TestDatabase database(ExtensionContext context) {
         return context.getStore(NAMESPACE).getOrComputeIfAbsent(
-                context.getRequiredTestClass(), c -> TestDatabaseServer.get().createDatabase(), TestDatabase.class);
+                context.getRequiredTestClass(),
+                c -> TestDatabaseServer.get().createDatabase(!c.isAnnotationPresent(AutoCommitOff.class)),
+                TestDatabase.class);
     }
 }

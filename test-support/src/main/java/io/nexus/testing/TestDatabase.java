@@ -13,7 +13,8 @@ import javax.sql.DataSource;
  * @param name the database name
  * @param jdbcUrl its JDBC URL, credentials included
  * @param schema the migrated event store schema
- * @param dataSource a pool on it, closed after the class
+ * @param dataSource a pool on it, closed after the class; its connections start in autocommit unless the class is
+ *     {@link AutoCommitOff}
  */
 public record TestDatabase(String name, String jdbcUrl, String schema, HikariDataSource dataSource) {
 
@@ -22,18 +23,29 @@ public record TestDatabase(String name, String jdbcUrl, String schema, HikariDat
         return TestDatabaseServer.get().terminateConnections(name);
     }
 
-    /** Runs one SQL statement on a connection of its own. */
+    /** Whether the pool's connections start in autocommit; false for an {@link AutoCommitOff} class. */
+    public boolean autoCommit() {
+        return dataSource.isAutoCommit();
+    }
+
+    /** Runs one SQL statement on a connection of its own, and commits it whatever the pool's autocommit. */
     public void execute(String sql) {
         try (Connection connection = dataSource.getConnection();
                 Statement statement = connection.createStatement()) {
             statement.execute(sql);
+            if (!connection.getAutoCommit()) {
+                connection.commit();
+            }
         } catch (SQLException e) {
             throw new IllegalStateException("could not run: " + sql, e);
         }
     }
 
-    /** A new database on the same server (for cross-database tests); dropped with the JVM. */
+    /**
+     * A new database on the same server (for cross-database tests), its pool in the same autocommit mode as this one's;
+     * dropped with the JVM.
+     */
     public TestDatabase sibling() {
-        return TestDatabaseServer.get().createDatabase();
+        return TestDatabaseServer.get().createDatabase(autoCommit());
     }
 }

@@ -88,7 +88,8 @@ final class TestDatabaseServer {
         EventStoreSchema.migrate(templateSource, SCHEMA);
     }
 
-    synchronized TestDatabase createDatabase() {
+    /** A new database from the template, with a pool whose connections start in {@code autoCommit} (HikariCP's). */
+    synchronized TestDatabase createDatabase(boolean autoCommit) {
         String name = "nexus_t_" + shortId();
         adminExecute("CREATE DATABASE " + name + " TEMPLATE " + template);
         databases.add(name);
@@ -98,6 +99,7 @@ final class TestDatabaseServer {
         config.setMinimumIdle(0);
         config.setPoolName(name);
         config.setConnectionTimeout(10_000);
+        config.setAutoCommit(autoCommit);
         return new TestDatabase(name, urlFor(name), SCHEMA, new HikariDataSource(config));
     }
 

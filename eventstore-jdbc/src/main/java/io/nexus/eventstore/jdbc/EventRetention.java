@@ -22,7 +22,7 @@ public final class EventRetention {
     private final String schema;
 
     private EventRetention(DataSource dataSource, String schema) {
-        this.jdbi = Jdbi.create(dataSource);
+        this.jdbi = Jdbi.create(AutoCommitDataSource.from(dataSource)); // so its transaction commits on any pool
         this.schema = schema;
     }
 

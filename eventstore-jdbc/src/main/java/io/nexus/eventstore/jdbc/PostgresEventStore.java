@@ -70,6 +70,9 @@ import org.jspecify.annotations.Nullable;
  * port and database, after the pool's wait for a connection ({@link Builder#connectTimeout(Duration)} for a store built
  * from a JDBC URL; the caller's pool settings otherwise). {@link #close()} stops the sequencer and fetch threads and,
  * when the store was built from a JDBC URL, closes its pool.
+ *
+ * <p>The pool may hand out connections with autocommit on or off: the store switches each connection it borrows to
+ * autocommit (see {@link AutoCommitDataSource}), so its appends and the global order commit on either.
  */
 public final class PostgresEventStore implements EventStore, AutoCloseable {
     /** The schema used when none is given. */
@@ -96,19 +99,22 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
 
     private PostgresEventStore(Builder builder, DataSource dataSource, @Nullable HikariDataSource ownedPool,
             HeadNotifications notifications) {
-        this.dataSource = dataSource;
-        this.jdbi = Jdbi.create(dataSource);
+        this.dataSource = AutoCommitDataSource.from(dataSource); // every write of the store commits, on any pool
+        this.jdbi = Jdbi.create(this.dataSource);
         this.sql = EventStoreSql.of(builder.schema);
         EventCodec codec = new EventCodec(builder.types, builder.serializer);
         this.appender = new Appender(sql, codec);
         this.reader = new EventReader(sql, codec);
-        this.sequencer = new Sequencer(dataSource, sql);
+        this.sequencer = new Sequencer(this.dataSource, sql);
         this.ownedPool = ownedPool;
         this.notifications = notifications;
         this.location = DatabaseLocation.of(dataSource);
     }
 
-    /** A builder for a store on {@code dataSource}, which the caller owns and closes. */
+    /**
+     * A builder for a store on {@code dataSource}, which the caller owns and closes. Its connections may start with
+     * autocommit on or off; see {@link AutoCommitDataSource}.
+     */
     public static Builder builder(DataSource dataSource) {
         return new Builder(requireNonNull(dataSource, "dataSource"), null);
     }
@@ -135,9 +141,6 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
         // were a sixth of an append's client CPU (JFR, 16 writers).
         try (Connection connection = dataSource.getConnection()) {
             location.learnFrom(connection);
-            if (!connection.getAutoCommit()) {
-                connection.setAutoCommit(true); // a pool that hands out transactions would roll the append back
-            }
             result = appender.append(connection, append);
         } catch (SQLException | EventStoreAccessException e) {
             throw SqlErrors.translate("could not append to stream '" + streamId + "'", e, sql.schema(), location);

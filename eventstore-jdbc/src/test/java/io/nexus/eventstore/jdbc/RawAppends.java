@@ -33,6 +33,9 @@ final class RawAppends {
     static void appendCommitted(DataSource dataSource, String stream, UUID id) throws SQLException {
         try (Connection connection = dataSource.getConnection()) {
             append(connection, stream, List.of(id));
+            if (!connection.getAutoCommit()) {
+                connection.commit();
+            }
         }
     }
 

@@ -3,6 +3,7 @@ package io.nexus.eventstore.jdbc.internal;
 import static java.util.Objects.requireNonNull;
 
 import io.nexus.eventstore.core.SchemaName;
+import io.nexus.eventstore.jdbc.AutoCommitDataSource;
 import io.nexus.eventstore.jdbc.HeadNotifications;
 import java.lang.System.Logger.Level;
 import java.sql.Connection;
@@ -72,7 +73,7 @@ public final class StoreNotifications implements AutoCloseable {
             HeadNotifications source,
             Duration probeTimeout,
             @Nullable SharedKey sharedKey) {
-        this.dataSource = dataSource;
+        this.dataSource = AutoCommitDataSource.from(dataSource); // the polls sequence: their positions must commit
         this.schema = schema;
         this.channel = SchemaName.of(schema).withSuffix("_events");
         this.pollInterval = pollInterval;
