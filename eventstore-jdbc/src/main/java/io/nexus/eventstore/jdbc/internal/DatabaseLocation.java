@@ -60,6 +60,9 @@ public final class DatabaseLocation {
                     return describe(wrapped);
                 }
             }
+            if (!(dataSource instanceof HikariDataSource) && dataSource.isWrapperFor(HikariDataSource.class)) {
+                return describe(dataSource.unwrap(HikariDataSource.class)); // e.g. AutoCommitDataSource over a pool
+            }
             if (dataSource instanceof BaseDataSource pg) {
                 return fromUrl(pg.getUrl());
             }
