@@ -2,7 +2,6 @@ package io.nexus.eventbus;
 
 import static java.util.Objects.requireNonNull;
 
-import io.micrometer.core.instrument.MeterRegistry;
 import io.nexus.eventbus.internal.AnnotatedHandlers;
 import io.nexus.eventbus.internal.BusMetrics;
 import io.nexus.eventbus.internal.Dispatcher;
@@ -272,21 +271,10 @@ public final class MemoryEventBus implements EventBus {
     }
 
     /** Builds a {@link MemoryEventBus}; each setter checks its value at once. Not thread-safe. */
-    public static final class Builder {
-        private BusConfig.Builder config = BusConfig.builder();
-        private StreamRouter router = StreamRouter.byType();
-        private boolean tracing = DEFAULT_TRACING;
-        private HandlerFailureListener failureListener = HandlerFailureListener.logging();
+    public static final class Builder extends BusBuilder<Builder> {
         private Duration shutdownTimeout = DEFAULT_SHUTDOWN_TIMEOUT;
-        private @Nullable MeterRegistry meterRegistry;
 
         private Builder() {}
-
-        /** Takes every setting of {@code config}, replacing earlier ones. Default: {@link BusConfig#defaults()}. */
-        public Builder config(BusConfig config) {
-            this.config = requireNonNull(config, "config").toBuilder();
-            return this;
-        }
 
         /** See {@link BusConfig.Builder#maxQueueSize(int)}. Default: {@value BusConfig#DEFAULT_MAX_QUEUE_SIZE}. */
         public Builder maxQueueSize(int maxQueueSize) {
@@ -303,40 +291,6 @@ public final class MemoryEventBus implements EventBus {
         /** See {@link BusConfig.Builder#emitTimeout(Duration)}. Default: {@link BusConfig#DEFAULT_EMIT_TIMEOUT}. */
         public Builder emitTimeout(Duration emitTimeout) {
             config.emitTimeout(emitTimeout);
-            return this;
-        }
-
-        /**
-         * Whether an event emitted while a listener of this bus handles another takes the other's correlation id (or,
-         * without one, its event id) and its event id as causation id, where it has none of its own. When false,
-         * emitted events keep exactly the ids they were given. Default: {@link #DEFAULT_TRACING}, true; {@code
-         * tracing} in {@link NexusConfig}.
-         */
-        public Builder tracing(boolean tracing) {
-            this.tracing = tracing;
-            return this;
-        }
-
-        /**
-         * Where to record metrics: {@code nexus.bus.events.emitted}, {@code nexus.bus.events.processed}, {@code
-         * nexus.bus.processing.time}, {@code nexus.bus.subscriptions.active} and, as {@code nexus.bus.subscription.lag}
-         * of the {@code in-process} subscription, the number of queued events. Nothing is recorded without a registry
-         * or with {@link BusConfig#metricsEnabled()} off. Default: none.
-         */
-        public Builder meterRegistry(MeterRegistry meterRegistry) {
-            this.meterRegistry = requireNonNull(meterRegistry, "meterRegistry");
-            return this;
-        }
-
-        /** Chooses each event's stream. Default: {@link StreamRouter#byType()}. */
-        public Builder streamRouter(StreamRouter router) {
-            this.router = requireNonNull(router, "router");
-            return this;
-        }
-
-        /** Told about listener failures. Default: {@link HandlerFailureListener#logging()}. */
-        public Builder failureListener(HandlerFailureListener failureListener) {
-            this.failureListener = requireNonNull(failureListener, "failureListener");
             return this;
         }
 
