@@ -2,7 +2,6 @@ package io.nexus.eventbus;
 
 import static java.util.Objects.requireNonNull;
 
-import io.nexus.eventbus.internal.AnnotatedHandlers;
 import io.nexus.eventbus.internal.BusMetrics;
 import io.nexus.eventbus.internal.Dispatcher;
 import io.nexus.eventstore.core.NewEvent;
@@ -60,7 +59,7 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Thread-safe.
  */
-public final class MemoryEventBus implements EventBus {
+public final class MemoryEventBus extends DispatchingBus {
     /** Default {@link Builder#shutdownTimeout(Duration)}: 10 seconds. */
     public static final Duration DEFAULT_SHUTDOWN_TIMEOUT = Duration.ofSeconds(10);
     /** Default {@link Builder#tracing(boolean)}: {@value}, as {@link NexusConfig#DEFAULT_TRACING}. */
@@ -74,7 +73,6 @@ public final class MemoryEventBus implements EventBus {
     private final boolean tracing;
     private final Duration shutdownTimeout;
     private final Clock clock;
-    private final Dispatcher dispatcher;
     private final BusMetrics metrics;
     private final Runnable removeQueueGauge;
     private final Semaphore space;
@@ -89,12 +87,12 @@ public final class MemoryEventBus implements EventBus {
     private record Queued(@Nullable RecordedEvent event, int priority, long sequence) {}
 
     private MemoryEventBus(Builder builder) {
+        super(builder.failureListener);
         this.config = builder.config.build();
         this.router = builder.router;
         this.tracing = builder.tracing;
         this.shutdownTimeout = builder.shutdownTimeout;
         this.clock = Clock.systemUTC();
-        this.dispatcher = new Dispatcher(builder.failureListener);
         this.metrics = BusMetrics.of(config.metricsEnabled() ? builder.meterRegistry : null);
         metrics.inProcessSubscriptions(dispatcher::subscriptionCount);
         // The memory bus's lag: events accepted but not yet dispatched.
@@ -196,35 +194,6 @@ public final class MemoryEventBus implements EventBus {
             dispatcher.dispatch(event);
             metrics.processed(BusMetrics.IN_PROCESS, System.nanoTime() - start);
         }
-    }
-
-    @Override
-    public SubscriptionId subscribe(String typePattern, EventListener listener, int priority) {
-        TypePattern pattern = TypePattern.of(typePattern);
-        requireNonNull(listener, "listener");
-        return dispatcher
-                .subscribe(List.of(new Dispatcher.Registration(pattern, event -> true, listener, priority)))
-                .get(0);
-    }
-
-    @Override
-    public List<SubscriptionId> register(Object handlers) {
-        return dispatcher.subscribe(AnnotatedHandlers.scan(handlers));
-    }
-
-    @Override
-    public boolean unsubscribe(SubscriptionId id) {
-        return dispatcher.unsubscribe(id);
-    }
-
-    @Override
-    public CompletableFuture<RecordedEvent> waitFor(String typePattern, Duration timeout) {
-        return dispatcher.waitFor(TypePattern.of(typePattern), timeout);
-    }
-
-    @Override
-    public int subscriptionCount() {
-        return dispatcher.subscriptionCount();
     }
 
     /** The number of events waiting for a worker, counting emits that have reserved space but not yet queued. */

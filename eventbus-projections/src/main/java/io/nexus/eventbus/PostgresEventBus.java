@@ -3,7 +3,6 @@ package io.nexus.eventbus;
 import static java.util.Objects.requireNonNull;
 
 import io.micrometer.core.instrument.MeterRegistry;
-import io.nexus.eventbus.internal.AnnotatedHandlers;
 import io.nexus.eventbus.internal.BusMetrics;
 import io.nexus.eventbus.internal.CheckpointedConsumer;
 import io.nexus.eventbus.internal.ConsumerScheduler;
@@ -103,7 +102,7 @@ import org.jspecify.annotations.Nullable;
  * <p>Thread-safe. Database failures in {@code emit} and the dead-letter methods throw {@link
  * io.nexus.eventstore.core.EventStoreException}s; the bus's own threads retry with backoff.
  */
-public final class PostgresEventBus implements EventBus {
+public final class PostgresEventBus extends DispatchingBus {
     /** Default {@link Builder#leaseDuration(Duration)}: 10 seconds, as for projections. */
     public static final Duration DEFAULT_LEASE_DURATION = LeasePolicy.DEFAULT_DURATION;
     /** Default {@link Builder#tracing(boolean)}: {@value}, as {@link NexusConfig#DEFAULT_TRACING}. */
@@ -125,7 +124,6 @@ public final class PostgresEventBus implements EventBus {
     private final DeadLetters deadLetters;
     private final StreamRouter router;
     private final boolean tracing;
-    private final Dispatcher dispatcher;
     private final BusMetrics metrics;
     private final LeasePolicy lease;
     private final HeadSource heads;
@@ -137,6 +135,7 @@ public final class PostgresEventBus implements EventBus {
     private volatile boolean closed;
 
     private PostgresEventBus(Builder builder, PostgresEventStore store, boolean ownsStore) {
+        super(builder.failureListener);
         this.config = builder.config.build();
         this.store = store;
         this.ownsStore = ownsStore;
@@ -146,7 +145,6 @@ public final class PostgresEventBus implements EventBus {
         this.deadLetters = new DeadLetters(jdbi, rows, name -> Optional.ofNullable(durable.get(name)));
         this.router = builder.router;
         this.tracing = builder.tracing;
-        this.dispatcher = new Dispatcher(builder.failureListener);
         this.metrics = BusMetrics.of(config.metricsEnabled() ? builder.meterRegistry : null);
         this.lease = new LeasePolicy(builder.owner, builder.leaseDuration);
         metrics.inProcessSubscriptions(dispatcher::subscriptionCount);
@@ -216,36 +214,6 @@ public final class PostgresEventBus implements EventBus {
         checkOpen();
         store.append(stream, ExpectedVersion.any(), List.of(stamped));
         metrics.emitted(stamped.type());
-    }
-
-    @Override
-    public SubscriptionId subscribe(String typePattern, EventListener listener, int priority) {
-        TypePattern pattern = TypePattern.of(typePattern);
-        requireNonNull(listener, "listener");
-        return dispatcher
-                .subscribe(List.of(new Dispatcher.Registration(pattern, event -> true, listener, priority)))
-                .get(0);
-    }
-
-    @Override
-    public List<SubscriptionId> register(Object handlers) {
-        return dispatcher.subscribe(AnnotatedHandlers.scan(handlers));
-    }
-
-    @Override
-    public boolean unsubscribe(SubscriptionId id) {
-        return dispatcher.unsubscribe(id);
-    }
-
-    @Override
-    public CompletableFuture<RecordedEvent> waitFor(String typePattern, Duration timeout) {
-        return dispatcher.waitFor(TypePattern.of(typePattern), timeout);
-    }
-
-    /** The number of in-process subscriptions (durable subscriptions are not counted). */
-    @Override
-    public int subscriptionCount() {
-        return dispatcher.subscriptionCount();
     }
 
     /** A durable subscription to every category; see {@link #subscribeDurable(String, String, Set, EventListener)}. */
