@@ -231,10 +231,12 @@ public final class ProjectionDaemon implements AutoCloseable {
         Runner runner = runner(projection);
         long head = store.headPosition();
         ProjectionStatus status = head == 0 ? ProjectionStatus.ACTIVE : ProjectionStatus.REBUILDING;
-        CheckpointedConsumer consumer = runner.consumer != null ? runner.consumer
-                : new CheckpointedConsumer(SubscriptionName.of(projection), SubscriptionStatus.Kind.PROJECTION, runner,
-                        store, jdbi, rows, new IdleHeads(), lease, config);
-        consumer.reset(status, runner.projection::reset);
+        CheckpointedConsumer.reset(jdbi, rows, SubscriptionName.of(projection), SubscriptionStatus.Kind.PROJECTION,
+                status, runner.projection::reset);
+        CheckpointedConsumer running = runner.consumer;
+        if (running != null) {
+            running.requestVerify();
+        }
         metrics.rebuilt(projection);
         LOG.log(System.Logger.Level.INFO, "projection ''{0}'' reset for a rebuild up to position {1}", projection, head);
         return new ProjectionProgress(projection, status, 0, head);
@@ -417,27 +419,6 @@ public final class ProjectionDaemon implements AutoCloseable {
             metrics.batchFailed(name);
             ProjectionDaemon.this.notify(() -> listener.onFailure(name, checkpoint, error));
         }
-    }
-
-    /** The head source of a daemon not started: a rebuild before start needs none. */
-    private static final class IdleHeads implements HeadSource {
-        @Override
-        public long knownHead() {
-            return 0;
-        }
-
-        @Override
-        public long awaitHeadAbove(long position, Duration maxWait) {
-            return 0;
-        }
-
-        @Override
-        public long reconnects() {
-            return 0;
-        }
-
-        @Override
-        public void close() {}
     }
 
     /** Configures a {@link ProjectionDaemon}; validates each setting as it is given. Not thread-safe. */

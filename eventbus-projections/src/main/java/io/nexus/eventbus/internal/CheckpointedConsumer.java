@@ -17,6 +17,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The one checkpointed consumer of a row of {@code subscriptions}, under durable subscriptions and projections
@@ -51,6 +52,8 @@ public final class CheckpointedConsumer {
     private final LeasePolicy lease;
     private final BusConfig config;
     final AtomicBoolean busy = new AtomicBoolean();
+    // The worker running a turn, so that a listener closing its own subscription does not wait for itself.
+    volatile @Nullable Thread turnThread;
     private volatile boolean closed;
     private volatile long token;
     private volatile long checkpoint;
@@ -148,17 +151,17 @@ public final class CheckpointedConsumer {
     }
 
     /**
-     * Resets the checkpoint to 0 with {@code status}, in one transaction with {@code clear} and after any batch in
-     * flight (of any owner) committed; the owner then replays from the start.
+     * Resets the checkpoint of row {@code name} to 0 with {@code status}, in one transaction with {@code clear} and
+     * after any batch in flight (of any owner) committed; the owner sees the row moved and replays from the start.
      */
-    public void reset(ProjectionStatus status, Consumer<Handle> clear) {
+    public static void reset(Jdbi jdbi, SubscriptionRows rows, SubscriptionName name, SubscriptionStatus.Kind kind,
+            ProjectionStatus status, Consumer<Handle> clear) {
         jdbi.useTransaction(handle -> {
             rows.ensure(handle, name.value(), kind);
             rows.lock(handle, name.value());
             clear.accept(handle);
             rows.reset(handle, name.value(), status.sqlValue());
         });
-        verify = true;
     }
 
     /** The row as stored, whoever owns it; empty if it does not exist yet. */
@@ -378,7 +381,8 @@ public final class CheckpointedConsumer {
                 return true;
             }
             try {
-                Thread.sleep(Math.max(1, TimeUnit.NANOSECONDS.toMillis(Math.min(left, TimeUnit.MILLISECONDS.toNanos(50)))));
+                long slice = Math.min(left, TimeUnit.MILLISECONDS.toNanos(50));
+                Thread.sleep(Math.max(1, TimeUnit.NANOSECONDS.toMillis(slice)));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return false;

@@ -61,7 +61,8 @@ public final class ConsumerScheduler implements AutoCloseable {
         consumer.stop();
         consumers.remove(consumer);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (consumer.busy.get() && System.nanoTime() - deadline < 0) {
+        while (consumer.busy.get() && consumer.turnThread != Thread.currentThread()
+                && System.nanoTime() - deadline < 0) {
             try {
                 Thread.sleep(5);
             } catch (InterruptedException e) {
@@ -114,6 +115,7 @@ public final class ConsumerScheduler implements AutoCloseable {
     }
 
     private void turn(CheckpointedConsumer consumer) {
+        consumer.turnThread = Thread.currentThread();
         try {
             for (int i = 0; i < BATCHES_PER_TURN && !closed; i++) {
                 if (consumer.runBatch() == CheckpointedConsumer.Next.DONE) {
@@ -121,6 +123,7 @@ public final class ConsumerScheduler implements AutoCloseable {
                 }
             }
         } finally {
+            consumer.turnThread = null;
             consumer.busy.set(false);
         }
         schedule(consumer);
@@ -136,8 +139,8 @@ public final class ConsumerScheduler implements AutoCloseable {
                     consumers.forEach(CheckpointedConsumer::tick);
                     nextTick = System.nanoTime() + renewNanos;
                 }
-                long untilTick = Math.max(1, nextTick - System.nanoTime());
-                seenHead = heads.awaitHeadAbove(seenHead, Duration.ofNanos(Math.min(untilTick, flushInterval.toNanos())));
+                long wait = Math.min(Math.max(1, nextTick - System.nanoTime()), flushInterval.toNanos());
+                seenHead = heads.awaitHeadAbove(seenHead, Duration.ofNanos(wait));
                 consumers.forEach(this::schedule);
             } catch (InterruptedException e) {
                 return;
