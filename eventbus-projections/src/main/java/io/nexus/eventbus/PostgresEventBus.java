@@ -61,7 +61,7 @@ import org.jspecify.annotations.Nullable;
  * catches up and then follows live. Delivery is at-least-once: the checkpoint advances after each batch, so a crash or
  * a lost connection re-delivers at most the events of the batch in flight. A failing event is retried {@link
  * BusConfig#retryAttempts()} times after {@link BusConfig#retryDelay()} (doubling each time with {@link
- * BusConfig#exponentialBackoff()}), then recorded in {@code dead_letters} with its error and attempt count, and the
+ * BusConfig#exponentialBackoff()}, at most {@link ProjectionDaemon#MAX_RETRY_DELAY}, as for projections), then recorded in {@code dead_letters} with its error and attempt count, and the
  * subscription goes on with the next event, <em>including later events of the same stream</em>: a dead letter never
  * blocks a subscription, so a listener must tolerate having missed an earlier event of a stream until it is
  * re-delivered ({@link #redeliver(long)}), which then arrives out of stream order. See {@code

@@ -216,12 +216,14 @@ public final class CheckpointedConsumer {
         }
     }
 
-    private void lose(long held) {
+    // Synchronized so that the coordinator and a worker noticing the loss at once report it once; the listener hears
+    // of it before the consumer stops counting as owned, so whoever sees it not owned has been told.
+    private synchronized void lose(long held) {
         if (token == held) {
-            token = 0;
             LOG.log(Level.INFO, "''{0}'': {1} lost its lease (token {2}); another process took over",
                     name, owner(), held);
             delivery.onOwnershipChanged(false, held);
+            token = 0;
         }
     }
 
@@ -332,14 +334,9 @@ public final class CheckpointedConsumer {
         return Next.DONE;
     }
 
-    /** The one back-off: the retry delay, doubled per failed attempt when exponential, at most MAX_RETRY_DELAY. */
     private void fail(long held, long from, RuntimeException error) {
         int failed = ++attempts;
-        long delay = config.retryDelay().toMillis();
-        if (config.exponentialBackoff()) {
-            delay = delay << Math.min(failed - 1, 20);
-        }
-        delay = Math.min(delay, MAX_RETRY_DELAY.toMillis());
+        long delay = retryDelayMillis(config, failed);
         retryAt = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(delay);
         LOG.log(Level.WARNING, "'" + name + "' failed after position " + from + " (attempt " + failed
                 + "); retrying in " + delay + " ms from its checkpoint", error);
@@ -349,6 +346,19 @@ public final class CheckpointedConsumer {
             error.addSuppressed(e);
         }
         delivery.onFailure(from, error, delay);
+    }
+
+    /**
+     * The one back-off, of failed batches and of failed deliveries alike: {@link BusConfig#retryDelay()} before the
+     * first retry, doubled per further failed {@code attempt} when {@link BusConfig#exponentialBackoff()} is set, at
+     * most {@link #MAX_RETRY_DELAY}.
+     */
+    public static long retryDelayMillis(BusConfig config, int attempt) {
+        long delay = config.retryDelay().toMillis();
+        if (config.exponentialBackoff()) {
+            delay = delay << Math.min(attempt - 1, 20);
+        }
+        return Math.min(delay, MAX_RETRY_DELAY.toMillis());
     }
 
     // ---- fenced writes for deliveries

@@ -28,7 +28,6 @@ import org.jspecify.annotations.Nullable;
  */
 public final class PerEventDelivery implements Delivery, DurableSubscription {
     private static final System.Logger LOG = System.getLogger("io.nexus.eventbus");
-    private static final long MAX_RETRY_DELAY_NANOS = TimeUnit.HOURS.toNanos(1);
 
     private enum Outcome {
         HANDLED,
@@ -135,7 +134,6 @@ public final class PerEventDelivery implements Delivery, DurableSubscription {
     }
 
     private Outcome deliver(RecordedEvent event, CheckpointedConsumer consumer) {
-        long delayNanos = config.retryDelay().toNanos();
         for (int attempts = 1; ; attempts++) {
             long start = System.nanoTime();
             try {
@@ -157,11 +155,9 @@ public final class PerEventDelivery implements Delivery, DurableSubscription {
                     return Outcome.DEAD_LETTERED;
                 }
                 metrics.retried(name());
-                if (!consumer.sleepWhileOwned(delayNanos)) {
+                long delay = CheckpointedConsumer.retryDelayMillis(config, attempts);
+                if (!consumer.sleepWhileOwned(TimeUnit.MILLISECONDS.toNanos(delay))) {
                     return consumer.isClosed() ? Outcome.CLOSED : Outcome.LEASE_LOST;
-                }
-                if (config.exponentialBackoff()) {
-                    delayNanos = Math.min(delayNanos * 2, MAX_RETRY_DELAY_NANOS);
                 }
             }
         }
