@@ -2,8 +2,6 @@ package io.nexus.eventbus;
 
 import static java.util.Objects.requireNonNull;
 
-import io.micrometer.core.instrument.MeterRegistry;
-import io.nexus.eventbus.internal.AnnotatedHandlers;
 import io.nexus.eventbus.internal.BackendSettings;
 import io.nexus.eventbus.internal.BusMetrics;
 import io.nexus.eventbus.internal.Dispatcher;
@@ -17,7 +15,6 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.PriorityBlockingQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -63,7 +60,7 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Thread-safe.
  */
-public final class MemoryEventBus implements EventBus {
+public final class MemoryEventBus extends DispatchingBus {
     /** Default {@link Builder#shutdownTimeout(Duration)}: 10 seconds. */
     public static final Duration DEFAULT_SHUTDOWN_TIMEOUT = Duration.ofSeconds(10);
     /** Default {@link Builder#tracing(boolean)}: {@value}, as {@link NexusConfig#DEFAULT_TRACING}. */
@@ -77,7 +74,6 @@ public final class MemoryEventBus implements EventBus {
     private final boolean tracing;
     private final Duration shutdownTimeout;
     private final Clock clock;
-    private final Dispatcher dispatcher;
     private final BusMetrics metrics;
     private final Runnable removeQueueGauge;
     private final Semaphore space;
@@ -92,13 +88,13 @@ public final class MemoryEventBus implements EventBus {
     private record Queued(@Nullable RecordedEvent event, int priority, long sequence) {}
 
     private MemoryEventBus(Builder builder) {
+        super(builder.failureListener);
         this.config = builder.config.build();
         BackendSettings.checkMemory(config);
         this.router = builder.router;
         this.tracing = builder.tracing;
         this.shutdownTimeout = builder.shutdownTimeout;
         this.clock = Clock.systemUTC();
-        this.dispatcher = new Dispatcher(builder.failureListener);
         this.metrics = BusMetrics.of(config.metricsEnabled() ? builder.meterRegistry : null);
         metrics.inProcessSubscriptions(dispatcher::subscriptionCount);
         // The memory bus's lag: events accepted but not yet dispatched.
@@ -202,35 +198,6 @@ public final class MemoryEventBus implements EventBus {
         }
     }
 
-    @Override
-    public SubscriptionId subscribe(String typePattern, EventListener listener, int priority) {
-        TypePattern pattern = TypePattern.of(typePattern);
-        requireNonNull(listener, "listener");
-        return dispatcher
-                .subscribe(List.of(new Dispatcher.Registration(pattern, event -> true, listener, priority)))
-                .get(0);
-    }
-
-    @Override
-    public List<SubscriptionId> register(Object handlers) {
-        return dispatcher.subscribe(AnnotatedHandlers.scan(handlers));
-    }
-
-    @Override
-    public boolean unsubscribe(SubscriptionId id) {
-        return dispatcher.unsubscribe(id);
-    }
-
-    @Override
-    public CompletableFuture<RecordedEvent> waitFor(String typePattern, Duration timeout) {
-        return dispatcher.waitFor(TypePattern.of(typePattern), timeout);
-    }
-
-    @Override
-    public int subscriptionCount() {
-        return dispatcher.subscriptionCount();
-    }
-
     /** The number of events waiting for a worker, counting emits that have reserved space but not yet queued. */
     public int queuedCount() {
         return config.maxQueueSize() - space.availablePermits();
@@ -275,21 +242,10 @@ public final class MemoryEventBus implements EventBus {
     }
 
     /** Builds a {@link MemoryEventBus}; each setter checks its value at once. Not thread-safe. */
-    public static final class Builder {
-        private BusConfig.Builder config = BusConfig.builder();
-        private StreamRouter router = StreamRouter.byType();
-        private boolean tracing = DEFAULT_TRACING;
-        private HandlerFailureListener failureListener = HandlerFailureListener.logging();
+    public static final class Builder extends BusBuilder<Builder> {
         private Duration shutdownTimeout = DEFAULT_SHUTDOWN_TIMEOUT;
-        private @Nullable MeterRegistry meterRegistry;
 
         private Builder() {}
-
-        /** Takes every setting of {@code config}, replacing earlier ones. Default: {@link BusConfig#defaults()}. */
-        public Builder config(BusConfig config) {
-            this.config = requireNonNull(config, "config").toBuilder();
-            return this;
-        }
 
         /** See {@link BusConfig.Builder#maxQueueSize(int)}. Default: {@value BusConfig#DEFAULT_MAX_QUEUE_SIZE}. */
         public Builder maxQueueSize(int maxQueueSize) {
@@ -306,43 +262,6 @@ public final class MemoryEventBus implements EventBus {
         /** See {@link BusConfig.Builder#emitTimeout(Duration)}. Default: {@link BusConfig#DEFAULT_EMIT_TIMEOUT}. */
         public Builder emitTimeout(Duration emitTimeout) {
             config.emitTimeout(emitTimeout);
-            return this;
-        }
-
-        /**
-         * Whether an event emitted while a listener of this bus handles another takes the other's correlation id (or,
-         * without one, its event id) and its event id as causation id, where it has none of its own. When false,
-         * emitted events keep exactly the ids they were given. Default: {@link #DEFAULT_TRACING}, true; {@code
-         * tracing} in {@link NexusConfig}.
-         */
-        public Builder tracing(boolean tracing) {
-            this.tracing = tracing;
-            return this;
-        }
-
-        /**
-         * Where to record metrics: {@code nexus.bus.events.emitted} (tag {@code type}), {@code
-         * nexus.bus.events.processed} and {@code nexus.bus.processing.time} (tags {@code subscription}, here {@code
-         * in-process}, and {@code type}, the event type), {@code nexus.bus.subscriptions.active} and, as {@code
-         * nexus.bus.subscription.lag} of the {@code in-process} subscription, the number of queued events. One meter
-         * per event type: meant for the bounded set of types an application declares. Nothing is recorded without a
-         * registry or with {@link BusConfig#metricsEnabled()} off. Default: none ({@link EventBuses} gives Micrometer's
-         * global registry).
-         */
-        public Builder meterRegistry(MeterRegistry meterRegistry) {
-            this.meterRegistry = requireNonNull(meterRegistry, "meterRegistry");
-            return this;
-        }
-
-        /** Chooses each event's stream. Default: {@link StreamRouter#byType()}. */
-        public Builder streamRouter(StreamRouter router) {
-            this.router = requireNonNull(router, "router");
-            return this;
-        }
-
-        /** Told about listener failures. Default: {@link HandlerFailureListener#logging()}. */
-        public Builder failureListener(HandlerFailureListener failureListener) {
-            this.failureListener = requireNonNull(failureListener, "failureListener");
             return this;
         }
 

@@ -3,21 +3,23 @@ package io.nexus.eventbus;
 import static java.util.Objects.requireNonNull;
 
 import io.micrometer.core.instrument.MeterRegistry;
-import io.nexus.eventbus.internal.AnnotatedHandlers;
 import io.nexus.eventbus.internal.BackendSettings;
 import io.nexus.eventbus.internal.BusMetrics;
+import io.nexus.eventbus.internal.CheckpointedConsumer;
+import io.nexus.eventbus.internal.ConsumerScheduler;
 import io.nexus.eventbus.internal.Dispatcher;
-import io.nexus.eventbus.internal.DurableWorker;
+import io.nexus.eventbus.internal.HeadSource;
+import io.nexus.eventbus.internal.LeasePolicy;
+import io.nexus.eventbus.internal.PerEventDelivery;
 import io.nexus.eventbus.internal.RecentDispatches;
-import io.nexus.eventbus.internal.SubscriptionSql;
+import io.nexus.eventbus.internal.StoreHeadSource;
+import io.nexus.eventbus.internal.SubscriptionRows;
 import io.nexus.eventstore.core.EventFilter;
-import io.nexus.eventstore.core.EventStoreAccessException;
 import io.nexus.eventstore.core.EventTypeRegistry;
 import io.nexus.eventstore.core.ExpectedVersion;
 import io.nexus.eventstore.core.NewEvent;
 import io.nexus.eventstore.core.RecordedEvent;
 import io.nexus.eventstore.core.StreamId;
-import io.nexus.eventstore.jdbc.HeadWatch;
 import io.nexus.eventstore.jdbc.AutoCommitDataSource;
 import io.nexus.eventstore.jdbc.PostgresEventStore;
 import java.lang.System.Logger.Level;
@@ -28,14 +30,12 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.atomic.AtomicInteger;
 import javax.sql.DataSource;
 import org.jdbi.v3.core.Jdbi;
-import org.jdbi.v3.core.JdbiException;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -64,11 +64,15 @@ import org.jspecify.annotations.Nullable;
  * catches up and then follows live. Delivery is at-least-once: the checkpoint advances after each batch, so a crash or
  * a lost connection re-delivers at most the events of the batch in flight. A failing event is retried {@link
  * BusConfig#retryAttempts()} times after {@link BusConfig#retryDelay()} (doubling each time with {@link
- * BusConfig#exponentialBackoff()}), then recorded in {@code dead_letters} with its error and attempt count, and the
+ * BusConfig#exponentialBackoff()}, at most {@link ProjectionDaemon#MAX_RETRY_DELAY}, as for projections), then recorded in {@code dead_letters} with its error and attempt count, and the
  * subscription goes on with the next event, <em>including later events of the same stream</em>: a dead letter never
  * blocks a subscription, so a listener must tolerate having missed an earlier event of a stream until it is
  * re-delivered ({@link #redeliver(long)}), which then arrives out of stream order. See {@code
  * doc/adr/0004-dead-letters-and-stream-order.md}. The latest failure is kept in the subscription's {@code last_error}.
+ *
+ * <p>Durable subscriptions run on the engine that also runs {@link ProjectionDaemon projections}: one lease, checkpoint
+ * compare-and-set, head wait, batch loop and back-off; only the delivery differs (one event at a time, with retries
+ * and dead letters, and the checkpoint advanced after the batch).
  *
  * <p><b>One consumer per durable subscription.</b> Any number of processes may subscribe with one name; exactly one
  * consumes at a time: it holds a lease on the subscription's row (owner, fencing token, expiry in the server's clock),
@@ -97,20 +101,21 @@ import org.jspecify.annotations.Nullable;
  * in-process listeners, and tag {@code type}, the event type: one meter per type, so type names must not be built
  * from data), {@code nexus.bus.retries}, {@code nexus.bus.dead.letters}, {@code
  * nexus.bus.subscription.lag} (per durable subscription) and {@code nexus.bus.subscriptions.active}. The SQL view
- * {@code subscription_status} shows every subscription's checkpoint, head, lag, owner, lease and last error.
+ * {@code subscription_status} shows every subscription's checkpoint, head, lag, owner, lease and last error; {@link
+ * #status(String)} reads the same for one durable subscription.
  *
  * <p>Thread-safe. Database failures in {@code emit} and the dead-letter methods throw {@link
  * io.nexus.eventstore.core.EventStoreException}s; the bus's own threads retry with backoff.
  */
-public final class PostgresEventBus implements EventBus {
-    /** Default {@link Builder#leaseDuration(Duration)}: 10 seconds. */
-    public static final Duration DEFAULT_LEASE_DURATION = Duration.ofSeconds(10);
+public final class PostgresEventBus extends DispatchingBus {
+    /** Default {@link Builder#leaseDuration(Duration)}: 10 seconds, as for projections. */
+    public static final Duration DEFAULT_LEASE_DURATION = LeasePolicy.DEFAULT_DURATION;
     /** Default {@link Builder#tracing(boolean)}: {@value}, as {@link NexusConfig#DEFAULT_TRACING}. */
     public static final boolean DEFAULT_TRACING = NexusConfig.DEFAULT_TRACING;
     /** The metadata key under which {@link #emit(NewEvent, int)} records a non-default priority. */
     public static final String PRIORITY_METADATA_KEY = "nexus.priority";
     /** The longest durable subscription name accepted. */
-    public static final int MAX_SUBSCRIPTION_NAME_LENGTH = 200;
+    public static final int MAX_SUBSCRIPTION_NAME_LENGTH = SubscriptionName.MAX_LENGTH;
 
     private static final System.Logger LOG = System.getLogger("io.nexus.eventbus");
     private static final long MAX_BACKOFF_MILLIS = 5_000;
@@ -120,42 +125,44 @@ public final class PostgresEventBus implements EventBus {
     private final boolean ownsStore;
     private final @Nullable AutoCloseable ownedResource;
     private final Jdbi jdbi;
-    private final SubscriptionSql sql;
+    private final SubscriptionRows rows;
+    private final DeadLetters deadLetters;
     private final StreamRouter router;
     private final boolean tracing;
-    private final Dispatcher dispatcher;
     private final BusMetrics metrics;
-    private final String owner;
-    private final Duration leaseDuration;
-    private final HeadWatch notifications;
-    private final Map<String, DurableWorker> durable = new ConcurrentHashMap<>();
+    private final LeasePolicy lease;
+    private final HeadSource heads;
+    private final Map<String, PerEventDelivery> durable = new ConcurrentHashMap<>();
     private final Thread dispatchThread;
-    private final ScheduledExecutorService leaseKeeper;
+    private final ConsumerScheduler scheduler;
     private volatile long dispatched;
     private final RecentDispatches recent = new RecentDispatches();
     private volatile boolean closed;
 
     private PostgresEventBus(Builder builder, PostgresEventStore store, boolean ownsStore) {
+        super(builder.failureListener);
         this.config = builder.config.build();
         this.store = store;
         this.ownsStore = ownsStore;
         this.ownedResource = builder.ownedResource;
         this.jdbi = Jdbi.create(builder.dataSource);
-        this.sql = SubscriptionSql.of(store.schema());
+        this.rows = new SubscriptionRows(store.schema());
+        this.deadLetters = new DeadLetters(jdbi, rows, name -> Optional.ofNullable(durable.get(name)));
         this.router = builder.router;
         this.tracing = builder.tracing;
-        this.dispatcher = new Dispatcher(builder.failureListener);
         this.metrics = BusMetrics.of(config.metricsEnabled() ? builder.meterRegistry : null);
-        this.owner = builder.owner;
-        this.leaseDuration = builder.leaseDuration;
+        this.lease = new LeasePolicy(builder.owner, builder.leaseDuration);
         metrics.inProcessSubscriptions(dispatcher::subscriptionCount);
         this.dispatched = store.headPosition();
-        this.leaseKeeper = Executors.newSingleThreadScheduledExecutor(runnable -> {
-            Thread thread = new Thread(runnable, "nexus-lease-keeper-" + store.schema());
-            thread.setDaemon(true);
-            return thread;
-        });
-        this.notifications = store.watchHead(config.flushInterval());
+        this.heads = StoreHeadSource.open(store, config.flushInterval());
+        // A thread per busy subscription, as before: a slow listener never holds up another subscription.
+        AtomicInteger threads = new AtomicInteger();
+        this.scheduler = new ConsumerScheduler("nexus-lease-keeper-" + store.schema(), heads, lease,
+                config.flushInterval(), Executors.newCachedThreadPool(task -> {
+                    Thread thread = new Thread(task, "nexus-subscription-" + threads.incrementAndGet());
+                    thread.setDaemon(true);
+                    return thread;
+                }));
         this.dispatchThread = new Thread(this::dispatchLoop, "nexus-postgres-bus-" + store.schema());
         dispatchThread.setDaemon(true);
         dispatchThread.start();
@@ -190,7 +197,7 @@ public final class PostgresEventBus implements EventBus {
 
     /** This process's owner name in subscription leases. */
     public String owner() {
-        return owner;
+        return lease.owner();
     }
 
     /**
@@ -214,36 +221,6 @@ public final class PostgresEventBus implements EventBus {
         metrics.emitted(stamped.type());
     }
 
-    @Override
-    public SubscriptionId subscribe(String typePattern, EventListener listener, int priority) {
-        TypePattern pattern = TypePattern.of(typePattern);
-        requireNonNull(listener, "listener");
-        return dispatcher
-                .subscribe(List.of(new Dispatcher.Registration(pattern, event -> true, listener, priority)))
-                .get(0);
-    }
-
-    @Override
-    public List<SubscriptionId> register(Object handlers) {
-        return dispatcher.subscribe(AnnotatedHandlers.scan(handlers));
-    }
-
-    @Override
-    public boolean unsubscribe(SubscriptionId id) {
-        return dispatcher.unsubscribe(id);
-    }
-
-    @Override
-    public CompletableFuture<RecordedEvent> waitFor(String typePattern, Duration timeout) {
-        return dispatcher.waitFor(TypePattern.of(typePattern), timeout);
-    }
-
-    /** The number of in-process subscriptions (durable subscriptions are not counted). */
-    @Override
-    public int subscriptionCount() {
-        return dispatcher.subscriptionCount();
-    }
-
     /** A durable subscription to every category; see {@link #subscribeDurable(String, String, Set, EventListener)}. */
     public DurableSubscription subscribeDurable(String name, String typePattern, EventListener listener) {
         return subscribeDurable(name, typePattern, Set.of(), listener);
@@ -261,11 +238,7 @@ public final class PostgresEventBus implements EventBus {
      */
     public DurableSubscription subscribeDurable(
             String name, String typePattern, Set<String> categories, EventListener listener) {
-        requireNonNull(name, "name");
-        if (name.isBlank() || name.length() > MAX_SUBSCRIPTION_NAME_LENGTH) {
-            throw new IllegalArgumentException("subscription name must be 1 to " + MAX_SUBSCRIPTION_NAME_LENGTH
-                    + " characters, not blank, was '" + name + "'");
-        }
+        SubscriptionName checked = SubscriptionName.of(name);
         TypePattern pattern = TypePattern.of(typePattern);
         for (String category : requireNonNull(categories, "categories")) {
             if (requireNonNull(category, "category").isBlank() || category.contains("-")) {
@@ -275,82 +248,71 @@ public final class PostgresEventBus implements EventBus {
         }
         requireNonNull(listener, "listener");
         checkOpen();
-        DurableWorker.Settings settings = new DurableWorker.Settings(
-                name, owner, pattern, categories, listener, config, leaseDuration);
         synchronized (durable) {
             if (durable.containsKey(name)) {
                 throw new IllegalStateException("durable subscription '" + name + "' already runs on this bus");
             }
-            DurableWorker worker = run("start durable subscription '" + name + "'", () -> DurableWorker.start(
-                    settings, store, jdbi, sql, notifications, metrics, leaseKeeper, () -> durable.remove(name)));
-            durable.put(name, worker);
-            return worker;
+            PerEventDelivery delivery =
+                    new PerEventDelivery(pattern, categories, listener, config, store, jdbi, rows, metrics);
+            CheckpointedConsumer consumer = new CheckpointedConsumer(checked, SubscriptionStatus.Kind.SUBSCRIPTION,
+                    delivery, store, jdbi, rows, heads, lease, config);
+            DeadLetters.run("start durable subscription '" + name + "'",
+                    () -> delivery.start(consumer, scheduler, () -> durable.remove(name)));
+            durable.put(name, delivery);
+            return delivery;
         }
     }
 
     /**
-     * The dead letters of subscription {@code subscription}, oldest position first, at most {@code maxCount}.
+     * The status of durable subscription {@code name} as its row says (checkpoint, head, lag, owner, lease, last
+     * error), whichever process consumes it; empty if no durable subscription of that name exists in the schema.
+     *
+     * @throws IllegalArgumentException if the name is malformed
+     * @throws io.nexus.eventstore.core.EventStoreAccessException if the database could not be read
+     */
+    public Optional<SubscriptionStatus> status(String name) {
+        SubscriptionName checked = SubscriptionName.of(name);
+        return DeadLetters.run("read the status of '" + name + "'", () -> {
+            long head = store.headPosition();
+            return jdbi.inTransaction(handle -> rows.read(handle, checked.value()))
+                    .filter(row -> row.kind() == SubscriptionStatus.Kind.SUBSCRIPTION)
+                    .map(row -> row.toStatus(head));
+        });
+    }
+
+    /** The dead letters of this bus's schema: list, re-deliver and discard them. */
+    public DeadLetters deadLetters() {
+        return deadLetters;
+    }
+
+    /**
+     * The dead letters of subscription {@code subscription}, oldest position first, at most {@code maxCount}; see
+     * {@link DeadLetters#list}.
      *
      * @throws IllegalArgumentException if {@code maxCount} is below 1
      */
     public List<DeadLetter> deadLetters(String subscription, int maxCount) {
-        requireNonNull(subscription, "subscription");
-        if (maxCount < 1) {
-            throw new IllegalArgumentException("maxCount must be >= 1, was " + maxCount);
-        }
-        return run("list the dead letters of '" + subscription + "'", () -> jdbi.withHandle(handle -> handle
-                .createQuery(sql.listDeadLetters)
-                .bind("name", subscription)
-                .bind("max", maxCount)
-                .map((rows, ctx) -> new DeadLetter(
-                        rows.getLong("id"),
-                        rows.getString("subscription"),
-                        rows.getLong("position"),
-                        rows.getObject("event_id", UUID.class),
-                        StreamId.of(rows.getString("stream_id")),
-                        rows.getString("type"),
-                        rows.getInt("attempts"),
-                        rows.getString("error"),
-                        rows.getTimestamp("failed_at").toInstant()))
-                .list()));
+        return deadLetters.list(subscription, maxCount);
     }
 
     /**
-     * Re-delivers dead letter {@code deadLetterId} to its subscription's listener, with the usual retries, on the
-     * subscription's thread between batches. The subscription must be consumed by this bus right now.
+     * Re-delivers dead letter {@code deadLetterId} to its subscription's listener; see {@link DeadLetters#retry}.
      *
      * @return a future: true when the listener handled it (the dead letter is deleted), false when it failed again
      *     (the dead letter stays, with its attempts and error updated); it fails with {@link IllegalArgumentException}
      *     for an unknown dead letter and {@link IllegalStateException} when this bus does not consume the subscription
      */
     public CompletableFuture<Boolean> redeliver(long deadLetterId) {
-        Optional<String> subscription = run("find dead letter " + deadLetterId, () -> jdbi.withHandle(handle -> handle
-                .createQuery(sql.deadLetterSubscription)
-                .bind("id", deadLetterId)
-                .mapTo(String.class)
-                .findOne()));
-        if (subscription.isEmpty()) {
-            return CompletableFuture.failedFuture(new IllegalArgumentException("no dead letter " + deadLetterId));
-        }
-        DurableWorker worker = durable.get(subscription.get());
-        if (worker == null) {
-            return CompletableFuture.failedFuture(new IllegalStateException("dead letter " + deadLetterId
-                    + " belongs to durable subscription '" + subscription.get() + "', which this bus does not run"));
-        }
-        return worker.redeliver(deadLetterId);
+        return deadLetters.retry(deadLetterId);
     }
 
     /**
-     * Deletes dead letter {@code deadLetterId} without re-delivering it.
+     * Deletes dead letter {@code deadLetterId} without re-delivering it; see {@link DeadLetters#discard}.
      *
      * @return whether it existed
      */
     public boolean discardDeadLetter(long deadLetterId) {
-        return run("discard dead letter " + deadLetterId, () -> jdbi.withHandle(handle -> handle
-                        .createUpdate(sql.discardDeadLetter)
-                        .bind("id", deadLetterId)
-                        .execute()))
-                == 1;
+        return deadLetters.discard(deadLetterId);
     }
 
     /**
@@ -366,10 +328,10 @@ public final class PostgresEventBus implements EventBus {
             }
             closed = true;
         }
-        for (DurableWorker worker : List.copyOf(durable.values())) {
-            worker.close();
+        for (PerEventDelivery subscription : List.copyOf(durable.values())) {
+            subscription.close();
         }
-        leaseKeeper.shutdownNow();
+        scheduler.close();
         if (dispatchThread != Thread.currentThread()) {
             try {
                 dispatchThread.join(config.flushInterval().toMillis() + 10_000);
@@ -377,7 +339,7 @@ public final class PostgresEventBus implements EventBus {
                 Thread.currentThread().interrupt();
             }
         }
-        notifications.close();
+        heads.close();
         metrics.close();
         dispatcher.failWaiters(new IllegalStateException("the event bus was closed"));
         if (ownsStore) {
@@ -400,19 +362,19 @@ public final class PostgresEventBus implements EventBus {
 
     private void dispatchLoop() {
         long backoff = 50;
-        long seenReconnects = notifications.reconnects();
+        long seenReconnects = heads.reconnects();
         boolean failed = false;
         while (!closed) {
             try {
-                long reconnects = notifications.reconnects();
+                long reconnects = heads.reconnects();
                 if (failed || reconnects != seenReconnects) {
                     checkRecentPositions();
                     seenReconnects = reconnects;
                     failed = false;
                 }
-                long head = notifications.knownHead();
+                long head = heads.knownHead();
                 if (head <= dispatched) {
-                    head = notifications.awaitHeadAbove(dispatched, config.flushInterval());
+                    head = heads.awaitHeadAbove(dispatched, config.flushInterval());
                 }
                 if (head <= dispatched || closed) {
                     continue;
@@ -465,29 +427,15 @@ public final class PostgresEventBus implements EventBus {
         }
     }
 
-    private static <T> T run(String action, java.util.function.Supplier<T> work) {
-        try {
-            return work.get();
-        } catch (JdbiException e) {
-            throw new EventStoreAccessException("could not " + action + ": " + e.getMessage(), e);
-        }
-    }
-
     /** Configures a {@link PostgresEventBus}; each setter checks its value at once. Not thread-safe. */
-    public static final class Builder {
+    public static final class Builder extends BusBuilder<Builder> {
         private final DataSource dataSource;
         private final @Nullable PostgresEventStore store;
-        private BusConfig.Builder config = BusConfig.builder();
         private String schema = PostgresEventStore.DEFAULT_SCHEMA;
         private EventTypeRegistry types = EventTypeRegistry.rawJson();
-        private StreamRouter router = StreamRouter.byType();
-        private boolean tracing = DEFAULT_TRACING;
-        private HandlerFailureListener failureListener = HandlerFailureListener.logging();
-        private @Nullable MeterRegistry meterRegistry;
         private @Nullable AutoCloseable ownedResource;
         private Duration leaseDuration = DEFAULT_LEASE_DURATION;
-        private String owner = "pid-" + ProcessHandle.current().pid() + "-"
-                + UUID.randomUUID().toString().substring(0, 8);
+        private String owner = LeasePolicy.defaultOwner();
 
         private Builder(DataSource dataSource, @Nullable PostgresEventStore store) {
             this.dataSource = AutoCommitDataSource.from(dataSource); // the bus's own writes commit on any pool
@@ -499,10 +447,10 @@ public final class PostgresEventBus implements EventBus {
          *
          * @throws IllegalArgumentException if {@code maxQueueSize} or {@code emitTimeout} differs from its default
          */
+        @Override
         public Builder config(BusConfig config) {
             BackendSettings.checkPostgres(requireNonNull(config, "config"));
-            this.config = config.toBuilder();
-            return this;
+            return super.config(config);
         }
 
         /** See {@link BusConfig.Builder#batchSize(int)}. */
@@ -559,57 +507,22 @@ public final class PostgresEventBus implements EventBus {
         }
 
         /**
-         * Whether an event emitted while a listener of this bus handles another takes the other's correlation id (or,
-         * without one, its event id) and its event id as causation id, where it has none of its own. When false,
-         * emitted events keep exactly the ids they were given. Default: {@link #DEFAULT_TRACING}, true; {@code
-         * tracing} in {@link NexusConfig}.
-         */
-        public Builder tracing(boolean tracing) {
-            this.tracing = tracing;
-            return this;
-        }
-
-        /** Chooses each emitted event's stream. Default: {@link StreamRouter#byType()}. */
-        public Builder streamRouter(StreamRouter router) {
-            this.router = requireNonNull(router, "router");
-            return this;
-        }
-
-        /** Told when an in-process listener throws. Default: {@link HandlerFailureListener#logging()}. */
-        public Builder failureListener(HandlerFailureListener failureListener) {
-            this.failureListener = requireNonNull(failureListener, "failureListener");
-            return this;
-        }
-
-        /** Where to record metrics (see the class comment). Default: none, nothing is recorded. */
-        public Builder meterRegistry(MeterRegistry meterRegistry) {
-            this.meterRegistry = requireNonNull(meterRegistry, "meterRegistry");
-            return this;
-        }
-
-        /**
          * How long a durable subscription's lease lasts without renewal: the longest a dead owner blocks a take-over,
-         * and the longest one handling may take. At least 1 second. Default: {@link #DEFAULT_LEASE_DURATION}, 10 s.
+         * and the longest one handling may take. At least {@link ProjectionDaemon#MIN_LEASE_DURATION}. Default: {@link
+         * #DEFAULT_LEASE_DURATION}, 10 s, as for projections.
          */
         public Builder leaseDuration(Duration leaseDuration) {
-            requireNonNull(leaseDuration, "leaseDuration");
-            if (leaseDuration.compareTo(Duration.ofSeconds(1)) < 0) {
-                throw new IllegalArgumentException("leaseDuration must be at least 1 s, was " + leaseDuration);
-            }
-            this.leaseDuration = leaseDuration;
+            this.leaseDuration = LeasePolicy.checkDuration(leaseDuration);
             return this;
         }
 
         /**
-         * This process's name in leases (the {@code owner} column). 1 to 200 characters. Default: {@code pid-<pid>-<8
-         * random hex digits>}, distinct per bus.
+         * This process's name in leases (the {@code owner} column). 1 to 200 characters, not blank. Default: {@code
+         * <pid>@<host>/<8 random hex digits>}, distinct per bus, the same format as {@link
+         * ProjectionDaemon.Builder#owner(String)}.
          */
         public Builder owner(String owner) {
-            requireNonNull(owner, "owner");
-            if (owner.isBlank() || owner.length() > 200) {
-                throw new IllegalArgumentException("owner must be 1 to 200 characters, not blank, was '" + owner + "'");
-            }
-            this.owner = owner;
+            this.owner = LeasePolicy.checkOwner(owner);
             return this;
         }
 

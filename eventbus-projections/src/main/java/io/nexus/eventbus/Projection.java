@@ -70,7 +70,7 @@ public interface Projection {
 
     /** A projection made of a name, a filter and two lambdas. */
     static Projection of(String name, EventFilter filter, Applier applier, Resetter resetter) {
-        ProjectionDaemon.checkName(name);
+        SubscriptionName.of(name);
         java.util.Objects.requireNonNull(filter, "filter");
         java.util.Objects.requireNonNull(applier, "applier");
         java.util.Objects.requireNonNull(resetter, "resetter");

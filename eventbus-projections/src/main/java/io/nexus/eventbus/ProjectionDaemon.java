@@ -3,14 +3,19 @@ package io.nexus.eventbus;
 import static java.util.Objects.requireNonNull;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.nexus.eventbus.internal.CheckpointedConsumer;
+import io.nexus.eventbus.internal.ConsumerScheduler;
+import io.nexus.eventbus.internal.Delivery;
+import io.nexus.eventbus.internal.HeadSource;
+import io.nexus.eventbus.internal.LeasePolicy;
 import io.nexus.eventbus.internal.ProjectionMetrics;
-import io.nexus.eventbus.internal.ProjectionRows;
+import io.nexus.eventbus.internal.StoreHeadSource;
+import io.nexus.eventbus.internal.SubscriptionRows;
 import io.nexus.eventstore.core.AppendResult;
+import io.nexus.eventstore.core.EventFilter;
 import io.nexus.eventstore.core.RecordedEvent;
-import io.nexus.eventstore.jdbc.HeadWatch;
 import io.nexus.eventstore.jdbc.AutoCommitDataSource;
 import io.nexus.eventstore.jdbc.PostgresEventStore;
-import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -19,14 +24,12 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.UUID;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.sql.DataSource;
+import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 import org.jspecify.annotations.Nullable;
 
@@ -44,6 +47,10 @@ import org.jspecify.annotations.Nullable;
  *     daemon.awaitProjection("order-totals", appended, Duration.ofSeconds(5)); // read your write
  * }
  * }</pre>
+ *
+ * <p>The daemon schedules projections on the engine that also runs {@link PostgresEventBus#subscribeDurable durable
+ * subscriptions}: the same lease, checkpoint compare-and-set, head wait, batch loop and back-off; a projection's batch
+ * is applied in the checkpoint's own transaction.
  *
  * <p><b>Ownership.</b> Any number of processes may run a daemon on one database; each projection has one owner at a
  * time. Ownership is a lease on the projection's row in {@code subscriptions}: the owner renews it every third of
@@ -77,61 +84,44 @@ import org.jspecify.annotations.Nullable;
  * <p>Thread-safe.
  */
 public final class ProjectionDaemon implements AutoCloseable {
-    /** Default {@link Builder#leaseDuration(Duration)}: 5 seconds. */
-    public static final Duration DEFAULT_LEASE_DURATION = Duration.ofSeconds(5);
+    /** Default {@link Builder#leaseDuration(Duration)}: 10 seconds, as for durable subscriptions. */
+    public static final Duration DEFAULT_LEASE_DURATION = LeasePolicy.DEFAULT_DURATION;
     /** The shortest lease accepted. */
-    public static final Duration MIN_LEASE_DURATION = Duration.ofMillis(300);
+    public static final Duration MIN_LEASE_DURATION = LeasePolicy.MIN_DURATION;
     /** The longest delay between retries of a failing batch. */
-    public static final Duration MAX_RETRY_DELAY = Duration.ofSeconds(30);
+    public static final Duration MAX_RETRY_DELAY = CheckpointedConsumer.MAX_RETRY_DELAY;
     /** The longest projection or owner name accepted. */
-    public static final int MAX_NAME_LENGTH = 200;
+    public static final int MAX_NAME_LENGTH = SubscriptionName.MAX_LENGTH;
 
     private static final System.Logger LOG = System.getLogger(ProjectionDaemon.class.getName());
-    private static final int BATCHES_PER_TURN = 16;
 
     private final PostgresEventStore store;
-    private final DataSource dataSource;
     private final Jdbi jdbi;
-    private final ProjectionRows rows;
+    private final SubscriptionRows rows;
     private final BusConfig config;
-    private final String owner;
-    private final long leaseMillis;
-    private final long leaseNanos;
+    private final LeasePolicy lease;
     private final ProjectionListener listener;
     private final ProjectionMetrics metrics;
-    private final Map<String, State> states;
+    private final Map<String, Runner> runners;
     private final Object progressMonitor = new Object();
     private final AtomicBoolean started = new AtomicBoolean();
     private volatile boolean closed;
-    private volatile long knownHead;
-    private volatile @Nullable HeadWatch notifications;
-    private final ExecutorService workers;
-    private final Thread coordinator;
+    private volatile @Nullable HeadSource heads;
+    private volatile @Nullable ConsumerScheduler scheduler;
 
     private ProjectionDaemon(Builder builder) {
         this.store = builder.store;
-        this.dataSource = builder.dataSource;
         this.jdbi = Jdbi.create(builder.dataSource);
-        this.rows = new ProjectionRows(builder.store.schema());
+        this.rows = new SubscriptionRows(builder.store.schema());
         this.config = builder.config;
-        this.owner = builder.owner;
-        this.leaseMillis = builder.leaseDuration.toMillis();
-        this.leaseNanos = builder.leaseDuration.toNanos();
+        this.lease = new LeasePolicy(builder.owner, builder.leaseDuration);
         this.listener = builder.listener;
-        Map<String, State> map = new LinkedHashMap<>();
-        builder.projections.forEach(p -> map.put(p.name(), new State(p)));
-        this.states = Map.copyOf(map);
+        Map<String, Runner> map = new LinkedHashMap<>();
+        builder.projections.forEach(p -> map.put(p.name(), new Runner(p)));
+        this.runners = Map.copyOf(map);
         this.metrics = ProjectionMetrics.of(config.metricsEnabled() ? builder.meterRegistry : null);
-        metrics.owned(owner, () -> ownedProjections().size());
-        states.values().forEach(state -> metrics.lag(state.name, () -> lag(state)));
-        AtomicInteger threads = new AtomicInteger();
-        this.workers = Executors.newFixedThreadPool(config.workerCount(), task -> {
-            Thread thread = new Thread(task, "nexus-projection-" + threads.incrementAndGet());
-            thread.setDaemon(true);
-            return thread;
-        });
-        this.coordinator = new Thread(this::coordinate, "nexus-projection-coordinator");
-        coordinator.setDaemon(true);
+        metrics.owned(lease.owner(), () -> ownedProjections().size());
+        runners.values().forEach(runner -> metrics.lag(runner.name, runner::lag));
     }
 
     /** A builder for a daemon reading {@code store} and writing read models and checkpoints through {@code dataSource}. */
@@ -143,39 +133,55 @@ public final class ProjectionDaemon implements AutoCloseable {
      * Creates the projections' rows if missing and starts competing for their leases and running them.
      *
      * @return this daemon
-     * @throws IllegalStateException if already started or closed, or a name belongs to a durable subscription
+     * @throws IllegalStateException if already started or closed
+     * @throws IllegalArgumentException if a name belongs to a durable subscription (as {@link
+     *     PostgresEventBus#subscribeDurable} throws for a projection's name)
      * @throws io.nexus.eventstore.core.EventStoreAccessException if the database cannot be reached
      * @throws io.nexus.eventstore.core.SchemaNotMigratedException if the store's schema holds no event store
      */
     public ProjectionDaemon start() {
         if (closed || !started.compareAndSet(false, true)) {
-            throw new IllegalStateException("projection daemon " + owner + " was already started or closed");
+            throw new IllegalStateException("projection daemon " + owner() + " was already started or closed");
         }
+        HeadSource source;
         try {
-            store.headPosition(); // a database down or a schema not migrated fails here, with the store's typed error
+            // a database down or a schema not migrated fails here, with the store's typed error
+            source = StoreHeadSource.open(store, config.flushInterval());
         } catch (RuntimeException e) {
             started.set(false); // nothing started: the caller may fix the database and start again
             throw e;
         }
-        jdbi.useHandle(handle -> states.keySet().forEach(name -> rows.ensure(handle, name)));
-        notifications = store.watchHead(config.flushInterval());
-        coordinator.start();
+        heads = source;
+        try {
+            runners.values().forEach(runner -> runner.consumer = new CheckpointedConsumer(
+                    SubscriptionName.of(runner.name), SubscriptionStatus.Kind.PROJECTION, runner, store, jdbi, rows,
+                    source, lease, config));
+            runners.values().forEach(runner -> runner.consumer().ensureRow());
+        } catch (RuntimeException e) {
+            source.close();
+            heads = null;
+            throw e;
+        }
+        AtomicInteger threads = new AtomicInteger();
+        ConsumerScheduler created = new ConsumerScheduler("nexus-projection-coordinator", source, lease,
+                config.flushInterval(), Executors.newFixedThreadPool(config.workerCount(), task -> {
+                    Thread thread = new Thread(task, "nexus-projection-" + threads.incrementAndGet());
+                    thread.setDaemon(true);
+                    return thread;
+                }));
+        scheduler = created;
+        runners.values().forEach(runner -> created.add(runner.consumer()));
         return this;
-    }
-
-    // Only the owner's gauge reports a lag; the others' checkpoints are not followed here.
-    private long lag(State state) {
-        return state.token != 0 ? Math.max(0, knownHead - state.checkpoint) : 0;
     }
 
     /** This daemon's owner id, as written to {@code subscriptions.owner}. */
     public String owner() {
-        return owner;
+        return lease.owner();
     }
 
     /** The names of the registered projections, sorted. */
     public Set<String> projections() {
-        return new TreeSet<>(states.keySet());
+        return new TreeSet<>(runners.keySet());
     }
 
     /**
@@ -184,8 +190,8 @@ public final class ProjectionDaemon implements AutoCloseable {
      */
     public Set<String> ownedProjections() {
         Set<String> owned = new TreeSet<>();
-        states.forEach((name, state) -> {
-            if (state.token != 0 && state.leaseValid()) {
+        runners.forEach((name, runner) -> {
+            if (runner.consumer != null && runner.consumer.isOwned()) {
                 owned.add(name);
             }
         });
@@ -198,12 +204,24 @@ public final class ProjectionDaemon implements AutoCloseable {
      * @throws IllegalArgumentException if the projection is not registered with this daemon
      */
     public ProjectionProgress progress(String projection) {
-        state(projection);
+        runner(projection);
         long head = store.headPosition();
-        Optional<ProjectionRows.Row> row = jdbi.withHandle(handle -> rows.read(handle, projection));
+        Optional<SubscriptionRows.Row> row = read(projection);
         return new ProjectionProgress(projection,
                 row.map(r -> ProjectionStatus.fromSql(r.status())).orElse(ProjectionStatus.ACTIVE),
-                row.map(ProjectionRows.Row::position).orElse(0L), head);
+                row.map(SubscriptionRows.Row::position).orElse(0L), head);
+    }
+
+    /**
+     * The status of {@code projection} as its row says (checkpoint, head, lag, owner, lease, last error), read from
+     * the database whichever daemon owns it; empty before any daemon started it.
+     *
+     * @throws IllegalArgumentException if the projection is not registered with this daemon
+     */
+    public Optional<SubscriptionStatus> status(String projection) {
+        runner(projection);
+        long head = store.headPosition();
+        return read(projection).map(row -> row.toStatus(head));
     }
 
     /**
@@ -217,16 +235,15 @@ public final class ProjectionDaemon implements AutoCloseable {
      * @throws IllegalArgumentException if the projection is not registered with this daemon
      */
     public ProjectionProgress rebuild(String projection) {
-        State state = state(projection);
+        Runner runner = runner(projection);
         long head = store.headPosition();
         ProjectionStatus status = head == 0 ? ProjectionStatus.ACTIVE : ProjectionStatus.REBUILDING;
-        jdbi.useTransaction(handle -> {
-            rows.ensure(handle, projection);
-            rows.lock(handle, projection);
-            state.projection.reset(handle);
-            rows.reset(handle, projection, status.sqlValue());
-        });
-        state.verify = true;
+        CheckpointedConsumer.reset(jdbi, rows, SubscriptionName.of(projection), SubscriptionStatus.Kind.PROJECTION,
+                status, runner.projection::reset);
+        CheckpointedConsumer running = runner.consumer;
+        if (running != null) {
+            running.requestVerify();
+        }
         metrics.rebuilt(projection);
         LOG.log(System.Logger.Level.INFO, "projection ''{0}'' reset for a rebuild up to position {1}", projection, head);
         return new ProjectionProgress(projection, status, 0, head);
@@ -246,7 +263,7 @@ public final class ProjectionDaemon implements AutoCloseable {
      */
     public long awaitProjection(String projection, AppendResult append, Duration timeout) throws InterruptedException {
         requireNonNull(append, "append");
-        state(projection);
+        runner(projection);
         long deadline = deadline(timeout);
         Optional<Long> position = store.positionOf(append.commitId());
         while (position.isEmpty()) {
@@ -267,7 +284,7 @@ public final class ProjectionDaemon implements AutoCloseable {
      * @throws InterruptedException if the waiting thread was interrupted
      */
     public long awaitPosition(String projection, long position, Duration timeout) throws InterruptedException {
-        state(projection);
+        runner(projection);
         if (position < 0) {
             throw new IllegalArgumentException("position must be >= 0, was " + position);
         }
@@ -284,261 +301,16 @@ public final class ProjectionDaemon implements AutoCloseable {
             return;
         }
         closed = true;
-        coordinator.interrupt();
-        try {
-            if (coordinator.isAlive()) {
-                coordinator.join(10_000);
-            }
-            workers.shutdown();
-            if (!workers.awaitTermination(30, TimeUnit.SECONDS)) {
-                LOG.log(System.Logger.Level.WARNING, "projection batches did not finish within 30 s");
-                workers.shutdownNow();
-            }
-        } catch (InterruptedException e) {
-            workers.shutdownNow();
-            Thread.currentThread().interrupt();
+        ConsumerScheduler running = scheduler;
+        if (running != null) {
+            running.close();
         }
-        HeadWatch listening = notifications;
-        if (listening != null) {
-            listening.close();
+        HeadSource source = heads;
+        if (source != null) {
+            source.close();
         }
         metrics.close();
-        for (State state : states.values()) {
-            long token = state.token;
-            if (token != 0) {
-                state.token = 0;
-                try {
-                    jdbi.useHandle(handle -> rows.release(handle, state.name, owner, token));
-                } catch (RuntimeException e) {
-                    LOG.log(System.Logger.Level.WARNING, "could not release the lease of '" + state.name
-                            + "'; it expires by itself", e);
-                }
-                notifyOwnership(state.name, false, token);
-            }
-        }
     }
-
-    // ---- coordination: one thread renews and acquires leases and hands work to the workers
-
-    private void coordinate() {
-        long renewNanos = TimeUnit.MILLISECONDS.toNanos(leaseMillis / 3);
-        long nextLeaseTick = System.nanoTime();
-        long seenHead = -1;
-        while (!closed) {
-            try {
-                if (System.nanoTime() - nextLeaseTick >= 0) {
-                    leaseTick();
-                    nextLeaseTick = System.nanoTime() + renewNanos;
-                }
-                long untilTick = Math.max(1, nextLeaseTick - System.nanoTime());
-                long wait = Math.min(untilTick, config.flushInterval().toNanos());
-                seenHead = seenHead < 0 ? store.headPosition() : awaitHeadAbove(seenHead, Duration.ofNanos(wait));
-                knownHead = seenHead;
-                states.values().forEach(this::scheduleIfDue);
-            } catch (InterruptedException e) {
-                return;
-            } catch (RuntimeException e) {
-                if (closed) {
-                    return;
-                }
-                LOG.log(System.Logger.Level.WARNING, "projection coordinator failed; retrying", e);
-                try {
-                    Thread.sleep(Math.min(leaseMillis / 3, 500));
-                } catch (InterruptedException interrupted) {
-                    return;
-                }
-            }
-        }
-    }
-
-    /**
-     * Returns the head once it is above {@code position}, or the latest known head after {@code maxWait}: woken by
-     * the store's head watch, with polling every flush interval as the fallback.
-     */
-    private long awaitHeadAbove(long position, Duration maxWait) throws InterruptedException {
-        HeadWatch listening = notifications;
-        long head = listening == null ? -1 : listening.awaitHeadAbove(position, maxWait);
-        return head >= 0 ? head : store.headPosition();
-    }
-
-    private void leaseTick() {
-        for (State state : states.values()) {
-            if (closed) {
-                return;
-            }
-            try {
-                long token = state.token;
-                long sentAt = System.nanoTime();
-                if (token != 0) {
-                    Optional<ProjectionRows.Lease> lease =
-                            jdbi.withHandle(handle -> rows.renew(handle, state.name, owner, token, leaseMillis));
-                    if (lease.isEmpty()) {
-                        Optional<ProjectionRows.Row> row = jdbi.withHandle(handle -> rows.read(handle, state.name));
-                        boolean stillOurs = row.isPresent()
-                                && owner.equals(row.get().owner())
-                                && row.get().fencingToken() == token;
-                        if (!stillOurs) {
-                            lose(state, token);
-                        }
-                    } else {
-                        state.leaseDeadline = sentAt + leaseNanos;
-                        state.paused = ProjectionStatus.PAUSED.sqlValue().equals(lease.get().status());
-                        if (lease.get().position() != state.checkpoint) {
-                            state.verify = true;
-                        }
-                    }
-                } else if (!state.busy.get()) {
-                    Optional<ProjectionRows.Lease> lease =
-                            jdbi.withHandle(handle -> rows.acquire(handle, state.name, owner, leaseMillis));
-                    if (lease.isPresent()) {
-                        state.checkpoint = lease.get().position();
-                        state.paused = ProjectionStatus.PAUSED.sqlValue().equals(lease.get().status());
-                        state.attempts = 0;
-                        state.retryAt = 0;
-                        state.leaseDeadline = sentAt + leaseNanos;
-                        state.token = lease.get().fencingToken();
-                        notifyOwnership(state.name, true, state.token);
-                    }
-                }
-            } catch (RuntimeException e) {
-                // A renewal that keeps failing lets the lease expire; the fencing token keeps that safe.
-                LOG.log(System.Logger.Level.WARNING, "lease tick for '" + state.name + "' failed", e);
-            }
-        }
-    }
-
-    private void lose(State state, long token) {
-        if (state.token == token) {
-            state.token = 0;
-            LOG.log(System.Logger.Level.INFO, "daemon {0} lost projection ''{1}'' (token {2})", owner, state.name, token);
-            notifyOwnership(state.name, false, token);
-        }
-    }
-
-    private boolean isDue(State state) {
-        return state.token != 0
-                && state.leaseValid()
-                && !state.paused
-                && (state.checkpoint < knownHead || state.verify)
-                && System.nanoTime() - state.retryAt >= 0;
-    }
-
-    private void scheduleIfDue(State state) {
-        if (!closed && isDue(state) && state.busy.compareAndSet(false, true)) {
-            try {
-                workers.execute(() -> runTurn(state));
-            } catch (RejectedExecutionException e) {
-                state.busy.set(false);
-            }
-        }
-    }
-
-    // ---- work: a turn runs batches of one projection until it has caught up (or yields to others)
-
-    private enum Outcome { MORE, DONE }
-
-    private void runTurn(State state) {
-        try {
-            for (int i = 0; i < BATCHES_PER_TURN && !closed; i++) {
-                if (runBatch(state) == Outcome.DONE) {
-                    break;
-                }
-            }
-        } finally {
-            state.busy.set(false);
-        }
-        scheduleIfDue(state);
-    }
-
-    private Outcome runBatch(State state) {
-        long token = state.token;
-        if (token == 0 || state.paused || !state.leaseValid()) {
-            return Outcome.DONE;
-        }
-        long from = state.checkpoint;
-        try {
-            long head = store.headPosition();
-            knownHead = Math.max(knownHead, head);
-            boolean verify = state.verify;
-            if (head <= from && !verify) {
-                return Outcome.DONE;
-            }
-            state.verify = false;
-            List<RecordedEvent> events = head > from
-                    ? store.readAllUpTo(from + 1, head, config.batchSize(), state.projection.filter())
-                    : List.of();
-            boolean full = events.size() == config.batchSize();
-            long last = events.isEmpty() ? from : events.get(events.size() - 1).position();
-            // A page shorter than the batch holds every matching event up to the head read before it.
-            long to = full ? last : Math.max(Math.max(head, last), from);
-            long sentAt = System.nanoTime();
-            Optional<String> status = jdbi.inTransaction(handle -> {
-                Optional<String> advanced = rows.advance(handle, state.name, token, from, to, !full, leaseMillis);
-                if (advanced.isEmpty()) {
-                    handle.rollback();
-                    return advanced;
-                }
-                state.projection.applyBatch(handle, events);
-                return advanced;
-            });
-            if (status.isEmpty()) {
-                return resync(state, token);
-            }
-            state.checkpoint = to;
-            state.leaseDeadline = sentAt + leaseNanos;
-            metrics.batchCommitted(state.name, events, System.nanoTime() - sentAt);
-            state.attempts = 0;
-            synchronized (progressMonitor) {
-                progressMonitor.notifyAll();
-            }
-            ProjectionProgress progress =
-                    new ProjectionProgress(state.name, ProjectionStatus.fromSql(status.get()), to, Math.max(head, to));
-            notifyProgress(progress);
-            return full || to < knownHead ? Outcome.MORE : Outcome.DONE;
-        } catch (RuntimeException e) {
-            fail(state, token, from, e);
-            return Outcome.DONE;
-        }
-    }
-
-    /** The checkpoint compare-and-set failed: either the row moved (a reset, or a commit we saw fail) or we lost it. */
-    private Outcome resync(State state, long token) {
-        Optional<ProjectionRows.Row> row = jdbi.withHandle(handle -> rows.read(handle, state.name));
-        if (row.isPresent() && owner.equals(row.get().owner()) && row.get().fencingToken() == token) {
-            state.checkpoint = row.get().position();
-            state.paused = ProjectionStatus.PAUSED.sqlValue().equals(row.get().status());
-            return state.paused ? Outcome.DONE : Outcome.MORE;
-        }
-        LOG.log(System.Logger.Level.WARNING, "projection ''{0}'': checkpoint compare-and-set refused with token {1};"
-                + " another daemon owns it now, batch rolled back", state.name, token);
-        lose(state, token);
-        return Outcome.DONE;
-    }
-
-    private void fail(State state, long token, long checkpoint, RuntimeException error) {
-        int attempts = ++state.attempts;
-        metrics.batchFailed(state.name);
-        long delay = config.retryDelay().toMillis();
-        if (config.exponentialBackoff()) {
-            delay = delay << Math.min(attempts - 1, 20);
-        }
-        delay = Math.min(delay, MAX_RETRY_DELAY.toMillis());
-        state.retryAt = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(delay);
-        LOG.log(System.Logger.Level.WARNING, "projection '" + state.name + "' failed after position " + checkpoint
-                + " (attempt " + attempts + "); retrying in " + delay + " ms", error);
-        try {
-            jdbi.useHandle(handle -> rows.recordError(handle, state.name, token, String.valueOf(error)));
-        } catch (RuntimeException e) {
-            error.addSuppressed(e);
-        }
-        try {
-            listener.onFailure(state.name, checkpoint, error);
-        } catch (RuntimeException e) {
-            LOG.log(System.Logger.Level.WARNING, "projection listener failed", e);
-        }
-    }
-
-    // ---- read-your-writes
 
     private long awaitUntil(String projection, long position, long deadline, Duration timeout)
             throws InterruptedException {
@@ -566,10 +338,12 @@ public final class ProjectionDaemon implements AutoCloseable {
         }
     }
 
+    private Optional<SubscriptionRows.Row> read(String projection) {
+        return jdbi.inTransaction(handle -> rows.read(handle, projection));
+    }
+
     private long checkpoint(String projection) {
-        return jdbi.withHandle(handle -> rows.read(handle, projection))
-                .map(ProjectionRows.Row::position)
-                .orElse(0L);
+        return read(projection).map(SubscriptionRows.Row::position).orElse(0L);
     }
 
     private static long deadline(Duration timeout) {
@@ -580,65 +354,77 @@ public final class ProjectionDaemon implements AutoCloseable {
         return System.nanoTime() + timeout.toNanos();
     }
 
-    private State state(String projection) {
+    private Runner runner(String projection) {
         requireNonNull(projection, "projection");
-        State state = states.get(projection);
-        if (state == null) {
+        Runner runner = runners.get(projection);
+        if (runner == null) {
             throw new IllegalArgumentException("projection '" + projection + "' is not registered with this daemon;"
                     + " registered: " + projections());
         }
-        return state;
+        return runner;
     }
 
-    private void notifyOwnership(String name, boolean owned, long token) {
+    private void notify(Runnable callback) {
         try {
-            listener.onOwnershipChanged(name, owned, token);
+            callback.run();
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.WARNING, "projection listener failed", e);
         }
     }
 
-    private void notifyProgress(ProjectionProgress progress) {
-        try {
-            listener.onProgress(progress);
-        } catch (RuntimeException e) {
-            LOG.log(System.Logger.Level.WARNING, "projection listener failed", e);
-        }
-    }
-
-    static String checkName(String name) {
-        requireNonNull(name, "name");
-        if (name.isBlank() || name.length() > MAX_NAME_LENGTH) {
-            throw new IllegalArgumentException("name must be 1 to " + MAX_NAME_LENGTH + " characters and not blank,"
-                    + " was '" + name + "'");
-        }
-        return name;
-    }
-
-    /** What the daemon knows about one projection. Fields are written by one thread at a time (see runTurn). */
-    private static final class State {
+    /** One projection as a {@link Delivery} of the engine: its batch is applied in the checkpoint's transaction. */
+    private final class Runner implements Delivery {
         final Projection projection;
         final String name;
-        final AtomicBoolean busy = new AtomicBoolean();
-        volatile long token;
-        volatile long checkpoint;
-        volatile boolean verify;
-        volatile boolean paused;
-        volatile int attempts;
-        volatile long retryAt;
-        /**
-         * Local time at which the lease may have expired on the server: measured from before the statement that
-         * granted or extended it, so it never outlasts the server's {@code lease_expires_at}.
-         */
-        volatile long leaseDeadline;
+        volatile @Nullable CheckpointedConsumer consumer;
 
-        State(Projection projection) {
+        Runner(Projection projection) {
             this.projection = projection;
             this.name = projection.name();
         }
 
-        boolean leaseValid() {
-            return System.nanoTime() - leaseDeadline < 0;
+        CheckpointedConsumer consumer() {
+            return requireNonNull(consumer, "not started");
+        }
+
+        // Only the owner's gauge reports a lag; the others' checkpoints are not followed here.
+        long lag() {
+            CheckpointedConsumer running = consumer;
+            return running != null && running.token() != 0
+                    ? Math.max(0, running.knownHead() - running.checkpoint())
+                    : 0;
+        }
+
+        @Override
+        public EventFilter filter() {
+            return projection.filter();
+        }
+
+        @Override
+        public void applyInTransaction(Handle handle, List<RecordedEvent> batch) {
+            projection.applyBatch(handle, batch);
+        }
+
+        @Override
+        public void onOwnershipChanged(boolean owned, long fencingToken) {
+            ProjectionDaemon.this.notify(() -> listener.onOwnershipChanged(name, owned, fencingToken));
+        }
+
+        @Override
+        public void onCommitted(long checkpoint, long head, List<RecordedEvent> events, long nanos, String status) {
+            metrics.batchCommitted(name, events, nanos);
+            synchronized (progressMonitor) {
+                progressMonitor.notifyAll();
+            }
+            ProjectionProgress progress =
+                    new ProjectionProgress(name, ProjectionStatus.fromSql(status), checkpoint, head);
+            ProjectionDaemon.this.notify(() -> listener.onProgress(progress));
+        }
+
+        @Override
+        public void onFailure(long checkpoint, RuntimeException error, long retryMillis) {
+            metrics.batchFailed(name);
+            ProjectionDaemon.this.notify(() -> listener.onFailure(name, checkpoint, error));
         }
     }
 
@@ -648,7 +434,7 @@ public final class ProjectionDaemon implements AutoCloseable {
         private final DataSource dataSource;
         private final List<Projection> projections = new ArrayList<>();
         private BusConfig config = BusConfig.defaults();
-        private String owner = defaultOwner();
+        private String owner = LeasePolicy.defaultOwner();
         private Duration leaseDuration = DEFAULT_LEASE_DURATION;
         private ProjectionListener listener = ProjectionListener.NONE;
         private @Nullable MeterRegistry meterRegistry;
@@ -661,11 +447,12 @@ public final class ProjectionDaemon implements AutoCloseable {
         /**
          * Adds a projection. Its name must be unique within the daemon.
          *
-         * @throws IllegalArgumentException if the name is malformed or already registered
+         * @throws IllegalArgumentException if the name is malformed (see {@link SubscriptionName}) or already
+         *     registered
          */
         public Builder register(Projection projection) {
             requireNonNull(projection, "projection");
-            String name = checkName(projection.name());
+            String name = SubscriptionName.of(projection.name()).value();
             requireNonNull(projection.filter(), "filter of projection '" + name + "'");
             if (projections.stream().anyMatch(p -> p.name().equals(name))) {
                 throw new IllegalArgumentException("projection '" + name + "' is already registered");
@@ -684,25 +471,21 @@ public final class ProjectionDaemon implements AutoCloseable {
         }
 
         /**
-         * This daemon's id in {@code subscriptions.owner}; must be unique among running daemons. Default: host name,
-         * process id and a random suffix.
+         * This daemon's id in {@code subscriptions.owner}; must be unique among running daemons. 1 to 200 characters,
+         * not blank. Default: {@code <pid>@<host>/<8 random hex digits>}, the same format as {@link
+         * PostgresEventBus.Builder#owner(String)}.
          */
         public Builder owner(String owner) {
-            this.owner = checkName(owner);
+            this.owner = LeasePolicy.checkOwner(owner);
             return this;
         }
 
         /**
          * How long a lease lasts without renewal: a dead owner is replaced after about this long. At least {@link
-         * #MIN_LEASE_DURATION}. Default: {@link #DEFAULT_LEASE_DURATION}, 5 s.
+         * #MIN_LEASE_DURATION}. Default: {@link #DEFAULT_LEASE_DURATION}, 10 s.
          */
         public Builder leaseDuration(Duration leaseDuration) {
-            requireNonNull(leaseDuration, "leaseDuration");
-            if (leaseDuration.compareTo(MIN_LEASE_DURATION) < 0) {
-                throw new IllegalArgumentException(
-                        "leaseDuration must be at least " + MIN_LEASE_DURATION + ", was " + leaseDuration);
-            }
-            this.leaseDuration = leaseDuration;
+            this.leaseDuration = LeasePolicy.checkDuration(leaseDuration);
             return this;
         }
 
@@ -728,11 +511,6 @@ public final class ProjectionDaemon implements AutoCloseable {
                 throw new IllegalStateException("register at least one projection");
             }
             return new ProjectionDaemon(this);
-        }
-
-        private static String defaultOwner() {
-            String runtime = ManagementFactory.getRuntimeMXBean().getName();
-            return runtime + "/" + UUID.randomUUID().toString().substring(0, 8);
         }
     }
 }

@@ -1,0 +1,86 @@
+package io.nexus.eventbus;
+
+import static java.util.Objects.requireNonNull;
+
+import io.nexus.eventbus.internal.PerEventDelivery;
+import io.nexus.eventbus.internal.SubscriptionRows;
+import io.nexus.eventstore.core.EventStoreAccessException;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.JdbiException;
+
+/**
+ * The dead letters of the durable subscriptions in one schema ({@link PostgresEventBus#deadLetters()}): events a
+ * subscription gave up on after all retries, kept in {@code dead_letters} until they are re-delivered or discarded.
+ *
+ * <p>Thread-safe. Database failures throw {@link EventStoreAccessException}.
+ */
+public final class DeadLetters {
+    private final Jdbi jdbi;
+    private final SubscriptionRows rows;
+    private final Function<String, Optional<PerEventDelivery>> running;
+
+    DeadLetters(Jdbi jdbi, SubscriptionRows rows, Function<String, Optional<PerEventDelivery>> running) {
+        this.jdbi = jdbi;
+        this.rows = rows;
+        this.running = running;
+    }
+
+    /**
+     * The dead letters of {@code subscription}, oldest position first, at most {@code maxCount}.
+     *
+     * @throws IllegalArgumentException if {@code maxCount} is below 1
+     */
+    public List<DeadLetter> list(String subscription, int maxCount) {
+        requireNonNull(subscription, "subscription");
+        if (maxCount < 1) {
+            throw new IllegalArgumentException("maxCount must be >= 1, was " + maxCount);
+        }
+        return run("list the dead letters of '" + subscription + "'",
+                () -> jdbi.inTransaction(handle -> rows.deadLetters(handle, subscription, maxCount)));
+    }
+
+    /**
+     * Re-delivers dead letter {@code deadLetterId} to its subscription's listener, with the usual retries, on the
+     * subscription's thread between batches. The subscription must be consumed by this bus right now.
+     *
+     * @return a future: true when the listener handled it (the dead letter is deleted), false when it failed again
+     *     (the dead letter stays, with its attempts and error updated); it fails with {@link IllegalArgumentException}
+     *     for an unknown dead letter and {@link IllegalStateException} when this bus does not consume the subscription
+     */
+    public CompletableFuture<Boolean> retry(long deadLetterId) {
+        Optional<String> subscription = run("find dead letter " + deadLetterId,
+                () -> jdbi.inTransaction(handle -> rows.deadLetterSubscription(handle, deadLetterId)));
+        if (subscription.isEmpty()) {
+            return CompletableFuture.failedFuture(new IllegalArgumentException("no dead letter " + deadLetterId));
+        }
+        Optional<PerEventDelivery> consumer = running.apply(subscription.get());
+        if (consumer.isEmpty()) {
+            return CompletableFuture.failedFuture(new IllegalStateException("dead letter " + deadLetterId
+                    + " belongs to durable subscription '" + subscription.get() + "', which this bus does not run"));
+        }
+        return consumer.get().redeliver(deadLetterId);
+    }
+
+    /**
+     * Deletes dead letter {@code deadLetterId} without re-delivering it.
+     *
+     * @return whether it existed
+     */
+    public boolean discard(long deadLetterId) {
+        return run("discard dead letter " + deadLetterId,
+                () -> jdbi.inTransaction(handle -> rows.deleteDeadLetter(handle, deadLetterId)));
+    }
+
+    static <T> T run(String action, Supplier<T> work) {
+        try {
+            return work.get();
+        } catch (JdbiException e) {
+            throw new EventStoreAccessException("could not " + action + ": " + e.getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,287 @@
+package io.nexus.eventbus.internal;
+
+import io.nexus.eventbus.DeadLetter;
+import io.nexus.eventbus.ProjectionStatus;
+import io.nexus.eventbus.SubscriptionName;
+import io.nexus.eventbus.SubscriptionStatus;
+import io.nexus.eventstore.core.RecordedEvent;
+import io.nexus.eventstore.core.StreamId;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.UUID;
+import org.jdbi.v3.core.Handle;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * All SQL on {@code subscriptions} and {@code dead_letters}, with the schema substituted once (the store validated
+ * it): the rows of durable subscriptions and projections alike, their leases, checkpoints and dead letters. Lease
+ * times are the server's {@code now()}, never this process's clock. Every write of an owner carries its fencing
+ * token, so an owner whose lease was taken over (a zombie) writes nothing.
+ */
+public final class SubscriptionRows {
+    /** A lease held: the fencing token it was granted with, and the row's checkpoint and status at that moment. */
+    public record Lease(long fencingToken, long position, String status) {}
+
+    /** One row of {@code subscriptions}. */
+    public record Row(
+            String name,
+            SubscriptionStatus.Kind kind,
+            long position,
+            @Nullable String owner,
+            long fencingToken,
+            @Nullable Instant leaseExpiresAt,
+            String status,
+            @Nullable String lastError,
+            @Nullable Instant lastErrorAt) {
+
+        /** Whether {@code owner} holds this row with {@code token}. */
+        public boolean heldBy(String owner, long token) {
+            return owner.equals(this.owner) && fencingToken == token;
+        }
+
+        /** The operator's view of this row, with {@code head} the head of the global order. */
+        public SubscriptionStatus toStatus(long head) {
+            return new SubscriptionStatus(SubscriptionName.of(name), kind, ProjectionStatus.fromSql(status), position,
+                    Math.max(head, 0), owner, leaseExpiresAt, lastError, lastErrorAt);
+        }
+    }
+
+    private final String ensure;
+    private final String kind;
+    private final String acquire;
+    private final String renew;
+    private final String release;
+    private final String advance;
+    private final String read;
+    private final String lock;
+    private final String reset;
+    private final String recordError;
+    private final String deadLetter;
+    private final String deadLetterPosition;
+    private final String deadLetterSubscription;
+    private final String deleteDeadLetter;
+    private final String listDeadLetters;
+
+    public SubscriptionRows(String schema) {
+        String table = schema + ".subscriptions";
+        String deadLetters = schema + ".dead_letters";
+        ensure = "INSERT INTO " + table + " (name, kind) VALUES (:name, :kind) ON CONFLICT (name) DO NOTHING";
+        kind = "SELECT kind FROM " + table + " WHERE name = :name";
+        // SKIP LOCKED: a row locked by a batch in flight (or a zombie's open transaction) is skipped and tried
+        // again at the next tick instead of stalling the caller. Re-checked on the locked row version, so two
+        // processes racing for one expired lease cannot both win.
+        acquire = """
+                UPDATE %1$s
+                SET owner = :owner, fencing_token = fencing_token + 1,
+                    lease_expires_at = now() + :leaseMillis * interval '1 millisecond', updated_at = now()
+                WHERE name = (SELECT name FROM %1$s
+                              WHERE name = :name
+                                AND (owner IS NULL OR lease_expires_at IS NULL OR lease_expires_at <= now())
+                              FOR UPDATE SKIP LOCKED)
+                RETURNING fencing_token, position, status""".formatted(table);
+        // SKIP LOCKED here too: while our own batch holds the row, nobody else can take it over, so the renewal
+        // may wait for the next tick; blocking would stall the renewals of every other row.
+        renew = """
+                UPDATE %1$s
+                SET lease_expires_at = now() + :leaseMillis * interval '1 millisecond'
+                WHERE name = (SELECT name FROM %1$s
+                              WHERE name = :name AND owner = :owner AND fencing_token = :token
+                              FOR UPDATE SKIP LOCKED)
+                RETURNING fencing_token, position, status""".formatted(table);
+        release = """
+                UPDATE %s SET owner = NULL, lease_expires_at = NULL, updated_at = now()
+                WHERE name = :name AND owner = :owner AND fencing_token = :token""".formatted(table);
+        // The checkpoint compare-and-set: in a batch applied in its transaction it runs first, so it also takes the
+        // row lock that serializes batches with take-overs and resets. It extends the lease too: a renewal skipped
+        // because a batch held the row must not let a busy owner's lease run out.
+        advance = """
+                UPDATE %s
+                SET position = :to, updated_at = now(),
+                    lease_expires_at = now() + :leaseMillis * interval '1 millisecond',
+                    status = CASE WHEN :caughtUp AND status = 'rebuilding' THEN 'active' ELSE status END
+                WHERE name = :name AND position = :from AND owner = :owner AND fencing_token = :token
+                  AND status <> 'paused'
+                RETURNING status""".formatted(table);
+        read = "SELECT name, kind, position, owner, fencing_token, lease_expires_at, status, last_error, last_error_at"
+                + " FROM " + table + " WHERE name = :name";
+        lock = read + " FOR UPDATE";
+        reset = """
+                UPDATE %s SET position = 0, status = :status, last_error = NULL, last_error_at = NULL,
+                    updated_at = now()
+                WHERE name = :name""".formatted(table);
+        recordError = """
+                UPDATE %s SET last_error = :error, last_error_at = now(), updated_at = now()
+                WHERE name = :name AND owner = :owner AND fencing_token = :token""".formatted(table);
+        // Fenced like the checkpoint: a deposed owner's failure is not the subscription's.
+        deadLetter = """
+                INSERT INTO %1$s (subscription, position, event_id, stream_id, type, attempts, error)
+                SELECT :name, :position, :eventId, :streamId, :type, :attempts, :error
+                WHERE EXISTS (SELECT 1 FROM %2$s WHERE name = :name AND owner = :owner AND fencing_token = :token)
+                ON CONFLICT ON CONSTRAINT dead_letters_subscription_event_id_key DO UPDATE
+                SET attempts = %1$s.attempts + EXCLUDED.attempts, error = EXCLUDED.error, failed_at = now()"""
+                .formatted(deadLetters, table);
+        deadLetterPosition = "SELECT position FROM " + deadLetters + " WHERE id = :id AND subscription = :name";
+        deadLetterSubscription = "SELECT subscription FROM " + deadLetters + " WHERE id = :id";
+        deleteDeadLetter = "DELETE FROM " + deadLetters + " WHERE id = :id";
+        listDeadLetters = """
+                SELECT id, subscription, position, event_id, stream_id, type, attempts, error, failed_at
+                FROM %s WHERE subscription = :name ORDER BY position, id LIMIT :max""".formatted(deadLetters);
+    }
+
+    /**
+     * Creates the row of {@code kind} if missing.
+     *
+     * @throws IllegalArgumentException if the name belongs to the other kind, from either side
+     */
+    public void ensure(Handle handle, String name, SubscriptionStatus.Kind expected) {
+        handle.createUpdate(ensure).bind("name", name).bind("kind", sql(expected)).execute();
+        String actual = handle.createQuery(kind).bind("name", name).mapTo(String.class).one();
+        if (!sql(expected).equals(actual)) {
+            throw new IllegalArgumentException("'" + name + "' is a " + actual + ", not a " + describe(expected)
+                    + ": subscriptions and projections share one namespace; choose another name");
+        }
+    }
+
+    public Optional<Lease> acquire(Handle handle, String name, String owner, long leaseMillis) {
+        return handle.createQuery(acquire)
+                .bind("name", name)
+                .bind("owner", owner)
+                .bind("leaseMillis", leaseMillis)
+                .map((rs, ctx) -> new Lease(rs.getLong(1), rs.getLong(2), rs.getString(3)))
+                .findOne();
+    }
+
+    /** Extends the lease; empty when it was lost or the row is locked right now (tell them apart with {@link #read}). */
+    public Optional<Lease> renew(Handle handle, String name, String owner, long token, long leaseMillis) {
+        return handle.createQuery(renew)
+                .bind("name", name)
+                .bind("owner", owner)
+                .bind("token", token)
+                .bind("leaseMillis", leaseMillis)
+                .map((rs, ctx) -> new Lease(rs.getLong(1), rs.getLong(2), rs.getString(3)))
+                .findOne();
+    }
+
+    public void release(Handle handle, String name, String owner, long token) {
+        handle.createUpdate(release).bind("name", name).bind("owner", owner).bind("token", token).execute();
+    }
+
+    /** Moves the checkpoint from {@code from} to {@code to} if the lease still holds; the new status if it did. */
+    public Optional<String> advance(
+            Handle handle, String name, String owner, long token, long from, long to, boolean caughtUp,
+            long leaseMillis) {
+        return handle.createQuery(advance)
+                .bind("leaseMillis", leaseMillis)
+                .bind("name", name)
+                .bind("owner", owner)
+                .bind("token", token)
+                .bind("from", from)
+                .bind("to", to)
+                .bind("caughtUp", caughtUp)
+                .mapTo(String.class)
+                .findOne();
+    }
+
+    public Optional<Row> read(Handle handle, String name) {
+        return query(handle, read, name);
+    }
+
+    /** Reads and locks the row until the transaction ends; waits for a batch in flight to finish. */
+    public Optional<Row> lock(Handle handle, String name) {
+        return query(handle, lock, name);
+    }
+
+    public void reset(Handle handle, String name, String status) {
+        handle.createUpdate(reset).bind("name", name).bind("status", status).execute();
+    }
+
+    public void recordError(Handle handle, String name, String owner, long token, String error) {
+        handle.createUpdate(recordError)
+                .bind("name", name)
+                .bind("owner", owner)
+                .bind("token", token)
+                .bind("error", error)
+                .execute();
+    }
+
+    /** Records a dead letter if {@code owner} still holds the lease with {@code token}; whether it did. */
+    public boolean deadLetter(
+            Handle handle, String name, String owner, long token, RecordedEvent event, int attempts, String error) {
+        return handle.createUpdate(deadLetter)
+                        .bind("name", name)
+                        .bind("owner", owner)
+                        .bind("token", token)
+                        .bind("position", event.position())
+                        .bind("eventId", event.eventId())
+                        .bind("streamId", event.streamId().value())
+                        .bind("type", event.type())
+                        .bind("attempts", attempts)
+                        .bind("error", error)
+                        .execute()
+                == 1;
+    }
+
+    public Optional<Long> deadLetterPosition(Handle handle, String name, long id) {
+        return handle.createQuery(deadLetterPosition)
+                .bind("id", id)
+                .bind("name", name)
+                .mapTo(Long.class)
+                .findOne();
+    }
+
+    public Optional<String> deadLetterSubscription(Handle handle, long id) {
+        return handle.createQuery(deadLetterSubscription).bind("id", id).mapTo(String.class).findOne();
+    }
+
+    public boolean deleteDeadLetter(Handle handle, long id) {
+        return handle.createUpdate(deleteDeadLetter).bind("id", id).execute() == 1;
+    }
+
+    public List<DeadLetter> deadLetters(Handle handle, String name, int maxCount) {
+        return handle.createQuery(listDeadLetters)
+                .bind("name", name)
+                .bind("max", maxCount)
+                .map((rs, ctx) -> new DeadLetter(
+                        rs.getLong("id"),
+                        rs.getString("subscription"),
+                        rs.getLong("position"),
+                        rs.getObject("event_id", UUID.class),
+                        StreamId.of(rs.getString("stream_id")),
+                        rs.getString("type"),
+                        rs.getInt("attempts"),
+                        rs.getString("error"),
+                        rs.getTimestamp("failed_at").toInstant()))
+                .list();
+    }
+
+    private static Optional<Row> query(Handle handle, String sql, String name) {
+        return handle.createQuery(sql)
+                .bind("name", name)
+                .map((rs, ctx) -> new Row(
+                        rs.getString(1),
+                        SubscriptionStatus.Kind.valueOf(rs.getString(2).toUpperCase(Locale.ROOT)),
+                        rs.getLong(3),
+                        rs.getString(4),
+                        rs.getLong(5),
+                        instant(rs.getTimestamp(6)),
+                        rs.getString(7),
+                        rs.getString(8),
+                        instant(rs.getTimestamp(9))))
+                .findOne();
+    }
+
+    private static @Nullable Instant instant(@Nullable Timestamp timestamp) {
+        return timestamp == null ? null : timestamp.toInstant();
+    }
+
+    private static String sql(SubscriptionStatus.Kind kind) {
+        return kind.name().toLowerCase(Locale.ROOT);
+    }
+
+    private static String describe(SubscriptionStatus.Kind kind) {
+        return kind == SubscriptionStatus.Kind.SUBSCRIPTION ? "durable subscription" : "projection";
+    }
+}
