@@ -7,6 +7,8 @@ import io.nexus.testing.PostgresTest;
 import io.nexus.testing.TestDatabase;
 import java.io.File;
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -16,6 +18,7 @@ import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import java.util.stream.Stream;
 import org.jdbi.v3.core.Jdbi;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -55,7 +58,7 @@ class ProjectionFailoverTest {
 
     private Process startWorker(String projection, long sleepMillisPerBatch, Duration lease) throws IOException {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        File log = new File("target", "worker-" + projection + ".log");
+        File log = workerLog(projection);
         Process process = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), "-Xmx128m",
                 ProjectionWorkerMain.class.getName(), database.jdbcUrl(), database.schema(), projection,
                 Long.toString(lease.toMillis()), Long.toString(sleepMillisPerBatch), Boolean.toString(database.autoCommit()))
@@ -64,6 +67,19 @@ class ProjectionFailoverTest {
                 .start();
         processes.add(process);
         return process;
+    }
+
+    /** How many workers of {@code projection} have printed their start line to the log they share. */
+    private static long startedWorkers(String projection) {
+        try (Stream<String> lines = Files.lines(workerLog(projection).toPath())) {
+            return lines.filter(line -> line.startsWith("worker ") && line.endsWith(" started")).count();
+        } catch (IOException | UncheckedIOException e) {
+            return 0; // not written yet
+        }
+    }
+
+    private static File workerLog(String projection) {
+        return new File("target", "worker-" + projection + ".log");
     }
 
     private ProjectionDaemon daemon(String owner, Projection... projections) {
@@ -114,6 +130,11 @@ class ProjectionFailoverTest {
         try (BackgroundWriter writer = new BackgroundWriter(store, "killed", 3)) {
             for (int kill = 0; kill < 6; kill++) {
                 Process worker = startWorker(name, 20);
+                // The random moment counts from the worker's start, not the JVM's launch: on a loaded machine a JVM
+                // can take longer to start than the whole window, and then no worker would ever process a batch.
+                int started = kill + 1;
+                awaitTrue("worker " + started + " started", Duration.ofSeconds(60),
+                        () -> startedWorkers(name) >= started);
                 Thread.sleep(random.nextLong(1_500, 4_000));
                 worker.destroyForcibly();
                 worker.waitFor(10, TimeUnit.SECONDS);
