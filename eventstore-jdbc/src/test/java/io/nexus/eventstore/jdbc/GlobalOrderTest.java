@@ -13,20 +13,12 @@ import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.RepeatedTest;
@@ -98,79 +90,15 @@ class GlobalOrderTest {
     @Timeout(120)
     void a_reader_following_the_global_order_sees_every_committed_event_once_and_no_rolled_back_one()
             throws Exception {
-        Set<UUID> committed = ConcurrentHashMap.newKeySet();
-        Set<UUID> rolledBack = ConcurrentHashMap.newKeySet();
-        AtomicInteger running = new AtomicInteger(WRITERS);
-        ExecutorService pool = Executors.newFixedThreadPool(WRITERS + 1);
-        CountDownLatch start = new CountDownLatch(1);
-        long deadline = System.nanoTime() + RUN_FOR.toNanos();
-        long startPosition = store.headPosition() + 1;
-        String run = UUID.randomUUID().toString().substring(0, 8);
+        GapSafetyScenario.Result result = GapSafetyScenario.builder(database.dataSource(), store)
+                .writers(WRITERS)
+                .runFor(RUN_FOR)
+                .streams("gap", 48)
+                .moreCommittedThan(500)
+                .build()
+                .run();
 
-        List<Future<?>> writers = new ArrayList<>();
-        for (int w = 0; w < WRITERS; w++) {
-            writers.add(pool.submit(() -> {
-                start.await();
-                ThreadLocalRandom random = ThreadLocalRandom.current();
-                try (Connection connection = database.dataSource().getConnection()) {
-                    connection.setAutoCommit(false);
-                    while (System.nanoTime() < deadline) {
-                        List<UUID> ids = new ArrayList<>();
-                        for (int i = random.nextInt(1, 4); i > 0; i--) {
-                            ids.add(UUID.randomUUID());
-                        }
-                        RawAppends.append(connection, "gap" + run + "-" + random.nextInt(48), ids);
-                        Thread.sleep(random.nextInt(0, 15));
-                        if (random.nextInt(10) == 0) {
-                            connection.rollback();
-                            rolledBack.addAll(ids);
-                        } else {
-                            connection.commit();
-                            committed.addAll(ids);
-                        }
-                    }
-                } finally {
-                    running.decrementAndGet();
-                }
-                return null;
-            }));
-        }
-        Future<List<RecordedEvent>> reader = pool.submit(() -> {
-            start.await();
-            List<RecordedEvent> seen = new ArrayList<>();
-            long next = startPosition;
-            while (true) {
-                boolean writersDone = running.get() == 0;
-                List<RecordedEvent> page = store.readAll(next, 200);
-                seen.addAll(page);
-                if (!page.isEmpty()) {
-                    next = page.get(page.size() - 1).position() + 1;
-                } else if (writersDone) {
-                    return seen;
-                }
-            }
-        });
-        start.countDown();
-        for (Future<?> writer : writers) {
-            writer.get(60, TimeUnit.SECONDS);
-        }
-        List<RecordedEvent> seen = reader.get(60, TimeUnit.SECONDS);
-        pool.shutdown();
-
-        List<UUID> seenIds = seen.stream().map(RecordedEvent::eventId).toList();
-        assertThat(committed).hasSizeGreaterThan(500);
-        assertThat(rolledBack).isNotEmpty();
-        assertThat(new HashSet<>(seenIds)).hasSameSizeAs(seenIds).isEqualTo(committed);
-        assertThat(seenIds).doesNotContainAnyElementsOf(rolledBack);
-        for (int i = 0; i < seen.size(); i++) {
-            assertThat(seen.get(i).position()).isEqualTo(startPosition + i);
-        }
-        Map<String, Long> lastVersion = new HashMap<>();
-        for (RecordedEvent event : seen) {
-            long previous = lastVersion.getOrDefault(event.streamId().value(), 0L);
-            assertThat(event.streamVersion()).as("version order of %s", event.streamId()).isEqualTo(previous + 1);
-            lastVersion.put(event.streamId().value(), event.streamVersion());
-        }
+        result.assertGapSafe();
     }
 
     @Test

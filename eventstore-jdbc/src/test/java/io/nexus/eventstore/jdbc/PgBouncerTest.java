@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.zaxxer.hikari.HikariDataSource;
 import io.nexus.eventstore.core.ExpectedVersion;
 import io.nexus.eventstore.core.NewEvent;
-import io.nexus.eventstore.core.RecordedEvent;
 import io.nexus.eventstore.core.StreamId;
 import io.nexus.eventstore.jdbc.internal.StoreNotifications;
 import io.nexus.testing.PgBouncer;
@@ -14,22 +13,9 @@ import io.nexus.testing.TestDatabase;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Handler;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
@@ -77,79 +63,15 @@ class PgBouncerTest {
         try (PostgresEventStore store = PostgresEventStore.builder(pool)
                 .notifications(HeadNotifications.pollOnly())
                 .build()) {
-            Set<UUID> committed = ConcurrentHashMap.newKeySet();
-            Set<UUID> rolledBack = ConcurrentHashMap.newKeySet();
-            AtomicInteger running = new AtomicInteger(WRITERS);
-            ExecutorService threads = Executors.newFixedThreadPool(WRITERS + 1);
-            CountDownLatch start = new CountDownLatch(1);
-            long deadline = System.nanoTime() + RUN_FOR.toNanos();
-            long startPosition = store.headPosition() + 1;
-            String run = UUID.randomUUID().toString().substring(0, 8);
-            List<Future<?>> writers = new ArrayList<>();
-            for (int w = 0; w < WRITERS; w++) {
-                writers.add(threads.submit(() -> {
-                    start.await();
-                    ThreadLocalRandom random = ThreadLocalRandom.current();
-                    try (Connection connection = pool.getConnection()) {
-                        connection.setAutoCommit(false);
-                        while (System.nanoTime() < deadline) {
-                            List<UUID> ids = new ArrayList<>();
-                            for (int i = random.nextInt(1, 4); i > 0; i--) {
-                                ids.add(UUID.randomUUID());
-                            }
-                            RawAppends.append(connection, "bouncer" + run + "-" + random.nextInt(24), ids);
-                            Thread.sleep(random.nextInt(0, 15));
-                            if (random.nextInt(10) == 0) {
-                                connection.rollback();
-                                rolledBack.addAll(ids);
-                            } else {
-                                connection.commit();
-                                committed.addAll(ids);
-                            }
-                        }
-                    } finally {
-                        running.decrementAndGet();
-                    }
-                    return null;
-                }));
-            }
-            Future<List<RecordedEvent>> reader = threads.submit(() -> {
-                start.await();
-                List<RecordedEvent> seen = new ArrayList<>();
-                long next = startPosition;
-                while (true) {
-                    boolean writersDone = running.get() == 0;
-                    List<RecordedEvent> page = store.readAll(next, 200);
-                    seen.addAll(page);
-                    if (!page.isEmpty()) {
-                        next = page.get(page.size() - 1).position() + 1;
-                    } else if (writersDone) {
-                        return seen;
-                    }
-                }
-            });
+            GapSafetyScenario.Result result = GapSafetyScenario.builder(pool, store)
+                    .writers(WRITERS)
+                    .runFor(RUN_FOR)
+                    .streams("bouncer", 24)
+                    .moreCommittedThan(100)
+                    .build()
+                    .run();
 
-            start.countDown();
-            for (Future<?> writer : writers) {
-                writer.get(60, TimeUnit.SECONDS);
-            }
-            List<RecordedEvent> seen = reader.get(60, TimeUnit.SECONDS);
-            threads.shutdown();
-
-            List<UUID> seenIds = seen.stream().map(RecordedEvent::eventId).toList();
-            assertThat(committed).hasSizeGreaterThan(100);
-            assertThat(rolledBack).isNotEmpty();
-            assertThat(new HashSet<>(seenIds)).hasSameSizeAs(seenIds).isEqualTo(committed);
-            assertThat(seenIds).doesNotContainAnyElementsOf(rolledBack);
-            for (int i = 0; i < seen.size(); i++) {
-                assertThat(seen.get(i).position()).isEqualTo(startPosition + i);
-            }
-            Map<String, Long> lastVersion = new HashMap<>();
-            for (RecordedEvent event : seen) {
-                long previous = lastVersion.getOrDefault(event.streamId().value(), 0L);
-                assertThat(event.streamVersion()).as("version order of %s", event.streamId()).isEqualTo(previous + 1);
-                lastVersion.put(event.streamId().value(), event.streamVersion());
-            }
+            result.assertGapSafe();
         }
     }
 
