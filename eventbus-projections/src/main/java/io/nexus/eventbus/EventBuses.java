@@ -134,6 +134,7 @@ public final class EventBuses {
      * that many days once at start and then every hour. Removal needs the schema owner's role (the runtime role may
      * not delete events); with another role each run fails and logs why.
      */
+    @SuppressWarnings("FutureReturnValueIgnored") // the job logs its own failures; shutting the scheduler stops it
     private static ScheduledExecutorService retentionJob(NexusConfig config, DataSource dataSource) {
         ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(runnable -> {
             Thread thread = new Thread(runnable, "nexus-retention-" + config.requirePostgres().schema());

@@ -58,7 +58,7 @@ import org.jspecify.annotations.Nullable;
  *     causation id
  * @param postgres the database, required for the {@code postgres} backend
  * @param redis the Redis relay settings, required for the {@code redis} backend
- * @param rabbitMq the RabbitMQ relay settings, required for the {@code rabbitmq} backend
+ * @param rabbitMq the RabbitMQ relay settings, required for the {@link Backend#RABBITMQ} backend
  */
 public record NexusConfig(
         Backend backend,

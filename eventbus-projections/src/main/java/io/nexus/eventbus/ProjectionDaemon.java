@@ -516,6 +516,7 @@ public final class ProjectionDaemon implements AutoCloseable {
         return Outcome.DONE;
     }
 
+    @SuppressWarnings("NonAtomicVolatileUpdate") // only the thread holding state.busy writes State (see runTurn)
     private void fail(State state, long token, long checkpoint, RuntimeException error) {
         int attempts = ++state.attempts;
         metrics.batchFailed(state.name);

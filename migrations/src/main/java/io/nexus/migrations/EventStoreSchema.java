@@ -63,10 +63,7 @@ public final class EventStoreSchema {
      * @throws SchemaMigrationException naming what does not match
      */
     public static void validate(DataSource dataSource, String schema) {
-        run("validate", schema, () -> {
-            flyway(dataSource, schema).validate();
-            return null;
-        });
+        runVoid("validate", schema, () -> flyway(dataSource, schema).validate());
     }
 
     /**
@@ -138,6 +135,13 @@ public final class EventStoreSchema {
         } catch (FlywayException e) {
             throw new SchemaMigrationException("could not " + action + " event store schema '" + schema + "'", e);
         }
+    }
+
+    private static void runVoid(String action, String schema, Runnable call) {
+        run(action, schema, () -> {
+            call.run();
+            return schema;
+        });
     }
 
     static SchemaMigration toSchemaMigration(MigrationInfo info) {

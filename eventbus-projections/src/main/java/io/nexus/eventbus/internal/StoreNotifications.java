@@ -183,6 +183,7 @@ public final class StoreNotifications implements AutoCloseable {
         }
     }
 
+    @SuppressWarnings("NonAtomicVolatileUpdate") // only this listener thread writes reconnects
     private void run() {
         long backoff = MIN_BACKOFF_MILLIS;
         boolean everConnected = false;

@@ -140,9 +140,9 @@ public final class RabbitMqConsumer implements AutoCloseable {
                                 + "' (was the queue deleted?)"));
             } catch (IOException | RuntimeException e) {
                 opened.abort();
-                throw e instanceof IOException
+                throw e instanceof IOException io
                         ? new UncheckedIOException("cannot set up queue '" + queue + "' on exchange '" + exchange
-                                + "'", (IOException) e)
+                                + "'", io)
                         : (RuntimeException) e;
             }
             connection = opened;

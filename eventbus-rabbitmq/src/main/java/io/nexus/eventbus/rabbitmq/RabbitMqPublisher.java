@@ -66,8 +66,8 @@ public final class RabbitMqPublisher implements EventListener, AutoCloseable {
             this.channel = declaring;
         } catch (IOException | RuntimeException e) {
             closeQuietly();
-            throw e instanceof IOException
-                    ? new UncheckedIOException("cannot declare topic exchange '" + exchange + "'", (IOException) e)
+            throw e instanceof IOException io
+                    ? new UncheckedIOException("cannot declare topic exchange '" + exchange + "'", io)
                     : (RuntimeException) e;
         }
     }
