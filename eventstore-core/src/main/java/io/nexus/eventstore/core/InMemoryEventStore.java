@@ -34,7 +34,7 @@ public final class InMemoryEventStore implements EventStore {
         this.clock = clock;
     }
 
-    /** An empty store stamping events with the system clock. */
+    /** {@return an empty store stamping events with the system clock} */
     public static InMemoryEventStore create() {
         return new InMemoryEventStore(Clock.systemUTC());
     }
