@@ -17,12 +17,21 @@ import javax.sql.DataSource;
  */
 public record TestDatabase(String name, String jdbcUrl, String schema, HikariDataSource dataSource) {
 
-    /** Terminates every other connection to this database, as a crash or a failover would. */
+    /**
+     * Terminates every other connection to this database, as a crash or a failover would.
+     *
+     * @return how many connections were terminated
+     */
     public int terminateConnections() {
         return TestDatabaseServer.get().terminateConnections(name);
     }
 
-    /** Runs one SQL statement on a connection of its own. */
+    /**
+     * Runs one SQL statement on a connection of its own.
+     *
+     * @param sql the statement
+     * @throws IllegalStateException quoting the statement if it fails
+     */
     public void execute(String sql) {
         try (Connection connection = dataSource.getConnection();
                 Statement statement = connection.createStatement()) {
@@ -32,7 +41,7 @@ public record TestDatabase(String name, String jdbcUrl, String schema, HikariDat
         }
     }
 
-    /** A new database on the same server (for cross-database tests); dropped with the JVM. */
+    /** {@return a new database on the same server (for cross-database tests); dropped with the JVM} */
     public TestDatabase sibling() {
         return TestDatabaseServer.get().createDatabase();
     }
