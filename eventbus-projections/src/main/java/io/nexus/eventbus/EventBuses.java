@@ -55,6 +55,8 @@ public final class EventBuses {
      * many days are removed at start and every hour by {@link EventRetention}, which needs the schema owner's role
      * (configure that user, or leave {@code retention_days} at 0 and schedule {@code EventRetention} yourself).
      *
+     * @param config the configuration, such as {@link NexusConfig#fromYaml(java.nio.file.Path)} reads
+     * @return the started bus; close it to stop it
      * @throws io.nexus.eventstore.core.EventStoreException if the database cannot be reached or has no event store in
      *     the schema
      */
@@ -66,6 +68,10 @@ public final class EventBuses {
      * As {@link #create(NexusConfig)}, recording the {@code postgres} bus's meters (see {@link PostgresEventBus}) in
      * {@code meterRegistry} when {@code metrics} ({@link BusConfig#metricsEnabled()}) is on. The memory bus records
      * none.
+     *
+     * @param config the configuration
+     * @param meterRegistry where meters go, or null for none
+     * @return the started bus; close it to stop it
      */
     public static EventBus create(NexusConfig config, @Nullable MeterRegistry meterRegistry) {
         requireNonNull(config, "config");
@@ -82,6 +88,8 @@ public final class EventBuses {
     /**
      * The {@link PostgresEventBus} of {@code config}, whatever its backend; see {@link #create(NexusConfig)}.
      *
+     * @param config the configuration, with a {@code postgres} section
+     * @return the started bus; close it to stop it
      * @throws IllegalStateException if {@code config} has no {@code postgres} section
      */
     public static PostgresEventBus createPostgres(NexusConfig config) {
@@ -92,6 +100,9 @@ public final class EventBuses {
      * The {@link PostgresEventBus} of {@code config}, recording its meters in {@code meterRegistry} (when not null and
      * {@link BusConfig#metricsEnabled()}); see {@link #create(NexusConfig)}.
      *
+     * @param config the configuration, with a {@code postgres} section
+     * @param meterRegistry where meters go, or null for none
+     * @return the started bus; close it to stop it
      * @throws IllegalStateException if {@code config} has no {@code postgres} section
      */
     public static PostgresEventBus createPostgres(NexusConfig config, @Nullable MeterRegistry meterRegistry) {

@@ -110,17 +110,17 @@ public final class MemoryEventBus implements EventBus {
         workers.forEach(Thread::start);
     }
 
-    /** A builder with every default: see {@link BusConfig} and the setters. */
+    /** {@return a builder with every default: see {@link BusConfig} and the setters} */
     public static Builder builder() {
         return new Builder();
     }
 
-    /** A bus with every default. */
+    /** {@return a bus with every default} */
     public static MemoryEventBus create() {
         return builder().build();
     }
 
-    /** The configuration this bus was built with. */
+    /** {@return the configuration this bus was built with} */
     public BusConfig config() {
         return config;
     }
@@ -228,7 +228,9 @@ public final class MemoryEventBus implements EventBus {
         return dispatcher.subscriptionCount();
     }
 
-    /** The number of events waiting for a worker, counting emits that have reserved space but not yet queued. */
+    /**
+     * {@return the number of events waiting for a worker, counting emits that have reserved space but not yet queued}
+     */
     public int queuedCount() {
         return config.maxQueueSize() - space.availablePermits();
     }
@@ -282,25 +284,45 @@ public final class MemoryEventBus implements EventBus {
 
         private Builder() {}
 
-        /** Takes every setting of {@code config}, replacing earlier ones. Default: {@link BusConfig#defaults()}. */
+        /**
+         * Takes every setting of {@code config}, replacing earlier ones. Default: {@link BusConfig#defaults()}.
+         *
+         * @param config the settings
+         * @return this builder
+         */
         public Builder config(BusConfig config) {
             this.config = requireNonNull(config, "config").toBuilder();
             return this;
         }
 
-        /** See {@link BusConfig.Builder#maxQueueSize(int)}. Default: {@value BusConfig#DEFAULT_MAX_QUEUE_SIZE}. */
+        /**
+         * See {@link BusConfig.Builder#maxQueueSize(int)}. Default: {@value BusConfig#DEFAULT_MAX_QUEUE_SIZE}.
+         *
+         * @param maxQueueSize how many emitted events may wait for dispatch
+         * @return this builder
+         */
         public Builder maxQueueSize(int maxQueueSize) {
             config.maxQueueSize(maxQueueSize);
             return this;
         }
 
-        /** See {@link BusConfig.Builder#workerCount(int)}. Default: {@value BusConfig#DEFAULT_WORKER_COUNT}. */
+        /**
+         * See {@link BusConfig.Builder#workerCount(int)}. Default: {@value BusConfig#DEFAULT_WORKER_COUNT}.
+         *
+         * @param workerCount how many threads dispatch events
+         * @return this builder
+         */
         public Builder workerCount(int workerCount) {
             config.workerCount(workerCount);
             return this;
         }
 
-        /** See {@link BusConfig.Builder#emitTimeout(Duration)}. Default: {@link BusConfig#DEFAULT_EMIT_TIMEOUT}. */
+        /**
+         * See {@link BusConfig.Builder#emitTimeout(Duration)}. Default: {@link BusConfig#DEFAULT_EMIT_TIMEOUT}.
+         *
+         * @param emitTimeout how long {@code emit} waits for queue space
+         * @return this builder
+         */
         public Builder emitTimeout(Duration emitTimeout) {
             config.emitTimeout(emitTimeout);
             return this;
@@ -311,6 +333,9 @@ public final class MemoryEventBus implements EventBus {
          * without one, its event id) and its event id as causation id, where it has none of its own. When false,
          * emitted events keep exactly the ids they were given. Default: {@link #DEFAULT_TRACING}, true; {@code
          * tracing} in {@link NexusConfig}.
+         *
+         * @param tracing whether emitted events inherit correlation and causation ids
+         * @return this builder
          */
         public Builder tracing(boolean tracing) {
             this.tracing = tracing;
@@ -322,19 +347,32 @@ public final class MemoryEventBus implements EventBus {
          * nexus.bus.processing.time}, {@code nexus.bus.subscriptions.active} and, as {@code nexus.bus.subscription.lag}
          * of the {@code in-process} subscription, the number of queued events. Nothing is recorded without a registry
          * or with {@link BusConfig#metricsEnabled()} off. Default: none.
+         *
+         * @param meterRegistry the registry
+         * @return this builder
          */
         public Builder meterRegistry(MeterRegistry meterRegistry) {
             this.meterRegistry = requireNonNull(meterRegistry, "meterRegistry");
             return this;
         }
 
-        /** Chooses each event's stream. Default: {@link StreamRouter#byType()}. */
+        /**
+         * Chooses each event's stream. Default: {@link StreamRouter#byType()}.
+         *
+         * @param router the router
+         * @return this builder
+         */
         public Builder streamRouter(StreamRouter router) {
             this.router = requireNonNull(router, "router");
             return this;
         }
 
-        /** Told about listener failures. Default: {@link HandlerFailureListener#logging()}. */
+        /**
+         * Told about listener failures. Default: {@link HandlerFailureListener#logging()}.
+         *
+         * @param failureListener the listener
+         * @return this builder
+         */
         public Builder failureListener(HandlerFailureListener failureListener) {
             this.failureListener = requireNonNull(failureListener, "failureListener");
             return this;
@@ -343,6 +381,9 @@ public final class MemoryEventBus implements EventBus {
         /**
          * How long {@link #close()} waits for the workers to dispatch what is queued before interrupting them. Zero or
          * more. Default: {@link #DEFAULT_SHUTDOWN_TIMEOUT}, 10 s.
+         *
+         * @param shutdownTimeout the longest wait
+         * @return this builder
          */
         public Builder shutdownTimeout(Duration shutdownTimeout) {
             requireNonNull(shutdownTimeout, "shutdownTimeout");
@@ -353,7 +394,11 @@ public final class MemoryEventBus implements EventBus {
             return this;
         }
 
-        /** Builds the bus and starts its worker threads. */
+        /**
+         * Builds the bus and starts its worker threads.
+         *
+         * @return the running bus; close it to stop it
+         */
         public MemoryEventBus build() {
             return new MemoryEventBus(this);
         }

@@ -164,6 +164,9 @@ public final class PostgresEventBus implements EventBus {
      * A builder for a bus that creates its own {@link PostgresEventStore} on {@code dataSource} (see {@link
      * Builder#schema(String)} and {@link Builder#types(EventTypeRegistry)}). The caller owns and closes the pool; it
      * should allow at least one connection more than the bus's durable subscriptions, for the notification connection.
+     *
+     * @param dataSource a pool on the migrated database
+     * @return a builder with every other setting at its default
      */
     public static Builder builder(DataSource dataSource) {
         return new Builder(requireNonNull(dataSource, "dataSource"), null);
@@ -172,22 +175,26 @@ public final class PostgresEventBus implements EventBus {
     /**
      * A builder for a bus on an existing {@code store}, which the caller keeps and closes; {@code dataSource} must
      * reach the same database (the bus uses it for subscriptions, dead letters and its notification connection).
+     *
+     * @param store the store to append to and read from
+     * @param dataSource a pool on the store's database
+     * @return a builder with every other setting at its default
      */
     public static Builder builder(PostgresEventStore store, DataSource dataSource) {
         return new Builder(requireNonNull(dataSource, "dataSource"), requireNonNull(store, "store"));
     }
 
-    /** The configuration this bus was built with. */
+    /** {@return the configuration this bus was built with} */
     public BusConfig config() {
         return config;
     }
 
-    /** The store events are appended to and read from. */
+    /** {@return the store events are appended to and read from} */
     public PostgresEventStore store() {
         return store;
     }
 
-    /** This process's owner name in subscription leases. */
+    /** {@return this process's owner name in subscription leases} */
     public String owner() {
         return owner;
     }
@@ -243,7 +250,14 @@ public final class PostgresEventBus implements EventBus {
         return dispatcher.subscriptionCount();
     }
 
-    /** A durable subscription to every category; see {@link #subscribeDurable(String, String, Set, EventListener)}. */
+    /**
+     * A durable subscription to every category; see {@link #subscribeDurable(String, String, Set, EventListener)}.
+     *
+     * @param name the subscription's name; keep it across restarts, so it resumes from its checkpoint
+     * @param typePattern an exact type, {@code *}, {@code user.*} or {@code *.error}; see {@link TypePattern}
+     * @param listener handles each event
+     * @return the running subscription
+     */
     public DurableSubscription subscribeDurable(String name, String typePattern, EventListener listener) {
         return subscribeDurable(name, typePattern, Set.of(), listener);
     }
@@ -254,6 +268,11 @@ public final class PostgresEventBus implements EventBus {
      * on the subscription's own thread, one event at a time, in global order, only while this process holds the
      * subscription's lease. The filter may change between runs; the checkpoint stays.
      *
+     * @param name the subscription's name; keep it across restarts, so it resumes from its checkpoint
+     * @param typePattern an exact type, {@code *}, {@code user.*} or {@code *.error}; see {@link TypePattern}
+     * @param categories the stream categories to receive; empty for all
+     * @param listener handles each event
+     * @return the running subscription
      * @throws IllegalArgumentException if the name is blank or longer than {@value #MAX_SUBSCRIPTION_NAME_LENGTH}, the
      *     pattern is malformed, or a projection has the name
      * @throws IllegalStateException if this bus already runs a subscription of that name, or is closed
@@ -290,6 +309,9 @@ public final class PostgresEventBus implements EventBus {
     /**
      * The dead letters of subscription {@code subscription}, oldest position first, at most {@code maxCount}.
      *
+     * @param subscription the durable subscription's name
+     * @param maxCount the most dead letters to return
+     * @return the dead letters
      * @throws IllegalArgumentException if {@code maxCount} is below 1
      */
     public List<DeadLetter> deadLetters(String subscription, int maxCount) {
@@ -318,6 +340,7 @@ public final class PostgresEventBus implements EventBus {
      * Re-delivers dead letter {@code deadLetterId} to its subscription's listener, with the usual retries, on the
      * subscription's thread between batches. The subscription must be consumed by this bus right now.
      *
+     * @param deadLetterId the dead letter's {@link DeadLetter#id()}
      * @return a future: true when the listener handled it (the dead letter is deleted), false when it failed again
      *     (the dead letter stays, with its attempts and error updated); it fails with {@link IllegalArgumentException}
      *     for an unknown dead letter and {@link IllegalStateException} when this bus does not consume the subscription
@@ -342,6 +365,7 @@ public final class PostgresEventBus implements EventBus {
     /**
      * Deletes dead letter {@code deadLetterId} without re-delivering it.
      *
+     * @param deadLetterId the dead letter's {@link DeadLetter#id()}
      * @return whether it existed
      */
     public boolean discardDeadLetter(long deadLetterId) {
@@ -494,37 +518,67 @@ public final class PostgresEventBus implements EventBus {
             this.store = store;
         }
 
-        /** Every bus setting at once; the setters below change single ones. Default: {@link BusConfig#defaults()}. */
+        /**
+         * Every bus setting at once; the setters below change single ones. Default: {@link BusConfig#defaults()}.
+         *
+         * @param config the settings
+         * @return this builder
+         */
         public Builder config(BusConfig config) {
             this.config = requireNonNull(config, "config").toBuilder();
             return this;
         }
 
-        /** See {@link BusConfig.Builder#batchSize(int)}. */
+        /**
+         * See {@link BusConfig.Builder#batchSize(int)}.
+         *
+         * @param batchSize how many events a durable subscription reads per round trip
+         * @return this builder
+         */
         public Builder batchSize(int batchSize) {
             config.batchSize(batchSize);
             return this;
         }
 
-        /** See {@link BusConfig.Builder#flushInterval(Duration)}; also the head's polling interval. */
+        /**
+         * See {@link BusConfig.Builder#flushInterval(Duration)}; also the head's polling interval.
+         *
+         * @param flushInterval how often a durable subscription polls when no notification arrives
+         * @return this builder
+         */
         public Builder flushInterval(Duration flushInterval) {
             config.flushInterval(flushInterval);
             return this;
         }
 
-        /** See {@link BusConfig.Builder#retryAttempts(int)}. */
+        /**
+         * See {@link BusConfig.Builder#retryAttempts(int)}.
+         *
+         * @param retryAttempts how often a failed event is retried before it is dead-lettered
+         * @return this builder
+         */
         public Builder retryAttempts(int retryAttempts) {
             config.retryAttempts(retryAttempts);
             return this;
         }
 
-        /** See {@link BusConfig.Builder#retryDelay(Duration)}. */
+        /**
+         * See {@link BusConfig.Builder#retryDelay(Duration)}.
+         *
+         * @param retryDelay the delay before the first retry
+         * @return this builder
+         */
         public Builder retryDelay(Duration retryDelay) {
             config.retryDelay(retryDelay);
             return this;
         }
 
-        /** See {@link BusConfig.Builder#exponentialBackoff(boolean)}. */
+        /**
+         * See {@link BusConfig.Builder#exponentialBackoff(boolean)}.
+         *
+         * @param exponentialBackoff whether each further retry doubles the delay
+         * @return this builder
+         */
         public Builder exponentialBackoff(boolean exponentialBackoff) {
             config.exponentialBackoff(exponentialBackoff);
             return this;
@@ -533,6 +587,8 @@ public final class PostgresEventBus implements EventBus {
         /**
          * The store's schema, for a bus that creates its store. Default: {@value PostgresEventStore#DEFAULT_SCHEMA}.
          *
+         * @param schema the event store schema
+         * @return this builder
          * @throws IllegalStateException if the bus was given a store
          */
         public Builder schema(String schema) {
@@ -545,6 +601,8 @@ public final class PostgresEventBus implements EventBus {
         /**
          * The type registry, for a bus that creates its store. Default: none, payloads read as {@code RawJson}.
          *
+         * @param types the registry
+         * @return this builder
          * @throws IllegalStateException if the bus was given a store
          */
         public Builder types(EventTypeRegistry types) {
@@ -558,25 +616,43 @@ public final class PostgresEventBus implements EventBus {
          * without one, its event id) and its event id as causation id, where it has none of its own. When false,
          * emitted events keep exactly the ids they were given. Default: {@link #DEFAULT_TRACING}, true; {@code
          * tracing} in {@link NexusConfig}.
+         *
+         * @param tracing whether emitted events inherit correlation and causation ids
+         * @return this builder
          */
         public Builder tracing(boolean tracing) {
             this.tracing = tracing;
             return this;
         }
 
-        /** Chooses each emitted event's stream. Default: {@link StreamRouter#byType()}. */
+        /**
+         * Chooses each emitted event's stream. Default: {@link StreamRouter#byType()}.
+         *
+         * @param router the router
+         * @return this builder
+         */
         public Builder streamRouter(StreamRouter router) {
             this.router = requireNonNull(router, "router");
             return this;
         }
 
-        /** Told when an in-process listener throws. Default: {@link HandlerFailureListener#logging()}. */
+        /**
+         * Told when an in-process listener throws. Default: {@link HandlerFailureListener#logging()}.
+         *
+         * @param failureListener the listener
+         * @return this builder
+         */
         public Builder failureListener(HandlerFailureListener failureListener) {
             this.failureListener = requireNonNull(failureListener, "failureListener");
             return this;
         }
 
-        /** Where to record metrics (see the class comment). Default: none, nothing is recorded. */
+        /**
+         * Where to record metrics (see the class comment). Default: none, nothing is recorded.
+         *
+         * @param meterRegistry the registry
+         * @return this builder
+         */
         public Builder meterRegistry(MeterRegistry meterRegistry) {
             this.meterRegistry = requireNonNull(meterRegistry, "meterRegistry");
             return this;
@@ -585,6 +661,10 @@ public final class PostgresEventBus implements EventBus {
         /**
          * How long a durable subscription's lease lasts without renewal: the longest a dead owner blocks a take-over,
          * and the longest one handling may take. At least 1 second. Default: {@link #DEFAULT_LEASE_DURATION}, 10 s.
+         *
+         * @param leaseDuration the lease's length
+         * @return this builder
+         * @throws IllegalArgumentException if it is shorter than 1 second
          */
         public Builder leaseDuration(Duration leaseDuration) {
             requireNonNull(leaseDuration, "leaseDuration");
@@ -598,6 +678,10 @@ public final class PostgresEventBus implements EventBus {
         /**
          * This process's name in leases (the {@code owner} column). 1 to 200 characters. Default: {@code pid-<pid>-<8
          * random hex digits>}, distinct per bus.
+         *
+         * @param owner the owner name
+         * @return this builder
+         * @throws IllegalArgumentException if it is blank or longer than 200 characters
          */
         public Builder owner(String owner) {
             requireNonNull(owner, "owner");
@@ -621,7 +705,11 @@ public final class PostgresEventBus implements EventBus {
             }
         }
 
-        /** Builds and starts the bus; reads the head of the global order now (in-process listeners start there). */
+        /**
+         * Builds and starts the bus; reads the head of the global order now (in-process listeners start there).
+         *
+         * @return the running bus; close it to stop it
+         */
         public PostgresEventBus build() {
             if (store != null) {
                 return new PostgresEventBus(this, store, false);

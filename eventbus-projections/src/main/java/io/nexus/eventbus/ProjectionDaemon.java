@@ -136,7 +136,13 @@ public final class ProjectionDaemon implements AutoCloseable {
         coordinator.setDaemon(true);
     }
 
-    /** A builder for a daemon reading {@code store} and writing read models and checkpoints through {@code dataSource}. */
+    /**
+     * A builder for a daemon reading {@code store} and writing read models and checkpoints through {@code dataSource}.
+     *
+     * @param store the store to read the global order from
+     * @param dataSource a pool on the same database, for read models and checkpoints
+     * @return a builder with every other setting at its default
+     */
     public static Builder builder(PostgresEventStore store, DataSource dataSource) {
         return new Builder(requireNonNull(store, "store"), requireNonNull(dataSource, "dataSource"));
     }
@@ -165,12 +171,12 @@ public final class ProjectionDaemon implements AutoCloseable {
         return state.token != 0 ? Math.max(0, knownHead - state.checkpoint) : 0;
     }
 
-    /** This daemon's owner id, as written to {@code subscriptions.owner}. */
+    /** {@return this daemon's owner id, as written to {@code subscriptions.owner}} */
     public String owner() {
         return owner;
     }
 
-    /** The names of the registered projections, sorted. */
+    /** {@return the names of the registered projections, sorted} */
     public Set<String> projections() {
         return new TreeSet<>(states.keySet());
     }
@@ -178,6 +184,8 @@ public final class ProjectionDaemon implements AutoCloseable {
     /**
      * The names of the projections this daemon owns right now, sorted: those whose lease it holds and, by its own
      * clock measured from before the last grant or renewal, cannot have expired on the server yet.
+     *
+     * @return the owned projections' names
      */
     public Set<String> ownedProjections() {
         Set<String> owned = new TreeSet<>();
@@ -192,6 +200,8 @@ public final class ProjectionDaemon implements AutoCloseable {
     /**
      * Where {@code projection} stands, read from the database (whichever daemon owns it).
      *
+     * @param projection the projection's name
+     * @return its checkpoint, the head and its status
      * @throws IllegalArgumentException if the projection is not registered with this daemon
      */
     public ProjectionProgress progress(String projection) {
@@ -210,6 +220,7 @@ public final class ProjectionDaemon implements AutoCloseable {
      * to its {@link ProjectionListener} and sets the status back to {@code active} once it has caught up. Returns at
      * once after the reset; follow it with {@link #progress} or {@link #awaitPosition}.
      *
+     * @param projection the projection's name
      * @return the progress right after the reset: checkpoint 0 and the head to replay up to
      * @throws IllegalArgumentException if the projection is not registered with this daemon
      */
@@ -234,6 +245,9 @@ public final class ProjectionDaemon implements AutoCloseable {
      * past the global position of the append's last event ({@link
      * io.nexus.eventstore.core.EventStore#positionOf}).
      *
+     * @param projection the projection's name
+     * @param append what the append returned
+     * @param timeout how long to wait
      * @return the projection's checkpoint when it got there
      * @throws ProjectionTimeoutException if it did not within {@code timeout}
      * @throws InterruptedException if the waiting thread was interrupted
@@ -259,6 +273,9 @@ public final class ProjectionDaemon implements AutoCloseable {
     /**
      * Waits until {@code projection}'s checkpoint is at or past {@code position}; see {@link #awaitProjection}.
      *
+     * @param projection the projection's name
+     * @param position the global position to wait for
+     * @param timeout how long to wait
      * @return the projection's checkpoint when it got there
      * @throws ProjectionTimeoutException if it did not within {@code timeout}
      * @throws InterruptedException if the waiting thread was interrupted
@@ -663,6 +680,8 @@ public final class ProjectionDaemon implements AutoCloseable {
         /**
          * Adds a projection. Its name must be unique within the daemon.
          *
+         * @param projection the projection
+         * @return this builder
          * @throws IllegalArgumentException if the name is malformed or already registered
          */
         public Builder register(Projection projection) {
@@ -679,6 +698,9 @@ public final class ProjectionDaemon implements AutoCloseable {
         /**
          * The settings read: {@code workerCount}, {@code batchSize}, {@code flushInterval}, {@code retryDelay},
          * {@code exponentialBackoff} and {@code metricsEnabled}. Default: {@link BusConfig#defaults()}.
+         *
+         * @param config the settings
+         * @return this builder
          */
         public Builder config(BusConfig config) {
             this.config = requireNonNull(config, "config");
@@ -688,6 +710,9 @@ public final class ProjectionDaemon implements AutoCloseable {
         /**
          * This daemon's id in {@code subscriptions.owner}; must be unique among running daemons. Default: host name,
          * process id and a random suffix.
+         *
+         * @param owner the owner id
+         * @return this builder
          */
         public Builder owner(String owner) {
             this.owner = checkName(owner);
@@ -697,6 +722,10 @@ public final class ProjectionDaemon implements AutoCloseable {
         /**
          * How long a lease lasts without renewal: a dead owner is replaced after about this long. At least {@link
          * #MIN_LEASE_DURATION}. Default: {@link #DEFAULT_LEASE_DURATION}, 5 s.
+         *
+         * @param leaseDuration the lease's length
+         * @return this builder
+         * @throws IllegalArgumentException if it is shorter than {@link #MIN_LEASE_DURATION}
          */
         public Builder leaseDuration(Duration leaseDuration) {
             requireNonNull(leaseDuration, "leaseDuration");
@@ -708,13 +737,23 @@ public final class ProjectionDaemon implements AutoCloseable {
             return this;
         }
 
-        /** Observes progress, ownership and failures. Default: {@link ProjectionListener#NONE}. */
+        /**
+         * Observes progress, ownership and failures. Default: {@link ProjectionListener#NONE}.
+         *
+         * @param listener the listener
+         * @return this builder
+         */
         public Builder listener(ProjectionListener listener) {
             this.listener = requireNonNull(listener, "listener");
             return this;
         }
 
-        /** Where to record metrics (see the class comment). Default: none, nothing is recorded. */
+        /**
+         * Where to record metrics (see the class comment). Default: none, nothing is recorded.
+         *
+         * @param meterRegistry the registry
+         * @return this builder
+         */
         public Builder meterRegistry(MeterRegistry meterRegistry) {
             this.meterRegistry = requireNonNull(meterRegistry, "meterRegistry");
             return this;
@@ -723,6 +762,7 @@ public final class ProjectionDaemon implements AutoCloseable {
         /**
          * Builds the daemon; call {@link ProjectionDaemon#start()} to run it.
          *
+         * @return the daemon, not yet started
          * @throws IllegalStateException if no projection was registered
          */
         public ProjectionDaemon build() {

@@ -95,6 +95,7 @@ public final class RabbitMqConsumer implements AutoCloseable {
      * @param uri {@code amqp://[user:password@]host[:port][/vhost]}, or {@code amqps://} for TLS; the vhost is
      *     URL-encoded ({@code %2F} for {@code /}), and an empty one (a bare trailing {@code /}) means {@code /}
      * @param queue the durable queue to consume; 1 to 255 characters, not starting with {@code amq.}
+     * @return a builder with every other setting at its default
      * @throws IllegalArgumentException if the URI is malformed or the queue name is not allowed
      */
     public static Builder builder(String uri, String queue) {
@@ -105,6 +106,7 @@ public final class RabbitMqConsumer implements AutoCloseable {
      * Connects, declares the exchange, the queue and its bindings, and starts delivering messages to {@code
      * listener}.
      *
+     * @param listener handles each message's event; a message is acknowledged only after it returns normally
      * @throws IllegalStateException if the consumer was started or closed before
      * @throws UncheckedIOException if the broker cannot be reached or refuses a declaration (for example, the queue
      *     exists with other arguments); nothing is left open then
@@ -185,19 +187,19 @@ public final class RabbitMqConsumer implements AutoCloseable {
         channel.basicNack(tag, false, deadLetterExchange == null);
     }
 
-    /** The queue this consumer consumes. */
+    /** {@return the queue this consumer consumes} */
     public String queue() {
         return queue;
     }
 
-    /** The type patterns the queue is bound with, in the order given. */
+    /** {@return the type patterns the queue is bound with, in the order given} */
     public List<String> typePatterns() {
         List<String> texts = new ArrayList<>();
         patterns.forEach(pattern -> texts.add(pattern.pattern()));
         return List.copyOf(texts);
     }
 
-    /** The dead-letter exchange failures go to, if one is configured. */
+    /** {@return the dead-letter exchange failures go to, if one is configured} */
     public Optional<String> deadLetterExchange() {
         return Optional.ofNullable(deadLetterExchange);
     }
@@ -241,7 +243,12 @@ public final class RabbitMqConsumer implements AutoCloseable {
             this.queue = queue;
         }
 
-        /** The topic exchange the queue is bound to, declared durable if missing. Default: {@value #DEFAULT_EXCHANGE}. */
+        /**
+         * The topic exchange the queue is bound to, declared durable if missing. Default: {@value #DEFAULT_EXCHANGE}.
+         *
+         * @param exchange the exchange name
+         * @return this builder
+         */
         public Builder exchange(String exchange) {
             this.exchange = RabbitMqSettings.name("exchange", exchange);
             return this;
@@ -251,6 +258,8 @@ public final class RabbitMqConsumer implements AutoCloseable {
          * The event types to receive, as {@link TypePattern}s ({@code user.registered}, {@code *}, {@code user.*},
          * {@code *.error}); at least one. Default: {@value #DEFAULT_TYPE_PATTERN}.
          *
+         * @param typePatterns the type patterns the queue is bound with
+         * @return this builder
          * @throws IllegalArgumentException if none is given or one is malformed, quoting it
          */
         public Builder typePatterns(String... typePatterns) {
@@ -269,6 +278,9 @@ public final class RabbitMqConsumer implements AutoCloseable {
         /**
          * How many messages the broker sends ahead of acknowledgements ({@code basic.qos}); 1 to {@value
          * #MAX_PREFETCH}. Default: {@value #DEFAULT_PREFETCH}.
+         *
+         * @param prefetch the most unacknowledged messages in flight
+         * @return this builder
          */
         public Builder prefetch(int prefetch) {
             if (prefetch < 1 || prefetch > MAX_PREFETCH) {
@@ -282,13 +294,21 @@ public final class RabbitMqConsumer implements AutoCloseable {
          * Rejects failed messages without requeueing, so the broker routes them to {@code deadLetterExchange} (set as
          * the queue's {@code x-dead-letter-exchange} argument; the exchange and a queue bound to it are the caller's).
          * Without it, failed messages are requeued and redelivered at once, without limit. Default: none (requeue).
+         *
+         * @param deadLetterExchange the exchange failed messages are routed to
+         * @return this builder
          */
         public Builder deadLetterExchange(String deadLetterExchange) {
             this.deadLetterExchange = RabbitMqSettings.name("deadLetterExchange", deadLetterExchange);
             return this;
         }
 
-        /** Decodes payloads of registered types; use the store's serializer. Default: Jackson like the store's. */
+        /**
+         * Decodes payloads of registered types; use the store's serializer. Default: Jackson like the store's.
+         *
+         * @param serializer the serializer
+         * @return this builder
+         */
         public Builder serializer(EventSerializer serializer) {
             this.serializer = requireNonNull(serializer, "serializer");
             return this;
@@ -298,13 +318,16 @@ public final class RabbitMqConsumer implements AutoCloseable {
          * Maps type names to payload classes. Events of unregistered types fail to decode (and are rejected) unless
          * the registry reads unknown types as {@link io.nexus.eventstore.core.RawJson}. Default: {@link
          * EventTypeRegistry#rawJson()}, every payload as raw JSON.
+         *
+         * @param types the registry
+         * @return this builder
          */
         public Builder typeRegistry(EventTypeRegistry types) {
             this.types = requireNonNull(types, "types");
             return this;
         }
 
-        /** The consumer, not yet connected; see {@link RabbitMqConsumer#start(EventListener)}. */
+        /** {@return the consumer, not yet connected; see {@link RabbitMqConsumer#start(EventListener)}} */
         public RabbitMqConsumer build() {
             return new RabbitMqConsumer(this);
         }

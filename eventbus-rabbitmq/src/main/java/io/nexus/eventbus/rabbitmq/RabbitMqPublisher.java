@@ -77,6 +77,7 @@ public final class RabbitMqPublisher implements EventListener, AutoCloseable {
      *
      * @param uri {@code amqp://[user:password@]host[:port][/vhost]}, or {@code amqps://} for TLS; the vhost is
      *     URL-encoded ({@code %2F} for {@code /}), and an empty one (a bare trailing {@code /}) means {@code /}
+     * @return a builder with every other setting at its default
      * @throws IllegalArgumentException if it is not such a URI
      */
     public static Builder builder(String uri) {
@@ -92,6 +93,7 @@ public final class RabbitMqPublisher implements EventListener, AutoCloseable {
     /**
      * Publishes {@code event} to the exchange with its type as routing key, and waits for the broker's confirm.
      *
+     * @param event the event to relay
      * @throws io.nexus.eventstore.core.EventSerializationException if the payload cannot be written as JSON
      * @throws UncheckedIOException if the broker cannot be reached, nacks the message or does not confirm it in time
      */
@@ -167,7 +169,7 @@ public final class RabbitMqPublisher implements EventListener, AutoCloseable {
         }
     }
 
-    /** The exchange this publisher publishes to. */
+    /** {@return the exchange this publisher publishes to} */
     public String exchange() {
         return exchange;
     }
@@ -203,13 +205,21 @@ public final class RabbitMqPublisher implements EventListener, AutoCloseable {
         /**
          * The topic exchange to publish to, declared durable if it does not exist; 1 to 255 characters. Default:
          * {@value #DEFAULT_EXCHANGE}.
+         *
+         * @param exchange the exchange name
+         * @return this builder
          */
         public Builder exchange(String exchange) {
             this.exchange = RabbitMqSettings.name("exchange", exchange);
             return this;
         }
 
-        /** How long {@code handle} waits for the broker's confirm; at least 1 ms. Default: 5 s. */
+        /**
+         * How long {@code handle} waits for the broker's confirm; at least 1 ms. Default: 5 s.
+         *
+         * @param confirmTimeout how long to wait for a confirm
+         * @return this builder
+         */
         public Builder confirmTimeout(Duration confirmTimeout) {
             this.confirmTimeout = RabbitMqSettings.positiveMillis("confirmTimeout", confirmTimeout);
             return this;
@@ -219,6 +229,9 @@ public final class RabbitMqPublisher implements EventListener, AutoCloseable {
          * Writes payloads that are not {@link io.nexus.eventstore.core.RawJson} as JSON; use the store's serializer
          * so the relayed JSON equals the stored one. Default: Jackson configured like the store's {@code
          * JacksonEventSerializer}.
+         *
+         * @param serializer the serializer
+         * @return this builder
          */
         public Builder serializer(EventSerializer serializer) {
             this.serializer = requireNonNull(serializer, "serializer");
@@ -228,6 +241,7 @@ public final class RabbitMqPublisher implements EventListener, AutoCloseable {
         /**
          * Connects and declares the exchange.
          *
+         * @return the connected publisher
          * @throws UncheckedIOException if the broker cannot be reached or refuses the declaration (for example, an
          *     exchange of that name exists with another type)
          */

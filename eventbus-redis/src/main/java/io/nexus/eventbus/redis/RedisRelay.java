@@ -37,7 +37,10 @@ public final class RedisRelay implements AutoCloseable {
      * NexusConfig.Redis#url()}, trimmed to about {@link NexusConfig.Redis#maxLength()} entries (0: no trimming). The
      * consumer group of the settings is the consumers' business ({@link RedisStreamConsumer}), not the relay's.
      *
+     * @param bus the bus whose committed events are relayed
+     * @param settings the Redis URL, stream key and trimming
      * @param subscriptionName the durable subscription's name: keep it across restarts, so the relay resumes
+     * @return the running relay; close it to stop
      * @throws IllegalArgumentException if the name is not a valid subscription name
      * @throws IllegalStateException if {@code bus} already runs a subscription of that name, or is closed
      */
@@ -57,12 +60,12 @@ public final class RedisRelay implements AutoCloseable {
         }
     }
 
-    /** The durable subscription feeding the relay, e.g. for its name. */
+    /** {@return the durable subscription feeding the relay, e.g. for its name} */
     public DurableSubscription subscription() {
         return subscription;
     }
 
-    /** The key of the stream events are relayed to. */
+    /** {@return the key of the stream events are relayed to} */
     public String streamKey() {
         return publisher.streamKey();
     }
