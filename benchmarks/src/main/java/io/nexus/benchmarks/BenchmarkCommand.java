@@ -80,7 +80,8 @@ public final class BenchmarkCommand implements Callable<Integer> {
                 .toList();
         String started = Instant.now().toString();
         try (EmbeddedPostgres embedded = url == null ? startEmbedded() : null) {
-            String jdbcUrl = embedded != null ? embedded.getJdbcUrl("postgres", "postgres") : requireNonNull(url, "url");
+            String jdbcUrl =
+                    embedded != null ? embedded.getJdbcUrl("postgres", "postgres") : requireNonNull(url, "url");
             Map<String, String> machine = machine();
             System.out.println("machine: " + machine);
             int payloadBytes = Payloads.dataJson().length();

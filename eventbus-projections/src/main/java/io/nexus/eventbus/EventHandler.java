@@ -38,7 +38,9 @@ public @interface EventHandler {
      */
     String value() default "";
 
-    /** {@return Higher runs first among the handlers of one event; ties run in subscription order. Default: 0} */
+    /**
+     * {@return the priority: higher runs first among the handlers of one event, ties in subscription order; default 0}
+     */
     int priority() default EventBus.DEFAULT_PRIORITY;
 
     /**

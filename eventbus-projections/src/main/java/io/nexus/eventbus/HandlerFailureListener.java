@@ -19,7 +19,8 @@ public interface HandlerFailureListener {
     void onFailure(SubscriptionId subscription, RecordedEvent event, Throwable error);
 
     /**
-     * {@return the default: logs each failure at {@code WARNING} through {@link System.Logger} {@code io.nexus.eventbus}}
+     * {@return the default listener, which logs each failure at {@code WARNING} through {@link System.Logger} {@code
+     * io.nexus.eventbus}}
      */
     static HandlerFailureListener logging() {
         System.Logger logger = System.getLogger("io.nexus.eventbus");

@@ -32,7 +32,7 @@ public interface Projection {
      */
     String name();
 
-    /** {@return which events {@link #apply} receives. Default: {@link EventFilter#ALL}} */
+    /** {@return which events {@link #apply} receives; default {@link EventFilter#ALL}} */
     default EventFilter filter() {
         return EventFilter.ALL;
     }

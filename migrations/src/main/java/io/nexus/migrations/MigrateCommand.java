@@ -68,7 +68,9 @@ public final class MigrateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        PrintWriter out = spec == null ? new PrintWriter(new OutputStreamWriter(System.out, Charset.defaultCharset()), true) : spec.commandLine().getOut();
+        PrintWriter out = spec == null
+                ? new PrintWriter(new OutputStreamWriter(System.out, Charset.defaultCharset()), true)
+                : spec.commandLine().getOut();
         PGSimpleDataSource dataSource = new PGSimpleDataSource();
         dataSource.setUrl(url);
         if (user != null) {

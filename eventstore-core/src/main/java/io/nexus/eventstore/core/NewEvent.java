@@ -82,7 +82,7 @@ public record NewEvent(
     }
 
     /**
-     * {@return a copy of this event with another metadata}
+     * {@return a copy of this event with other metadata}
      *
      * @param metadata the metadata map, copied
      */

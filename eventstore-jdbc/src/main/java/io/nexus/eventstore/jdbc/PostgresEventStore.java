@@ -337,7 +337,8 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
         }
 
         /**
-         * Sets the pool size for a store built from a JDBC URL. Default: {@value PostgresEventStore#DEFAULT_MAX_POOL_SIZE}.
+         * Sets the pool size for a store built from a JDBC URL. Default: {@value
+         * PostgresEventStore#DEFAULT_MAX_POOL_SIZE}.
          *
          * @param maxPoolSize the most connections, at least 2 (appends and the sequencer)
          * @return this builder
