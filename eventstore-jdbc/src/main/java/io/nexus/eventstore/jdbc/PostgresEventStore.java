@@ -114,12 +114,21 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
     /**
      * A builder for a store on {@code dataSource}, which the caller owns and closes. Its connections may start with
      * autocommit on or off; see {@link AutoCommitDataSource}.
+     *
+     * @param dataSource the pool
+     * @return a builder with every setting at its default
      */
     public static Builder builder(DataSource dataSource) {
         return new Builder(requireNonNull(dataSource, "dataSource"), null);
     }
 
-    /** A builder for a store that opens and owns a HikariCP pool on {@code jdbcUrl}. */
+    /**
+     * Starts a store that opens and owns a HikariCP pool.
+     *
+     * @param jdbcUrl a {@code jdbc:postgresql:} URL
+     * @return a builder with every setting at its default
+     * @throws IllegalArgumentException if the URL is not a PostgreSQL one
+     */
     public static Builder builder(String jdbcUrl) {
         requireNonNull(jdbcUrl, "jdbcUrl");
         if (!jdbcUrl.startsWith("jdbc:postgresql:")) {
@@ -128,7 +137,7 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
         return new Builder(null, jdbcUrl);
     }
 
-    /** The schema this store reads and writes. */
+    /** {@return the schema this store reads and writes} */
     public String schema() {
         return sql.schema();
     }
@@ -242,12 +251,18 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
      * way without waiting for the database's notification to come back (on a quiet 2-vCPU VM that round trip through
      * the LISTEN connection was 1.3 ms of a 4.3 ms commit-to-handler p50); other processes still rely on the
      * notification. Called on the sequencing thread, possibly with a head already told: keep it short and idempotent.
+     *
+     * @param listener told each new head position
      */
     public void addHeadListener(LongConsumer listener) {
         sequencer.addHeadListener(requireNonNull(listener, "listener"));
     }
 
-    /** Stops telling {@code listener}; see {@link #addHeadListener}. */
+    /**
+     * Stops telling {@code listener}; see {@link #addHeadListener}.
+     *
+     * @param listener a listener added before
+     */
     public void removeHeadListener(LongConsumer listener) {
         sequencer.removeHeadListener(requireNonNull(listener, "listener"));
     }
@@ -330,7 +345,13 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
             this.jdbcUrl = jdbcUrl;
         }
 
-        /** The schema the event store was migrated into. Default: {@value PostgresEventStore#DEFAULT_SCHEMA}. */
+        /**
+         * Sets the schema the event store was migrated into. Default: {@value PostgresEventStore#DEFAULT_SCHEMA}.
+         *
+         * @param schema the schema name
+         * @return this builder
+         * @throws IllegalArgumentException if the name is not valid, quoting it
+         */
         public Builder schema(String schema) {
             this.schema = SchemaName.of(schema).value();
             return this;
@@ -348,33 +369,62 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
             return this;
         }
 
-        /** Maps type names to classes for reading. Default: none, every payload reads as {@code RawJson}. */
+        /**
+         * Maps type names to classes for reading. Default: none, every payload reads as {@code RawJson}.
+         *
+         * @param types the registry
+         * @return this builder
+         */
         public Builder types(EventTypeRegistry types) {
             this.types = requireNonNull(types, "types");
             return this;
         }
 
-        /** Turns payloads into JSON and back. Default: {@link JacksonEventSerializer#create()}. */
+        /**
+         * Turns payloads into JSON and back. Default: {@link JacksonEventSerializer#create()}.
+         *
+         * @param serializer the serializer, thread-safe
+         * @return this builder
+         */
         public Builder serializer(EventSerializer serializer) {
             this.serializer = requireNonNull(serializer, "serializer");
             return this;
         }
 
-        /** The user for a store built from a JDBC URL. Default: the URL's. */
+        /**
+         * Sets the user for a store built from a JDBC URL. Default: the URL's.
+         *
+         * @param user the database user
+         * @return this builder
+         * @throws IllegalStateException if the store was not started from a JDBC URL
+         */
         public Builder user(String user) {
             requireUrl("user");
             this.user = requireNonNull(user, "user");
             return this;
         }
 
-        /** The password for a store built from a JDBC URL. Default: the URL's. */
+        /**
+         * Sets the password for a store built from a JDBC URL. Default: the URL's.
+         *
+         * @param password the database password
+         * @return this builder
+         * @throws IllegalStateException if the store was not started from a JDBC URL
+         */
         public Builder password(String password) {
             requireUrl("password");
             this.password = requireNonNull(password, "password");
             return this;
         }
 
-        /** The pool size for a store built from a JDBC URL. Default: {@value PostgresEventStore#DEFAULT_MAX_POOL_SIZE}. */
+        /**
+         * Sets the pool size for a store built from a JDBC URL. Default: {@value
+         * PostgresEventStore#DEFAULT_MAX_POOL_SIZE}.
+         *
+         * @param maxPoolSize the most connections, at least 2 (appends and the sequencer)
+         * @return this builder
+         * @throws IllegalStateException if the store was not started from a JDBC URL
+         */
         public Builder maxPoolSize(int maxPoolSize) {
             requireUrl("maxPoolSize");
             if (maxPoolSize < 2) {
@@ -410,7 +460,7 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
             }
         }
 
-        /** Builds the store; with a JDBC URL, opens its pool now. */
+        /** {@return the store; with a JDBC URL, its pool is opened now} */
         public PostgresEventStore build() {
             if (dataSource != null) {
                 return new PostgresEventStore(this, dataSource, null,
