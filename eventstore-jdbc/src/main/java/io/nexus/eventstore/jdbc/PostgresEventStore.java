@@ -278,6 +278,7 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
      * @param pollInterval how often the head is polled (and commits nobody ordered are ordered) when no notification
      *     arrives; with {@link HeadNotifications#pollOnly()} the most a subscriber lags behind an append of another
      *     process; positive
+     * @return the watch; close it when the subscriber stops
      * @throws IllegalArgumentException if {@code pollInterval} is not positive
      * @throws IllegalStateException if this store is closed
      */
@@ -295,7 +296,7 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
         return watch;
     }
 
-    /** Where this store's head watches LISTEN: as given to {@link Builder#notifications}, or its default. */
+    /** {@return where this store's head watches LISTEN: as given to {@link Builder#notifications}, or its default} */
     public HeadNotifications notifications() {
         return notifications;
     }
@@ -363,6 +364,9 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
          * connection to that URL with the builder's user and password; for a store on a caller's {@code DataSource},
          * {@link HeadNotifications#listenOnPool()}. Behind PgBouncer in transaction pooling, give {@link
          * HeadNotifications#listen(String)} a direct server URL, or {@link HeadNotifications#pollOnly()}.
+         *
+         * @param notifications the wake-up source
+         * @return this builder
          */
         public Builder notifications(HeadNotifications notifications) {
             this.notifications = requireNonNull(notifications, "notifications");
@@ -442,6 +446,11 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
          * #DEFAULT_CONNECT_TIMEOUT}, 5 s instead of HikariCP's 30: a healthy server on the same network connects in
          * milliseconds, and a caller (an HTTP request, an emit) should hear that the database is down well before its
          * own timeout, while a failover, a slow DNS answer or a pool busy for a moment still fits in.
+         *
+         * @param connectTimeout the longest wait for a connection; at least 250 ms
+         * @return this builder
+         * @throws IllegalArgumentException if it is shorter than 250 ms
+         * @throws IllegalStateException if the builder was given a {@code DataSource} rather than a JDBC URL
          */
         public Builder connectTimeout(Duration connectTimeout) {
             requireUrl("connectTimeout");
@@ -466,8 +475,9 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
                 return new PostgresEventStore(this, dataSource, null,
                         notifications != null ? notifications : HeadNotifications.listenOnPool());
             }
+            String url = requireNonNull(jdbcUrl, "jdbcUrl"); // a builder has either a DataSource or a URL
             HikariConfig config = new HikariConfig();
-            config.setJdbcUrl(jdbcUrl);
+            config.setJdbcUrl(url);
             if (user != null) {
                 config.setUsername(user);
             }
@@ -480,8 +490,8 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
             HeadNotifications listen = notifications;
             if (listen == null) {
                 listen = user != null && password != null
-                        ? HeadNotifications.listen(jdbcUrl, user, password)
-                        : HeadNotifications.listen(jdbcUrl);
+                        ? HeadNotifications.listen(url, user, password)
+                        : HeadNotifications.listen(url);
             }
             config.setConnectionTimeout(connectTimeout.toMillis());
             String seconds = Long.toString(Math.max(1, (connectTimeout.toMillis() + 999) / 1000));
