@@ -108,6 +108,8 @@ public final class EventBuses {
      * A composite with no registry drops every value, so when the global registry has none yet, a {@link
      * SimpleMeterRegistry} is added to it first (once per process), which keeps the values in memory for reading
      * through {@code Metrics.globalRegistry}; a registry added later receives the meters too.
+     *
+     * @return Micrometer's global registry, with a {@link SimpleMeterRegistry} in it if it had none
      */
     public static MeterRegistry defaultMeterRegistry() {
         synchronized (DEFAULT_REGISTRY_LOCK) {

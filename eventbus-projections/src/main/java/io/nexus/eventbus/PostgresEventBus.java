@@ -286,6 +286,8 @@ public final class PostgresEventBus extends DispatchingBus {
      * The status of durable subscription {@code name} as its row says (checkpoint, head, lag, owner, lease, last
      * error), whichever process consumes it; empty if no durable subscription of that name exists in the schema.
      *
+     * @param name the durable subscription's name
+     * @return its status, or empty if there is no such durable subscription
      * @throws IllegalArgumentException if the name is malformed
      * @throws io.nexus.eventstore.core.EventStoreAccessException if the database could not be read
      */
@@ -299,7 +301,7 @@ public final class PostgresEventBus extends DispatchingBus {
         });
     }
 
-    /** The dead letters of this bus's schema: list, re-deliver and discard them. */
+    /** {@return the dead letters of this bus's schema: list, re-deliver and discard them} */
     public DeadLetters deadLetters() {
         return deadLetters;
     }

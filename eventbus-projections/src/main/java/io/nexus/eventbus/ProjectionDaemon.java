@@ -226,6 +226,8 @@ public final class ProjectionDaemon implements AutoCloseable {
      * The status of {@code projection} as its row says (checkpoint, head, lag, owner, lease, last error), read from
      * the database whichever daemon owns it; empty before any daemon started it.
      *
+     * @param projection the projection's name
+     * @return its status, or empty before any daemon started it
      * @throws IllegalArgumentException if the projection is not registered with this daemon
      */
     public Optional<SubscriptionStatus> status(String projection) {
