@@ -13,6 +13,7 @@ import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * What every workload works on: one connection pool, the Nexus store in schema {@value #NEXUS_SCHEMA}, the raw
@@ -24,7 +25,7 @@ final class Bench implements AutoCloseable {
     static final String RAW_SCHEMA = "raw_baseline";
     static final int WRITERS = 16;
 
-    private static volatile long sink;
+    private static final LongAdder SINK = new LongAdder();
 
     final Sizes sizes;
     final String jdbcUrl;
@@ -79,7 +80,7 @@ final class Bench implements AutoCloseable {
 
     /** Keeps the JIT from discarding work whose result a round does not otherwise use. */
     static void consume(long value) {
-        sink += value;
+        SINK.add(value);
     }
 
     /** Runs one SQL statement on a connection of its own. */

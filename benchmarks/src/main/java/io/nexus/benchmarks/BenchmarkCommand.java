@@ -1,5 +1,7 @@
 package io.nexus.benchmarks;
 
+import static java.util.Objects.requireNonNull;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.nexus.benchmarks.Results.WorkloadResult;
@@ -78,7 +80,8 @@ public final class BenchmarkCommand implements Callable<Integer> {
                 .toList();
         String started = Instant.now().toString();
         try (EmbeddedPostgres embedded = url == null ? startEmbedded() : null) {
-            String jdbcUrl = url != null ? url : embedded.getJdbcUrl("postgres", "postgres");
+            String jdbcUrl =
+                    embedded != null ? embedded.getJdbcUrl("postgres", "postgres") : requireNonNull(url, "url");
             Map<String, String> machine = machine();
             System.out.println("machine: " + machine);
             int payloadBytes = Payloads.dataJson().length();

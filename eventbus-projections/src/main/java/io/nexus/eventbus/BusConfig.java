@@ -55,7 +55,19 @@ public record BusConfig(
     /** The largest {@link #workerCount()} accepted. */
     public static final int MAX_WORKER_COUNT = 1024;
 
-    /** Checks every value as the builder does; throws {@link IllegalArgumentException} quoting a bad one. */
+    /**
+     * Checks every value as the builder does; throws {@link IllegalArgumentException} quoting a bad one.
+     *
+     * @param maxQueueSize how many emitted events may wait for dispatch before {@code emit} blocks
+     * @param workerCount how many threads dispatch events (and, in durable backends, run subscriptions)
+     * @param emitTimeout how long {@code emit} waits for queue space before throwing {@link BusOverloadedException}
+     * @param retryAttempts how often a durable subscription retries a failed event before dead-lettering it
+     * @param retryDelay the delay before the first retry
+     * @param exponentialBackoff whether each further retry doubles the delay
+     * @param batchSize how many events a durable subscription reads per round trip
+     * @param flushInterval how often a durable subscription polls when no notification arrives
+     * @param metricsEnabled whether to record metrics when a meter registry is given
+     */
     public BusConfig {
         checkAtLeast("maxQueueSize", maxQueueSize, 1);
         checkWorkerCount(workerCount);
@@ -66,17 +78,17 @@ public record BusConfig(
         checkPositive("flushInterval", flushInterval);
     }
 
-    /** The configuration with every default. */
+    /** {@return the configuration with every default} */
     public static BusConfig defaults() {
         return builder().build();
     }
 
-    /** A builder starting from the defaults. */
+    /** {@return a builder starting from the defaults} */
     public static Builder builder() {
         return new Builder();
     }
 
-    /** A builder starting from this configuration's values. */
+    /** {@return a builder starting from this configuration's values} */
     public Builder toBuilder() {
         return new Builder()
                 .maxQueueSize(maxQueueSize)
@@ -131,68 +143,121 @@ public record BusConfig(
 
         private Builder() {}
 
-        /** At least 1. Default: {@value #DEFAULT_MAX_QUEUE_SIZE}. */
+        /**
+         * At least 1. Default: {@value #DEFAULT_MAX_QUEUE_SIZE}.
+         *
+         * @param maxQueueSize how many emitted events may wait for dispatch before {@code emit} blocks
+         * @return this builder
+         * @throws IllegalArgumentException if the value is out of range, quoting it
+         */
         public Builder maxQueueSize(int maxQueueSize) {
             checkAtLeast("maxQueueSize", maxQueueSize, 1);
             this.maxQueueSize = maxQueueSize;
             return this;
         }
 
-        /** 1 to {@value #MAX_WORKER_COUNT}. Default: {@value #DEFAULT_WORKER_COUNT}. */
+        /**
+         * 1 to {@value #MAX_WORKER_COUNT}. Default: {@value #DEFAULT_WORKER_COUNT}.
+         *
+         * @param workerCount how many threads dispatch events (and, in durable backends, run subscriptions)
+         * @return this builder
+         * @throws IllegalArgumentException if the value is out of range, quoting it
+         */
         public Builder workerCount(int workerCount) {
             checkWorkerCount(workerCount);
             this.workerCount = workerCount;
             return this;
         }
 
-        /** Zero or more; zero fails at once on a full queue. Default: {@link #DEFAULT_EMIT_TIMEOUT}, 5 s. */
+        /**
+         * Zero or more; zero fails at once on a full queue. Default: {@link #DEFAULT_EMIT_TIMEOUT}, 5 s.
+         *
+         * @param emitTimeout how long {@code emit} waits for queue space before throwing {@link
+         *     BusOverloadedException}
+         * @return this builder
+         * @throws IllegalArgumentException if the value is out of range, quoting it
+         */
         public Builder emitTimeout(Duration emitTimeout) {
             checkNotNegative("emitTimeout", emitTimeout);
             this.emitTimeout = emitTimeout;
             return this;
         }
 
-        /** Zero or more; zero dead-letters on the first failure. Default: {@value #DEFAULT_RETRY_ATTEMPTS}. */
+        /**
+         * Zero or more; zero dead-letters on the first failure. Default: {@value #DEFAULT_RETRY_ATTEMPTS}.
+         *
+         * @param retryAttempts how often a durable subscription retries a failed event before dead-lettering it
+         * @return this builder
+         * @throws IllegalArgumentException if the value is out of range, quoting it
+         */
         public Builder retryAttempts(int retryAttempts) {
             checkAtLeast("retryAttempts", retryAttempts, 0);
             this.retryAttempts = retryAttempts;
             return this;
         }
 
-        /** Zero or more. Default: {@link #DEFAULT_RETRY_DELAY}, 1 s. */
+        /**
+         * Zero or more. Default: {@link #DEFAULT_RETRY_DELAY}, 1 s.
+         *
+         * @param retryDelay the delay before the first retry
+         * @return this builder
+         * @throws IllegalArgumentException if the value is out of range, quoting it
+         */
         public Builder retryDelay(Duration retryDelay) {
             checkNotNegative("retryDelay", retryDelay);
             this.retryDelay = retryDelay;
             return this;
         }
 
-        /** Default: {@value #DEFAULT_EXPONENTIAL_BACKOFF}. */
+        /**
+         * Default: {@value #DEFAULT_EXPONENTIAL_BACKOFF}.
+         *
+         * @param exponentialBackoff whether each further retry doubles the delay
+         * @return this builder
+         */
         public Builder exponentialBackoff(boolean exponentialBackoff) {
             this.exponentialBackoff = exponentialBackoff;
             return this;
         }
 
-        /** At least 1. Default: {@value #DEFAULT_BATCH_SIZE}. */
+        /**
+         * At least 1. Default: {@value #DEFAULT_BATCH_SIZE}.
+         *
+         * @param batchSize how many events a durable subscription reads per round trip
+         * @return this builder
+         * @throws IllegalArgumentException if the value is out of range, quoting it
+         */
         public Builder batchSize(int batchSize) {
             checkAtLeast("batchSize", batchSize, 1);
             this.batchSize = batchSize;
             return this;
         }
 
-        /** Positive. Default: {@link #DEFAULT_FLUSH_INTERVAL}, 100 ms. */
+        /**
+         * Positive. Default: {@link #DEFAULT_FLUSH_INTERVAL}, 100 ms.
+         *
+         * @param flushInterval how often a durable subscription polls when no notification arrives
+         * @return this builder
+         * @throws IllegalArgumentException if the value is out of range, quoting it
+         */
         public Builder flushInterval(Duration flushInterval) {
             checkPositive("flushInterval", flushInterval);
             this.flushInterval = flushInterval;
             return this;
         }
 
-        /** Default: {@value #DEFAULT_METRICS_ENABLED}. */
+        /**
+         * Default: {@value #DEFAULT_METRICS_ENABLED}.
+         *
+         * @param metricsEnabled whether to record metrics when a meter registry is given
+         * @return this builder
+         */
         public Builder metricsEnabled(boolean metricsEnabled) {
             this.metricsEnabled = metricsEnabled;
             return this;
         }
 
-        /** The configuration; the builder may be reused. */
+        /** {@return the configuration; the builder may be reused} */
         public BusConfig build() {
             return new BusConfig(
                     maxQueueSize,

@@ -13,7 +13,13 @@ public final class BusOverloadedException extends EventStoreException {
     private final int maxQueueSize;
     private final Duration emitTimeout;
 
-    /** An overload for an event of {@code eventType}, after waiting {@code emitTimeout} on a full queue. */
+    /**
+     * An overload for an event of {@code eventType}, after waiting {@code emitTimeout} on a full queue.
+     *
+     * @param eventType the type of the event that was not emitted
+     * @param maxQueueSize the capacity of the queue that was full
+     * @param emitTimeout how long the emit waited for space
+     */
     public BusOverloadedException(String eventType, int maxQueueSize, Duration emitTimeout) {
         super(message(eventType, maxQueueSize, emitTimeout));
         this.eventType = eventType;
@@ -21,7 +27,14 @@ public final class BusOverloadedException extends EventStoreException {
         this.emitTimeout = emitTimeout;
     }
 
-    /** An overload whose wait for space ended with {@code cause}. */
+    /**
+     * An overload whose wait for space ended with {@code cause}.
+     *
+     * @param eventType the type of the event that was not emitted
+     * @param maxQueueSize the capacity of the queue that was full
+     * @param emitTimeout how long the emit waited for space
+     * @param cause what ended the wait, such as an interrupt
+     */
     public BusOverloadedException(String eventType, int maxQueueSize, Duration emitTimeout, Throwable cause) {
         super(message(eventType, maxQueueSize, emitTimeout) + " (interrupted)", cause);
         this.eventType = eventType;
@@ -34,17 +47,17 @@ public final class BusOverloadedException extends EventStoreException {
                 + "; the event of type '" + eventType + "' was not emitted";
     }
 
-    /** The type of the event that was not emitted. */
+    /** {@return the type of the event that was not emitted} */
     public String eventType() {
         return eventType;
     }
 
-    /** The capacity of the queue that was full. */
+    /** {@return the capacity of the queue that was full} */
     public int maxQueueSize() {
         return maxQueueSize;
     }
 
-    /** How long the emit waited for space. */
+    /** {@return how long the emit waited for space} */
     public Duration emitTimeout() {
         return emitTimeout;
     }

@@ -32,6 +32,20 @@ public record DeadLetter(
         String error,
         Instant failedAt) {
 
+    /**
+     * Checks that the required components are there.
+     *
+     * @param id the dead letter's id, for {@link PostgresEventBus#redeliver(long)} and {@link
+     *     PostgresEventBus#discardDeadLetter(long)}
+     * @param subscription the durable subscription that failed on it
+     * @param position the event's global position
+     * @param eventId the event's id
+     * @param streamId the event's stream
+     * @param type the event's type
+     * @param attempts how often it was tried, over all deliveries and re-deliveries
+     * @param error the last failure: the exception and its stack trace, truncated
+     * @param failedAt when it last failed (the database's clock)
+     */
     public DeadLetter {
         requireNonNull(subscription, "subscription");
         requireNonNull(eventId, "eventId");

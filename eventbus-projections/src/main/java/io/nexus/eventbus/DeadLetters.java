@@ -33,6 +33,9 @@ public final class DeadLetters {
     /**
      * The dead letters of {@code subscription}, oldest position first, at most {@code maxCount}.
      *
+     * @param subscription the durable subscription's name
+     * @param maxCount the most dead letters to return; at least 1
+     * @return the dead letters
      * @throws IllegalArgumentException if {@code maxCount} is below 1
      */
     public List<DeadLetter> list(String subscription, int maxCount) {
@@ -48,6 +51,7 @@ public final class DeadLetters {
      * Re-delivers dead letter {@code deadLetterId} to its subscription's listener, with the usual retries, on the
      * subscription's thread between batches. The subscription must be consumed by this bus right now.
      *
+     * @param deadLetterId the dead letter's {@link DeadLetter#id()}
      * @return a future: true when the listener handled it (the dead letter is deleted), false when it failed again
      *     (the dead letter stays, with its attempts and error updated); it fails with {@link IllegalArgumentException}
      *     for an unknown dead letter and {@link IllegalStateException} when this bus does not consume the subscription
@@ -69,6 +73,7 @@ public final class DeadLetters {
     /**
      * Deletes dead letter {@code deadLetterId} without re-delivering it.
      *
+     * @param deadLetterId the dead letter's {@link DeadLetter#id()}
      * @return whether it existed
      */
     public boolean discard(long deadLetterId) {

@@ -8,16 +8,18 @@ package io.nexus.eventbus;
  * <p>Thread-safe.
  */
 public interface DurableSubscription extends AutoCloseable {
-    /** The subscription's name, unique in the store's schema. */
+    /** {@return the subscription's name, unique in the store's schema} */
     String name();
 
     /**
      * The last global position this process knows to be handled (0 before the first event); the stored checkpoint may
      * be a batch behind.
+     *
+     * @return the position, at most the store's head
      */
     long position();
 
-    /** Whether this process currently holds the subscription's lease, that is, is its one active consumer. */
+    /** {@return whether this process currently holds the subscription's lease, that is, is its one active consumer} */
     boolean isActive();
 
     /** Stops consuming and releases the lease so that another process can take over at once. Idempotent. */

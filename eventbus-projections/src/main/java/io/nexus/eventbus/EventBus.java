@@ -27,7 +27,11 @@ public interface EventBus extends AutoCloseable {
     /** The priority of {@link #emit(NewEvent)} and {@link #subscribe(String, EventListener)}: 0. */
     int DEFAULT_PRIORITY = 0;
 
-    /** Emits {@code event} with {@link #DEFAULT_PRIORITY}; see {@link #emit(NewEvent, int)}. */
+    /**
+     * Emits {@code event} with {@link #DEFAULT_PRIORITY}; see {@link #emit(NewEvent, int)}.
+     *
+     * @param event the event to emit
+     */
     default void emit(NewEvent event) {
         emit(event, DEFAULT_PRIORITY);
     }
@@ -36,12 +40,20 @@ public interface EventBus extends AutoCloseable {
      * Emits {@code event}. When events wait for dispatch, higher {@code priority} goes first and equal priorities keep
      * emit order. Returns once the bus has accepted the event, before its listeners run.
      *
+     * @param event the event to emit
+     * @param priority its dispatch priority; higher goes first
      * @throws BusOverloadedException if the bus could not accept it in time; nothing was emitted
      * @throws IllegalStateException if the bus is closed
      */
     void emit(NewEvent event, int priority);
 
-    /** Subscribes {@code listener} with {@link #DEFAULT_PRIORITY}; see {@link #subscribe(String, EventListener, int)}. */
+    /**
+     * Subscribes {@code listener} with {@link #DEFAULT_PRIORITY}; see {@link #subscribe(String, EventListener, int)}.
+     *
+     * @param typePattern an exact type, {@code *}, {@code user.*} or {@code *.error}; see {@link TypePattern}
+     * @param listener the listener
+     * @return the id to {@link #unsubscribe(SubscriptionId) unsubscribe} with
+     */
     default SubscriptionId subscribe(String typePattern, EventListener listener) {
         return subscribe(typePattern, listener, DEFAULT_PRIORITY);
     }
@@ -50,6 +62,8 @@ public interface EventBus extends AutoCloseable {
      * Subscribes {@code listener} to the events whose type matches {@code typePattern} and that are dispatched from now
      * on. Among the listeners of one event, higher {@code priority} runs first.
      *
+     * @param listener the listener
+     * @param priority its place among the listeners of one event; higher runs first
      * @param typePattern an exact type, {@code *}, {@code user.*} or {@code *.error}; see {@link TypePattern}
      * @return the id to {@link #unsubscribe(SubscriptionId) unsubscribe} with
      * @throws IllegalArgumentException if the pattern is malformed
@@ -60,6 +74,7 @@ public interface EventBus extends AutoCloseable {
      * Subscribes every {@link EventHandler}-annotated method of {@code handlers} (its class and superclasses). Either
      * every method is subscribed or, when one is malformed, none is.
      *
+     * @param handlers an object with {@link EventHandler}-annotated methods
      * @return one subscription id per method, in no particular order
      * @throws IllegalArgumentException if {@code handlers} has no annotated method, or one has the wrong shape, a
      *     malformed pattern or a condition that cannot be created; the message names the method
@@ -70,6 +85,7 @@ public interface EventBus extends AutoCloseable {
      * Ends a subscription: its listener receives no event whose dispatch starts afterwards (a dispatch already under
      * way may still call it once).
      *
+     * @param id an id that {@code subscribe} or {@code register} returned
      * @return whether the subscription existed
      */
     boolean unsubscribe(SubscriptionId id);
@@ -81,11 +97,14 @@ public interface EventBus extends AutoCloseable {
      * blocking stages attached to it do not stall dispatch. Cancelling it stops the wait. When the bus closes, pending
      * futures fail with {@link IllegalStateException}.
      *
+     * @param typePattern an exact type, {@code *}, {@code user.*} or {@code *.error}; see {@link TypePattern}
+     * @param timeout how long to wait; positive
+     * @return the future
      * @throws IllegalArgumentException if the pattern is malformed or the timeout is not positive
      */
     CompletableFuture<RecordedEvent> waitFor(String typePattern, Duration timeout);
 
-    /** The number of active subscriptions (not counting {@link #waitFor} waiters). */
+    /** {@return the number of active subscriptions (not counting {@link #waitFor} waiters)} */
     int subscriptionCount();
 
     /**

@@ -66,6 +66,8 @@ public final class EventBuses {
      * <p>The bus's pool waits at most {@link PostgresEventStore#DEFAULT_CONNECT_TIMEOUT} (5 s) for a connection, so a
      * database that is down fails this call, and later emits, after that long rather than HikariCP's 30 s.
      *
+     * @param config the configuration, such as {@link NexusConfig#fromYaml(java.nio.file.Path)} reads
+     * @return the started bus; close it to stop it
      * @throws io.nexus.eventstore.core.EventStoreAccessException if the database cannot be reached (its message names
      *     host, port and database, never the password)
      * @throws io.nexus.eventstore.core.SchemaNotMigratedException if the schema holds no event store (its message
@@ -82,6 +84,10 @@ public final class EventBuses {
      * and {@link PostgresEventBus}) in {@code meterRegistry} when {@code metrics} ({@link BusConfig#metricsEnabled()})
      * is on. Without a registry (null), they go to {@link #defaultMeterRegistry()}, so that {@code metrics: true} in a
      * configuration file records them with no code.
+     *
+     * @param config the configuration
+     * @param meterRegistry where meters go, or null for {@link #defaultMeterRegistry()}
+     * @return the started bus; close it to stop it
      */
     public static EventBus create(NexusConfig config, @Nullable MeterRegistry meterRegistry) {
         requireNonNull(config, "config");
@@ -102,6 +108,8 @@ public final class EventBuses {
      * A composite with no registry drops every value, so when the global registry has none yet, a {@link
      * SimpleMeterRegistry} is added to it first (once per process), which keeps the values in memory for reading
      * through {@code Metrics.globalRegistry}; a registry added later receives the meters too.
+     *
+     * @return Micrometer's global registry, with a {@link SimpleMeterRegistry} in it if it had none
      */
     public static MeterRegistry defaultMeterRegistry() {
         synchronized (DEFAULT_REGISTRY_LOCK) {
@@ -122,6 +130,8 @@ public final class EventBuses {
     /**
      * The {@link PostgresEventBus} of {@code config}, whatever its backend; see {@link #create(NexusConfig)}.
      *
+     * @param config the configuration, with a {@code postgres} section
+     * @return the started bus; close it to stop it
      * @throws IllegalStateException if {@code config} has no {@code postgres} section
      */
     public static PostgresEventBus createPostgres(NexusConfig config) {
@@ -133,6 +143,9 @@ public final class EventBuses {
      * in {@code meterRegistry} or, when it is null, in {@link #defaultMeterRegistry()}; see {@link
      * #create(NexusConfig)}.
      *
+     * @param config the configuration, with a {@code postgres} section
+     * @param meterRegistry where meters go, or null for none
+     * @return the started bus; close it to stop it
      * @throws IllegalStateException if {@code config} has no {@code postgres} section
      * @throws IllegalArgumentException if {@code max_queue_size} or {@code emit_timeout} differs from its default: the
      *     PostgreSQL bus has no queue (checked before any connection is opened)
@@ -189,6 +202,7 @@ public final class EventBuses {
      * that many days once at start and then every hour. Removal needs the schema owner's role (the runtime role may
      * not delete events); with another role each run fails and logs why.
      */
+    @SuppressWarnings("FutureReturnValueIgnored") // the job logs its own failures; shutting the scheduler stops it
     private static ScheduledExecutorService retentionJob(NexusConfig config, DataSource dataSource) {
         ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(runnable -> {
             Thread thread = new Thread(runnable, "nexus-retention-" + config.requirePostgres().schema());

@@ -33,10 +33,14 @@ public @interface EventHandler {
     /**
      * The {@link TypePattern type pattern}: {@code user.registered}, {@code *}, {@code user.*} or {@code *.error}.
      * Default: empty, meaning the {@link io.nexus.eventstore.core.EventType} name of the payload parameter's class.
+     *
+     * @return the type pattern, or empty for the payload class's type name
      */
     String value() default "";
 
-    /** Higher runs first among the handlers of one event; ties run in subscription order. Default: 0. */
+    /**
+     * {@return the priority: higher runs first among the handlers of one event, ties in subscription order; default 0}
+     */
     int priority() default EventBus.DEFAULT_PRIORITY;
 
     /**
@@ -44,6 +48,8 @@ public @interface EventHandler {
      * no-argument constructor (it may be private); {@link EventBus#register(Object)} creates one instance per handler
      * method and shares it across threads, so it must be thread-safe. A condition that throws counts as a failure of
      * the handler. Default: {@link Always}.
+     *
+     * @return the condition's class
      */
     Class<? extends Predicate<RecordedEvent>> condition() default Always.class;
 

@@ -11,6 +11,12 @@ import io.nexus.eventstore.core.RecordedEvent;
  */
 @FunctionalInterface
 public interface EventListener {
-    /** Handles one event; events it emits meanwhile inherit its correlation id and take its id as causation id. */
+    /**
+     * Handles one event; events it emits meanwhile inherit its correlation id and take its id as causation id.
+     *
+     * @param event the event
+     * @throws Exception to report a failure: a durable subscription retries the event and dead-letters it once its
+     *     retries are spent; an in-process subscription reports it to the {@link HandlerFailureListener}
+     */
     void handle(RecordedEvent event) throws Exception;
 }

@@ -9,10 +9,19 @@ import java.lang.System.Logger.Level;
  */
 @FunctionalInterface
 public interface HandlerFailureListener {
-    /** Reports that the listener of {@code subscription} failed on {@code event} with {@code error}. */
+    /**
+     * Reports that the listener of {@code subscription} failed on {@code event} with {@code error}.
+     *
+     * @param subscription the subscription whose listener failed
+     * @param event the event it failed on
+     * @param error what it threw
+     */
     void onFailure(SubscriptionId subscription, RecordedEvent event, Throwable error);
 
-    /** The default: logs each failure at {@code WARNING} through {@link System.Logger} {@code io.nexus.eventbus}. */
+    /**
+     * {@return the default listener, which logs each failure at {@code WARNING} through {@link System.Logger} {@code
+     * io.nexus.eventbus}}
+     */
     static HandlerFailureListener logging() {
         System.Logger logger = System.getLogger("io.nexus.eventbus");
         return (subscription, event, error) -> logger.log(

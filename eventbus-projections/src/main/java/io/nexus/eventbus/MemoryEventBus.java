@@ -109,17 +109,17 @@ public final class MemoryEventBus extends DispatchingBus {
         workers.forEach(Thread::start);
     }
 
-    /** A builder with every default: see {@link BusConfig} and the setters. */
+    /** {@return a builder with every default: see {@link BusConfig} and the setters} */
     public static Builder builder() {
         return new Builder();
     }
 
-    /** A bus with every default. */
+    /** {@return a bus with every default} */
     public static MemoryEventBus create() {
         return builder().build();
     }
 
-    /** The configuration this bus was built with. */
+    /** {@return the configuration this bus was built with} */
     public BusConfig config() {
         return config;
     }
@@ -198,7 +198,9 @@ public final class MemoryEventBus extends DispatchingBus {
         }
     }
 
-    /** The number of events waiting for a worker, counting emits that have reserved space but not yet queued. */
+    /**
+     * {@return the number of events waiting for a worker, counting emits that have reserved space but not yet queued}
+     */
     public int queuedCount() {
         return config.maxQueueSize() - space.availablePermits();
     }
@@ -247,19 +249,34 @@ public final class MemoryEventBus extends DispatchingBus {
 
         private Builder() {}
 
-        /** See {@link BusConfig.Builder#maxQueueSize(int)}. Default: {@value BusConfig#DEFAULT_MAX_QUEUE_SIZE}. */
+        /**
+         * See {@link BusConfig.Builder#maxQueueSize(int)}. Default: {@value BusConfig#DEFAULT_MAX_QUEUE_SIZE}.
+         *
+         * @param maxQueueSize how many emitted events may wait for dispatch
+         * @return this builder
+         */
         public Builder maxQueueSize(int maxQueueSize) {
             config.maxQueueSize(maxQueueSize);
             return this;
         }
 
-        /** See {@link BusConfig.Builder#workerCount(int)}. Default: {@value BusConfig#DEFAULT_WORKER_COUNT}. */
+        /**
+         * See {@link BusConfig.Builder#workerCount(int)}. Default: {@value BusConfig#DEFAULT_WORKER_COUNT}.
+         *
+         * @param workerCount how many threads dispatch events
+         * @return this builder
+         */
         public Builder workerCount(int workerCount) {
             config.workerCount(workerCount);
             return this;
         }
 
-        /** See {@link BusConfig.Builder#emitTimeout(Duration)}. Default: {@link BusConfig#DEFAULT_EMIT_TIMEOUT}. */
+        /**
+         * See {@link BusConfig.Builder#emitTimeout(Duration)}. Default: {@link BusConfig#DEFAULT_EMIT_TIMEOUT}.
+         *
+         * @param emitTimeout how long {@code emit} waits for queue space
+         * @return this builder
+         */
         public Builder emitTimeout(Duration emitTimeout) {
             config.emitTimeout(emitTimeout);
             return this;
@@ -268,6 +285,9 @@ public final class MemoryEventBus extends DispatchingBus {
         /**
          * How long {@link #close()} waits for the workers to dispatch what is queued before interrupting them. Zero or
          * more. Default: {@link #DEFAULT_SHUTDOWN_TIMEOUT}, 10 s.
+         *
+         * @param shutdownTimeout the longest wait
+         * @return this builder
          */
         public Builder shutdownTimeout(Duration shutdownTimeout) {
             requireNonNull(shutdownTimeout, "shutdownTimeout");
@@ -281,6 +301,7 @@ public final class MemoryEventBus extends DispatchingBus {
         /**
          * Builds the bus and starts its worker threads.
          *
+         * @return the running bus; close it to stop it
          * @throws IllegalArgumentException if a retry, batch or polling setting differs from its default (this bus
          *     would ignore it); the message names the setting, its value and its default
          */

@@ -68,7 +68,7 @@ import org.jspecify.annotations.Nullable;
  *     causation id
  * @param postgres the database, required for the {@code postgres} backend
  * @param redis the Redis relay settings, required for the {@code redis} backend
- * @param rabbitMq the RabbitMQ relay settings, required for the {@code rabbitmq} backend
+ * @param rabbitMq the RabbitMQ relay settings, required for the {@link Backend#RABBITMQ} backend
  */
 public record NexusConfig(
         Backend backend,
@@ -101,6 +101,15 @@ public record NexusConfig(
 
     /** The database: JDBC URL, credentials and the event store schema. */
     public record Postgres(String url, @Nullable String user, @Nullable String password, String schema) {
+        /**
+         * Checks the settings.
+         *
+         * @param url a {@code jdbc:postgresql:} URL
+         * @param user the user, or null to take the URL's
+         * @param password the password, or null to take the URL's
+         * @param schema the event store schema
+         * @throws IllegalArgumentException if the URL is not a PostgreSQL one
+         */
         public Postgres {
             requireNonNull(url, "postgres.url");
             if (!url.startsWith("jdbc:postgresql:")) {
@@ -112,6 +121,15 @@ public record NexusConfig(
 
     /** Redis Streams: server URL, stream key, consumer group and the approximate maximum stream length. */
     public record Redis(String url, String stream, String consumerGroup, long maxLength) {
+        /**
+         * Checks the settings.
+         *
+         * @param url a {@code redis://} or {@code rediss://} URL
+         * @param stream the stream key events are relayed to
+         * @param consumerGroup the consumer group of the application's consumers
+         * @param maxLength the approximate most entries kept in the stream; 0 never trims
+         * @throws IllegalArgumentException if the URL's scheme is wrong or {@code maxLength} is negative
+         */
         public Redis {
             requireNonNull(url, "redis.url");
             if (!url.startsWith("redis://") && !url.startsWith("rediss://")) {
@@ -127,6 +145,13 @@ public record NexusConfig(
 
     /** RabbitMQ: server URI and the topic exchange events are published to. */
     public record RabbitMq(String uri, String exchange) {
+        /**
+         * Checks the settings.
+         *
+         * @param uri an {@code amqp://} or {@code amqps://} URI
+         * @param exchange the topic exchange events are published to
+         * @throws IllegalArgumentException if the URI's scheme is wrong
+         */
         public RabbitMq {
             requireNonNull(uri, "rabbitmq.uri");
             if (!uri.startsWith("amqp://") && !uri.startsWith("amqps://")) {
@@ -136,6 +161,20 @@ public record NexusConfig(
         }
     }
 
+    /**
+     * Checks that the settings fit together.
+     *
+     * @param backend which bus backend to run
+     * @param bus the settings the backends share
+     * @param persistence whether events are kept (must be true for every backend but {@code memory})
+     * @param retentionDays default age in days after which the retention job may remove events; 0 keeps them forever
+     * @param tracing whether events emitted while handling another inherit its correlation id and take its event id as
+     *     causation id
+     * @param postgres the database, required for the {@code postgres} backend
+     * @param redis the Redis relay settings, required for the {@code redis} backend
+     * @param rabbitMq the RabbitMQ relay settings, required for the {@link Backend#RABBITMQ} backend
+     * @throws IllegalArgumentException naming the setting that does not fit
+     */
     public NexusConfig {
         requireNonNull(backend, "backend");
         requireNonNull(bus, "bus");
@@ -170,12 +209,19 @@ public record NexusConfig(
         }
     }
 
-    /** An in-memory configuration with every default. */
+    /** {@return an in-memory configuration with every default} */
     public static NexusConfig memory() {
         return new NexusConfig(Backend.MEMORY, BusConfig.defaults(), false, DEFAULT_RETENTION_DAYS, DEFAULT_TRACING, null, null, null);
     }
 
-    /** Reads a YAML file, substituting environment variables. */
+    /**
+     * Reads a YAML file, substituting environment variables.
+     *
+     * @param file the YAML file
+     * @return the configuration
+     * @throws IllegalArgumentException naming the key and what was expected, for any bad or unknown key, or if the
+     *     file cannot be read
+     */
     public static NexusConfig fromYaml(Path file) {
         try {
             return fromYaml(Files.readString(file, StandardCharsets.UTF_8), System::getenv);
@@ -187,18 +233,33 @@ public record NexusConfig(
     /**
      * Reads YAML text, taking {@code ${NAME}} values from {@code environment}.
      *
+     * @param yaml the YAML text
+     * @param environment looks up variables; null for an unset one
+     * @return the configuration
      * @throws IllegalArgumentException naming the key and what was expected, for any bad or unknown key
      */
     public static NexusConfig fromYaml(String yaml, Function<String, @Nullable String> environment) {
         return YamlConfigReader.read(yaml, environment);
     }
 
-    /** Reads YAML text with variables from {@code environment}; a convenience for tests. */
+    /**
+     * Reads YAML text with variables from {@code environment}; a convenience for tests.
+     *
+     * @param yaml the YAML text
+     * @param environment the variables
+     * @return the configuration
+     * @throws IllegalArgumentException naming the key and what was expected, for any bad or unknown key
+     */
     public static NexusConfig fromYaml(String yaml, Map<String, String> environment) {
         return fromYaml(yaml, environment::get);
     }
 
-    /** The Postgres settings, or an exception naming the missing section. */
+    /**
+     * The Postgres settings, or an exception naming the missing section.
+     *
+     * @return the {@code postgres} section
+     * @throws IllegalStateException if there is none
+     */
     public Postgres requirePostgres() {
         return Optional.ofNullable(postgres)
                 .orElseThrow(() -> new IllegalStateException("the configuration has no postgres: section"));

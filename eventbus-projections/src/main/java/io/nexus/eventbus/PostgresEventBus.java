@@ -172,6 +172,9 @@ public final class PostgresEventBus extends DispatchingBus {
      * A builder for a bus that creates its own {@link PostgresEventStore} on {@code dataSource} (see {@link
      * Builder#schema(String)} and {@link Builder#types(EventTypeRegistry)}). The caller owns and closes the pool; it
      * should allow at least one connection more than the bus's durable subscriptions, for the notification connection.
+     *
+     * @param dataSource a pool on the migrated database
+     * @return a builder with every other setting at its default
      */
     public static Builder builder(DataSource dataSource) {
         return new Builder(requireNonNull(dataSource, "dataSource"), null);
@@ -180,22 +183,26 @@ public final class PostgresEventBus extends DispatchingBus {
     /**
      * A builder for a bus on an existing {@code store}, which the caller keeps and closes; {@code dataSource} must
      * reach the same database (the bus uses it for subscriptions, dead letters and its notification connection).
+     *
+     * @param store the store to append to and read from
+     * @param dataSource a pool on the store's database
+     * @return a builder with every other setting at its default
      */
     public static Builder builder(PostgresEventStore store, DataSource dataSource) {
         return new Builder(requireNonNull(dataSource, "dataSource"), requireNonNull(store, "store"));
     }
 
-    /** The configuration this bus was built with. */
+    /** {@return the configuration this bus was built with} */
     public BusConfig config() {
         return config;
     }
 
-    /** The store events are appended to and read from. */
+    /** {@return the store events are appended to and read from} */
     public PostgresEventStore store() {
         return store;
     }
 
-    /** This process's owner name in subscription leases. */
+    /** {@return this process's owner name in subscription leases} */
     public String owner() {
         return lease.owner();
     }
@@ -221,7 +228,14 @@ public final class PostgresEventBus extends DispatchingBus {
         metrics.emitted(stamped.type());
     }
 
-    /** A durable subscription to every category; see {@link #subscribeDurable(String, String, Set, EventListener)}. */
+    /**
+     * A durable subscription to every category; see {@link #subscribeDurable(String, String, Set, EventListener)}.
+     *
+     * @param name the subscription's name; keep it across restarts, so it resumes from its checkpoint
+     * @param typePattern an exact type, {@code *}, {@code user.*} or {@code *.error}; see {@link TypePattern}
+     * @param listener handles each event
+     * @return the running subscription
+     */
     public DurableSubscription subscribeDurable(String name, String typePattern, EventListener listener) {
         return subscribeDurable(name, typePattern, Set.of(), listener);
     }
@@ -232,6 +246,11 @@ public final class PostgresEventBus extends DispatchingBus {
      * on the subscription's own thread, one event at a time, in global order, only while this process holds the
      * subscription's lease. The filter may change between runs; the checkpoint stays.
      *
+     * @param name the subscription's name; keep it across restarts, so it resumes from its checkpoint
+     * @param typePattern an exact type, {@code *}, {@code user.*} or {@code *.error}; see {@link TypePattern}
+     * @param categories the stream categories to receive; empty for all
+     * @param listener handles each event
+     * @return the running subscription
      * @throws IllegalArgumentException if the name is blank or longer than {@value #MAX_SUBSCRIPTION_NAME_LENGTH}, the
      *     pattern is malformed, or a projection has the name
      * @throws IllegalStateException if this bus already runs a subscription of that name, or is closed
@@ -267,6 +286,8 @@ public final class PostgresEventBus extends DispatchingBus {
      * The status of durable subscription {@code name} as its row says (checkpoint, head, lag, owner, lease, last
      * error), whichever process consumes it; empty if no durable subscription of that name exists in the schema.
      *
+     * @param name the durable subscription's name
+     * @return its status, or empty if there is no such durable subscription
      * @throws IllegalArgumentException if the name is malformed
      * @throws io.nexus.eventstore.core.EventStoreAccessException if the database could not be read
      */
@@ -280,7 +301,7 @@ public final class PostgresEventBus extends DispatchingBus {
         });
     }
 
-    /** The dead letters of this bus's schema: list, re-deliver and discard them. */
+    /** {@return the dead letters of this bus's schema: list, re-deliver and discard them} */
     public DeadLetters deadLetters() {
         return deadLetters;
     }
@@ -289,6 +310,9 @@ public final class PostgresEventBus extends DispatchingBus {
      * The dead letters of subscription {@code subscription}, oldest position first, at most {@code maxCount}; see
      * {@link DeadLetters#list}.
      *
+     * @param subscription the durable subscription's name
+     * @param maxCount the most dead letters to return
+     * @return the dead letters
      * @throws IllegalArgumentException if {@code maxCount} is below 1
      */
     public List<DeadLetter> deadLetters(String subscription, int maxCount) {
@@ -298,6 +322,7 @@ public final class PostgresEventBus extends DispatchingBus {
     /**
      * Re-delivers dead letter {@code deadLetterId} to its subscription's listener; see {@link DeadLetters#retry}.
      *
+     * @param deadLetterId the dead letter's {@link DeadLetter#id()}
      * @return a future: true when the listener handled it (the dead letter is deleted), false when it failed again
      *     (the dead letter stays, with its attempts and error updated); it fails with {@link IllegalArgumentException}
      *     for an unknown dead letter and {@link IllegalStateException} when this bus does not consume the subscription
@@ -309,6 +334,7 @@ public final class PostgresEventBus extends DispatchingBus {
     /**
      * Deletes dead letter {@code deadLetterId} without re-delivering it; see {@link DeadLetters#discard}.
      *
+     * @param deadLetterId the dead letter's {@link DeadLetter#id()}
      * @return whether it existed
      */
     public boolean discardDeadLetter(long deadLetterId) {
@@ -445,6 +471,8 @@ public final class PostgresEventBus extends DispatchingBus {
         /**
          * Every bus setting at once; the setters below change single ones. Default: {@link BusConfig#defaults()}.
          *
+         * @param config the settings
+         * @return this builder
          * @throws IllegalArgumentException if {@code maxQueueSize} or {@code emitTimeout} differs from its default
          */
         @Override
@@ -453,31 +481,56 @@ public final class PostgresEventBus extends DispatchingBus {
             return super.config(config);
         }
 
-        /** See {@link BusConfig.Builder#batchSize(int)}. */
+        /**
+         * See {@link BusConfig.Builder#batchSize(int)}.
+         *
+         * @param batchSize how many events a durable subscription reads per round trip
+         * @return this builder
+         */
         public Builder batchSize(int batchSize) {
             config.batchSize(batchSize);
             return this;
         }
 
-        /** See {@link BusConfig.Builder#flushInterval(Duration)}; also the head's polling interval. */
+        /**
+         * See {@link BusConfig.Builder#flushInterval(Duration)}; also the head's polling interval.
+         *
+         * @param flushInterval how often a durable subscription polls when no notification arrives
+         * @return this builder
+         */
         public Builder flushInterval(Duration flushInterval) {
             config.flushInterval(flushInterval);
             return this;
         }
 
-        /** See {@link BusConfig.Builder#retryAttempts(int)}. */
+        /**
+         * See {@link BusConfig.Builder#retryAttempts(int)}.
+         *
+         * @param retryAttempts how often a failed event is retried before it is dead-lettered
+         * @return this builder
+         */
         public Builder retryAttempts(int retryAttempts) {
             config.retryAttempts(retryAttempts);
             return this;
         }
 
-        /** See {@link BusConfig.Builder#retryDelay(Duration)}. */
+        /**
+         * See {@link BusConfig.Builder#retryDelay(Duration)}.
+         *
+         * @param retryDelay the delay before the first retry
+         * @return this builder
+         */
         public Builder retryDelay(Duration retryDelay) {
             config.retryDelay(retryDelay);
             return this;
         }
 
-        /** See {@link BusConfig.Builder#exponentialBackoff(boolean)}. */
+        /**
+         * See {@link BusConfig.Builder#exponentialBackoff(boolean)}.
+         *
+         * @param exponentialBackoff whether each further retry doubles the delay
+         * @return this builder
+         */
         public Builder exponentialBackoff(boolean exponentialBackoff) {
             config.exponentialBackoff(exponentialBackoff);
             return this;
@@ -486,6 +539,8 @@ public final class PostgresEventBus extends DispatchingBus {
         /**
          * The store's schema, for a bus that creates its store. Default: {@value PostgresEventStore#DEFAULT_SCHEMA}.
          *
+         * @param schema the event store schema
+         * @return this builder
          * @throws IllegalStateException if the bus was given a store
          */
         public Builder schema(String schema) {
@@ -498,6 +553,8 @@ public final class PostgresEventBus extends DispatchingBus {
         /**
          * The type registry, for a bus that creates its store. Default: none, payloads read as {@code RawJson}.
          *
+         * @param types the registry
+         * @return this builder
          * @throws IllegalStateException if the bus was given a store
          */
         public Builder types(EventTypeRegistry types) {
@@ -510,6 +567,10 @@ public final class PostgresEventBus extends DispatchingBus {
          * How long a durable subscription's lease lasts without renewal: the longest a dead owner blocks a take-over,
          * and the longest one handling may take. At least {@link ProjectionDaemon#MIN_LEASE_DURATION}. Default: {@link
          * #DEFAULT_LEASE_DURATION}, 10 s, as for projections.
+         *
+         * @param leaseDuration the lease's length
+         * @return this builder
+         * @throws IllegalArgumentException if it is shorter than {@link ProjectionDaemon#MIN_LEASE_DURATION}
          */
         public Builder leaseDuration(Duration leaseDuration) {
             this.leaseDuration = LeasePolicy.checkDuration(leaseDuration);
@@ -520,6 +581,10 @@ public final class PostgresEventBus extends DispatchingBus {
          * This process's name in leases (the {@code owner} column). 1 to 200 characters, not blank. Default: {@code
          * <pid>@<host>/<8 random hex digits>}, distinct per bus, the same format as {@link
          * ProjectionDaemon.Builder#owner(String)}.
+         *
+         * @param owner the owner name
+         * @return this builder
+         * @throws IllegalArgumentException if it is blank or longer than 200 characters
          */
         public Builder owner(String owner) {
             this.owner = LeasePolicy.checkOwner(owner);
@@ -539,7 +604,11 @@ public final class PostgresEventBus extends DispatchingBus {
             }
         }
 
-        /** Builds and starts the bus; reads the head of the global order now (in-process listeners start there). */
+        /**
+         * Builds and starts the bus; reads the head of the global order now (in-process listeners start there).
+         *
+         * @return the running bus; close it to stop it
+         */
         public PostgresEventBus build() {
             if (store != null) {
                 return new PostgresEventBus(this, store, false);

@@ -27,20 +27,30 @@ public interface Projection {
      * The projection's name: its key in the {@code subscriptions} table, so it must stay stable across releases and
      * be unique among subscriptions and projections of the schema. 1 to {@value ProjectionDaemon#MAX_NAME_LENGTH}
      * characters, not blank.
+     *
+     * @return the name
      */
     String name();
 
-    /** Which events {@link #apply} receives. Default: {@link EventFilter#ALL}. */
+    /** {@return which events {@link #apply} receives; default {@link EventFilter#ALL}} */
     default EventFilter filter() {
         return EventFilter.ALL;
     }
 
-    /** Applies one event to the read model, inside the daemon's transaction. */
+    /**
+     * Applies one event to the read model, inside the daemon's transaction.
+     *
+     * @param handle the daemon's transaction; also writes the checkpoint
+     * @param event the event
+     */
     void apply(Handle handle, RecordedEvent event);
 
     /**
      * Applies a batch of events, oldest first, inside one transaction. Default: {@link #apply} for each; override to
      * use JDBC batches ({@link Handle#prepareBatch}) when throughput matters.
+     *
+     * @param handle the daemon's transaction; also writes the checkpoint
+     * @param events the batch, oldest first, never empty
      */
     default void applyBatch(Handle handle, List<RecordedEvent> events) {
         for (RecordedEvent event : events) {
@@ -51,24 +61,43 @@ public interface Projection {
     /**
      * Clears the read model before a {@linkplain ProjectionDaemon#rebuild rebuild}, inside the transaction that also
      * resets the checkpoint to 0.
+     *
+     * @param handle the transaction that also resets the checkpoint
      */
     void reset(Handle handle);
 
     /** What {@link #of} calls for each event. */
     @FunctionalInterface
     interface Applier {
-        /** Applies {@code event} through {@code handle}. */
+        /**
+         * Applies {@code event} through {@code handle}.
+         *
+         * @param handle the daemon's transaction
+         * @param event the event
+         */
         void apply(Handle handle, RecordedEvent event);
     }
 
     /** What {@link #of} calls to clear the read model. */
     @FunctionalInterface
     interface Resetter {
-        /** Clears the read model through {@code handle}. */
+        /**
+         * Clears the read model through {@code handle}.
+         *
+         * @param handle the transaction that also resets the checkpoint
+         */
         void reset(Handle handle);
     }
 
-    /** A projection made of a name, a filter and two lambdas. */
+    /**
+     * A projection made of a name, a filter and two lambdas.
+     *
+     * @param name the projection's name
+     * @param filter which events it receives
+     * @param applier applies each event
+     * @param resetter clears the read model
+     * @return the projection
+     */
     static Projection of(String name, EventFilter filter, Applier applier, Resetter resetter) {
         SubscriptionName.of(name);
         java.util.Objects.requireNonNull(filter, "filter");

@@ -124,7 +124,13 @@ public final class ProjectionDaemon implements AutoCloseable {
         runners.values().forEach(runner -> metrics.lag(runner.name, runner::lag));
     }
 
-    /** A builder for a daemon reading {@code store} and writing read models and checkpoints through {@code dataSource}. */
+    /**
+     * A builder for a daemon reading {@code store} and writing read models and checkpoints through {@code dataSource}.
+     *
+     * @param store the store to read the global order from
+     * @param dataSource a pool on the same database, for read models and checkpoints
+     * @return a builder with every other setting at its default
+     */
     public static Builder builder(PostgresEventStore store, DataSource dataSource) {
         return new Builder(requireNonNull(store, "store"), requireNonNull(dataSource, "dataSource"));
     }
@@ -174,12 +180,12 @@ public final class ProjectionDaemon implements AutoCloseable {
         return this;
     }
 
-    /** This daemon's owner id, as written to {@code subscriptions.owner}. */
+    /** {@return this daemon's owner id, as written to {@code subscriptions.owner}} */
     public String owner() {
         return lease.owner();
     }
 
-    /** The names of the registered projections, sorted. */
+    /** {@return the names of the registered projections, sorted} */
     public Set<String> projections() {
         return new TreeSet<>(runners.keySet());
     }
@@ -187,6 +193,8 @@ public final class ProjectionDaemon implements AutoCloseable {
     /**
      * The names of the projections this daemon owns right now, sorted: those whose lease it holds and, by its own
      * clock measured from before the last grant or renewal, cannot have expired on the server yet.
+     *
+     * @return the owned projections' names
      */
     public Set<String> ownedProjections() {
         Set<String> owned = new TreeSet<>();
@@ -201,6 +209,8 @@ public final class ProjectionDaemon implements AutoCloseable {
     /**
      * Where {@code projection} stands, read from the database (whichever daemon owns it).
      *
+     * @param projection the projection's name
+     * @return its checkpoint, the head and its status
      * @throws IllegalArgumentException if the projection is not registered with this daemon
      */
     public ProjectionProgress progress(String projection) {
@@ -216,6 +226,8 @@ public final class ProjectionDaemon implements AutoCloseable {
      * The status of {@code projection} as its row says (checkpoint, head, lag, owner, lease, last error), read from
      * the database whichever daemon owns it; empty before any daemon started it.
      *
+     * @param projection the projection's name
+     * @return its status, or empty before any daemon started it
      * @throws IllegalArgumentException if the projection is not registered with this daemon
      */
     public Optional<SubscriptionStatus> status(String projection) {
@@ -231,6 +243,7 @@ public final class ProjectionDaemon implements AutoCloseable {
      * to its {@link ProjectionListener} and sets the status back to {@code active} once it has caught up. Returns at
      * once after the reset; follow it with {@link #progress} or {@link #awaitPosition}.
      *
+     * @param projection the projection's name
      * @return the progress right after the reset: checkpoint 0 and the head to replay up to
      * @throws IllegalArgumentException if the projection is not registered with this daemon
      */
@@ -254,6 +267,9 @@ public final class ProjectionDaemon implements AutoCloseable {
      * past the global position of the append's last event ({@link
      * io.nexus.eventstore.core.EventStore#positionOf}).
      *
+     * @param projection the projection's name
+     * @param append what the append returned
+     * @param timeout how long to wait
      * @return the projection's checkpoint when it got there
      * @throws ProjectionTimeoutException if it did not within {@code timeout}
      * @throws InterruptedException if the waiting thread was interrupted
@@ -279,6 +295,9 @@ public final class ProjectionDaemon implements AutoCloseable {
     /**
      * Waits until {@code projection}'s checkpoint is at or past {@code position}; see {@link #awaitProjection}.
      *
+     * @param projection the projection's name
+     * @param position the global position to wait for
+     * @param timeout how long to wait
      * @return the projection's checkpoint when it got there
      * @throws ProjectionTimeoutException if it did not within {@code timeout}
      * @throws InterruptedException if the waiting thread was interrupted
@@ -447,6 +466,8 @@ public final class ProjectionDaemon implements AutoCloseable {
         /**
          * Adds a projection. Its name must be unique within the daemon.
          *
+         * @param projection the projection
+         * @return this builder
          * @throws IllegalArgumentException if the name is malformed (see {@link SubscriptionName}) or already
          *     registered
          */
@@ -464,6 +485,9 @@ public final class ProjectionDaemon implements AutoCloseable {
         /**
          * The settings read: {@code workerCount}, {@code batchSize}, {@code flushInterval}, {@code retryDelay},
          * {@code exponentialBackoff} and {@code metricsEnabled}. Default: {@link BusConfig#defaults()}.
+         *
+         * @param config the settings
+         * @return this builder
          */
         public Builder config(BusConfig config) {
             this.config = requireNonNull(config, "config");
@@ -474,6 +498,10 @@ public final class ProjectionDaemon implements AutoCloseable {
          * This daemon's id in {@code subscriptions.owner}; must be unique among running daemons. 1 to 200 characters,
          * not blank. Default: {@code <pid>@<host>/<8 random hex digits>}, the same format as {@link
          * PostgresEventBus.Builder#owner(String)}.
+         *
+         * @param owner the owner id
+         * @return this builder
+         * @throws IllegalArgumentException if it is blank or longer than 200 characters
          */
         public Builder owner(String owner) {
             this.owner = LeasePolicy.checkOwner(owner);
@@ -483,19 +511,33 @@ public final class ProjectionDaemon implements AutoCloseable {
         /**
          * How long a lease lasts without renewal: a dead owner is replaced after about this long. At least {@link
          * #MIN_LEASE_DURATION}. Default: {@link #DEFAULT_LEASE_DURATION}, 10 s.
+         *
+         * @param leaseDuration the lease's length
+         * @return this builder
+         * @throws IllegalArgumentException if it is shorter than {@link #MIN_LEASE_DURATION}
          */
         public Builder leaseDuration(Duration leaseDuration) {
             this.leaseDuration = LeasePolicy.checkDuration(leaseDuration);
             return this;
         }
 
-        /** Observes progress, ownership and failures. Default: {@link ProjectionListener#NONE}. */
+        /**
+         * Observes progress, ownership and failures. Default: {@link ProjectionListener#NONE}.
+         *
+         * @param listener the listener
+         * @return this builder
+         */
         public Builder listener(ProjectionListener listener) {
             this.listener = requireNonNull(listener, "listener");
             return this;
         }
 
-        /** Where to record metrics (see the class comment). Default: none, nothing is recorded. */
+        /**
+         * Where to record metrics (see the class comment). Default: none, nothing is recorded.
+         *
+         * @param meterRegistry the registry
+         * @return this builder
+         */
         public Builder meterRegistry(MeterRegistry meterRegistry) {
             this.meterRegistry = requireNonNull(meterRegistry, "meterRegistry");
             return this;
@@ -504,6 +546,7 @@ public final class ProjectionDaemon implements AutoCloseable {
         /**
          * Builds the daemon; call {@link ProjectionDaemon#start()} to run it.
          *
+         * @return the daemon, not yet started
          * @throws IllegalStateException if no projection was registered
          */
         public ProjectionDaemon build() {

@@ -12,6 +12,15 @@ import static java.util.Objects.requireNonNull;
  * @param head the head of the global order when this was observed
  */
 public record ProjectionProgress(String projection, ProjectionStatus status, long checkpoint, long head) {
+    /**
+     * Checks the components: a name and a status, positions not negative.
+     *
+     * @param projection the projection's name
+     * @param status its status
+     * @param checkpoint the global position of the last event it processed (0 for none)
+     * @param head the head of the global order when this was observed
+     * @throws IllegalArgumentException if a position is negative
+     */
     public ProjectionProgress {
         requireNonNull(projection, "projection");
         requireNonNull(status, "status");
@@ -20,12 +29,12 @@ public record ProjectionProgress(String projection, ProjectionStatus status, lon
         }
     }
 
-    /** How many positions the projection is behind the head; never negative. */
+    /** {@return how many positions the projection is behind the head; never negative} */
     public long lag() {
         return Math.max(0, head - checkpoint);
     }
 
-    /** The share of the head processed, from 0.0 to 1.0 (1.0 for an empty store). */
+    /** {@return the share of the head processed, from 0.0 to 1.0 (1.0 for an empty store)} */
     public double fraction() {
         return head == 0 ? 1.0 : Math.min(1.0, (double) checkpoint / head);
     }

@@ -17,12 +17,17 @@ public enum ProjectionStatus {
         this.sql = sql;
     }
 
-    /** The value stored in the {@code status} column. */
+    /** {@return the value stored in the {@code status} column} */
     public String sqlValue() {
         return sql;
     }
 
-    /** The status stored as {@code value}; throws {@link IllegalArgumentException} for an unknown one. */
+    /**
+     * The status stored as {@code value}; throws {@link IllegalArgumentException} for an unknown one.
+     *
+     * @param value the stored value
+     * @return the status
+     */
     public static ProjectionStatus fromSql(String value) {
         requireNonNull(value, "value");
         for (ProjectionStatus status : values()) {

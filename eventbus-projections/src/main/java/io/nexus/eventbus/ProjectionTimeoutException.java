@@ -10,7 +10,14 @@ public final class ProjectionTimeoutException extends EventStoreException {
     private final long checkpoint;
     private final Duration timeout;
 
-    /** {@code projection} was at {@code checkpoint}, below {@code position}, when {@code timeout} ran out. */
+    /**
+     * {@code projection} was at {@code checkpoint}, below {@code position}, when {@code timeout} ran out.
+     *
+     * @param projection the projection waited on
+     * @param position the position it was expected to reach
+     * @param checkpoint its checkpoint when the wait ended
+     * @param timeout how long the caller waited
+     */
     public ProjectionTimeoutException(String projection, long position, long checkpoint, Duration timeout) {
         super("projection '" + projection + "' did not reach position " + position + " within " + timeout
                 + "; its checkpoint is " + checkpoint);
@@ -20,22 +27,22 @@ public final class ProjectionTimeoutException extends EventStoreException {
         this.timeout = timeout;
     }
 
-    /** The projection waited on. */
+    /** {@return the projection waited on} */
     public String projection() {
         return projection;
     }
 
-    /** The position it was expected to reach. */
+    /** {@return the position it was expected to reach} */
     public long position() {
         return position;
     }
 
-    /** Its checkpoint when the wait ended. */
+    /** {@return its checkpoint when the wait ended} */
     public long checkpoint() {
         return checkpoint;
     }
 
-    /** How long the caller waited. */
+    /** {@return how long the caller waited} */
     public Duration timeout() {
         return timeout;
     }

@@ -10,12 +10,19 @@ import io.nexus.eventstore.core.StreamId;
  */
 @FunctionalInterface
 public interface StreamRouter {
-    /** The stream {@code event} belongs to. */
+    /**
+     * The stream {@code event} belongs to.
+     *
+     * @param event the event being emitted
+     * @return its stream
+     */
     StreamId streamFor(NewEvent event);
 
     /**
      * The default: one stream per event type, named after the type ({@code user.registered} goes to the stream {@code
      * user.registered}). Every type name is a valid stream id.
+     *
+     * @return the router
      */
     static StreamRouter byType() {
         return event -> StreamId.of(event.type());

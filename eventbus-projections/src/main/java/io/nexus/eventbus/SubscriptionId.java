@@ -6,11 +6,16 @@ import java.util.UUID;
 
 /** Identifies one subscription on one bus; pass it to {@link EventBus#unsubscribe(SubscriptionId)}. */
 public record SubscriptionId(UUID value) {
+    /**
+     * Checks that there is a value.
+     *
+     * @param value the id's value
+     */
     public SubscriptionId {
         requireNonNull(value, "value");
     }
 
-    /** A new, random subscription id. */
+    /** {@return a new, random subscription id} */
     public static SubscriptionId random() {
         return new SubscriptionId(UUID.randomUUID());
     }

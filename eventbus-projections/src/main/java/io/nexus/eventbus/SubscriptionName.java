@@ -12,7 +12,12 @@ public record SubscriptionName(String value) {
     /** The longest name accepted. */
     public static final int MAX_LENGTH = 200;
 
-    /** @throws IllegalArgumentException if the name is blank, too long or holds a control character, quoting it */
+    /**
+     * Checks the name.
+     *
+     * @param value the name: 1 to {@value #MAX_LENGTH} characters, not blank, no control characters
+     * @throws IllegalArgumentException if the name is blank, too long or holds a control character, quoting it
+     */
     public SubscriptionName {
         requireNonNull(value, "name");
         if (value.isBlank() || value.length() > MAX_LENGTH || value.chars().anyMatch(Character::isISOControl)) {
@@ -21,7 +26,13 @@ public record SubscriptionName(String value) {
         }
     }
 
-    /** The name {@code value}, checked; see the record's rules. */
+    /**
+     * The name {@code value}, checked; see the record's rules.
+     *
+     * @param value the name: 1 to {@value #MAX_LENGTH} characters, not blank, no control characters
+     * @return the name
+     * @throws IllegalArgumentException if the name is blank, too long or holds a control character, quoting it
+     */
     public static SubscriptionName of(String value) {
         return new SubscriptionName(value);
     }

@@ -39,6 +39,20 @@ public record SubscriptionStatus(
         PROJECTION
     }
 
+    /**
+     * Checks that the required components are there and that the positions are not negative.
+     *
+     * @param name the subscription's or projection's name
+     * @param kind which of the two it is
+     * @param status active, paused or rebuilding
+     * @param checkpoint the global position of the last event processed (0 for none)
+     * @param head the head of the global order when this was read
+     * @param owner the process holding the lease, or null when none does
+     * @param leaseExpiresAt when that lease runs out (the database's clock), or null when none is held
+     * @param lastError the latest failure recorded, or null when none was
+     * @param lastErrorAt when it was recorded, or null
+     * @throws IllegalArgumentException if the checkpoint or the head is negative
+     */
     public SubscriptionStatus {
         requireNonNull(name, "name");
         requireNonNull(kind, "kind");
@@ -48,7 +62,7 @@ public record SubscriptionStatus(
         }
     }
 
-    /** How many positions the checkpoint is behind the head; never negative. */
+    /** {@return how many positions the checkpoint is behind the head; never negative} */
     public long lag() {
         return Math.max(0, head - checkpoint);
     }

@@ -25,6 +25,8 @@ public sealed interface TypePattern {
     /**
      * Parses {@code pattern}.
      *
+     * @param pattern an exact type, {@code *}, {@code user.*} or {@code *.error}
+     * @return the parsed pattern
      * @throws IllegalArgumentException if it is none of the four forms, quoting it and the forms
      */
     static TypePattern of(String pattern) {
@@ -47,14 +49,25 @@ public sealed interface TypePattern {
         }
     }
 
-    /** Whether an event of type {@code type} matches. */
+    /**
+     * Whether an event of type {@code type} matches.
+     *
+     * @param type an event's type name
+     * @return whether it matches
+     */
     boolean matches(String type);
 
-    /** The pattern in its textual form, as {@link #of(String)} accepts it. */
+    /** {@return the pattern in its textual form, as {@link #of(String)} accepts it} */
     String pattern();
 
     /** Exactly one type name. */
     record Exact(String type) implements TypePattern {
+        /**
+         * Checks the type name.
+         *
+         * @param type the type name
+         * @throws IllegalArgumentException if it is not a valid type name
+         */
         public Exact {
             EventTypeRegistry.checkTypeName(type);
         }
@@ -85,6 +98,12 @@ public sealed interface TypePattern {
 
     /** Every type starting with {@code prefix}, which ends with a dot: {@code user.} for {@code user.*}. */
     record Prefix(String prefix) implements TypePattern {
+        /**
+         * Checks the prefix.
+         *
+         * @param prefix a type name segment followed by a dot, such as {@code user.}
+         * @throws IllegalArgumentException if it is not one
+         */
         public Prefix {
             EventTypeRegistry.checkTypeName(prefix);
             if (prefix.length() < 2 || !prefix.endsWith(".")) {
@@ -106,6 +125,12 @@ public sealed interface TypePattern {
 
     /** Every type ending with {@code suffix}, which starts with a dot: {@code .error} for {@code *.error}. */
     record Suffix(String suffix) implements TypePattern {
+        /**
+         * Checks the suffix.
+         *
+         * @param suffix a dot followed by a type name segment, such as {@code .error}
+         * @throws IllegalArgumentException if it is not one
+         */
         public Suffix {
             EventTypeRegistry.checkTypeName(suffix);
             if (suffix.length() < 2 || !suffix.startsWith(".")) {

@@ -267,8 +267,13 @@ class EventBusesTest {
     @Test
     void a_postgres_bus_refuses_a_queue_size_or_emit_timeout_before_connecting() throws Exception {
         // No server listens on port 1: only a check made before connecting can give the configuration's own message.
-        NexusConfig queued = NexusConfig.fromYaml("nexus:\n  backend: postgres\n  max_queue_size: 500\n"
-                + "  postgres:\n    url: jdbc:postgresql://127.0.0.1:1/nowhere\n", Map.of());
+        NexusConfig queued = NexusConfig.fromYaml("""
+                nexus:
+                  backend: postgres
+                  max_queue_size: 500
+                  postgres:
+                    url: jdbc:postgresql://127.0.0.1:1/nowhere
+                """, Map.of());
         NexusConfig timed = yaml("redis", "  emit_timeout: 2s\n  redis:\n    url: redis://localhost:6379\n");
 
         Throwable queueRefused = catchThrowable(() -> EventBuses.create(queued));

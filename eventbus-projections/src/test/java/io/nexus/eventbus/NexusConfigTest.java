@@ -95,8 +95,13 @@ class NexusConfigTest {
                 .isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> NexusConfig.fromYaml("nexus:\n  backend: postgres\n", Map.of()))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("postgres:");
-        assertThatThrownBy(() -> NexusConfig.fromYaml("nexus:\n  backend: postgres\n  persistence: false\n"
-                        + "  postgres:\n    url: jdbc:postgresql://x/y\n", Map.of()))
+        assertThatThrownBy(() -> NexusConfig.fromYaml("""
+                        nexus:
+                          backend: postgres
+                          persistence: false
+                          postgres:
+                            url: jdbc:postgresql://x/y
+                        """, Map.of()))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("persistence");
         assertThatThrownBy(() -> NexusConfig.fromYaml("just: [a, list", Map.of()))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("YAML");

@@ -59,12 +59,12 @@ class ProjectionThroughputTest {
                     .build()) {
                 long start = System.nanoTime();
                 daemon.start();
-                daemon.awaitPosition(projection.name(), head, Duration.ofSeconds(120));
+                daemon.awaitPosition(projection.name(), head, Duration.ofMinutes(2));
                 double catchUpSeconds = (System.nanoTime() - start) / 1e9;
 
                 long rebuildStart = System.nanoTime();
                 daemon.rebuild(projection.name());
-                daemon.awaitPosition(projection.name(), head, Duration.ofSeconds(120));
+                daemon.awaitPosition(projection.name(), head, Duration.ofMinutes(2));
                 double rebuildSeconds = (System.nanoTime() - rebuildStart) / 1e9;
 
                 System.out.printf("throughput, %d events, batch %d: catch-up %.0f events/s (%.2f s), rebuild %.0f"

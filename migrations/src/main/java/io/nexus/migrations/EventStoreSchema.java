@@ -42,6 +42,8 @@ public final class EventStoreSchema {
     /**
      * Creates the schema if needed and applies every pending migration, in one transaction each.
      *
+     * @param dataSource the database, with a user that may create the schema and its objects
+     * @param schema the event store schema; see the class description for valid names
      * @return how many migrations were applied (0 when the schema was up to date)
      * @throws SchemaMigrationException when a migration fails or the database cannot be reached
      */
@@ -49,7 +51,14 @@ public final class EventStoreSchema {
         return run("migrate", schema, () -> flyway(dataSource, schema).migrate().migrationsExecuted);
     }
 
-    /** Every migration this release knows, with its state in {@code schema}. */
+    /**
+     * Lists the migrations this release knows.
+     *
+     * @param dataSource the database
+     * @param schema the event store schema
+     * @return every migration this release knows, with its state in {@code schema}
+     * @throws SchemaMigrationException when the database cannot be reached
+     */
     public static List<SchemaMigration> info(DataSource dataSource, String schema) {
         return run("read migration info of", schema, () -> Arrays.stream(flyway(dataSource, schema).info().all())
                 .filter(info -> info.getVersion() != null)
@@ -60,18 +69,23 @@ public final class EventStoreSchema {
     /**
      * Checks that the applied migrations match this release's (no pending, failed, changed or unknown ones).
      *
+     * @param dataSource the database
+     * @param schema the event store schema
      * @throws SchemaMigrationException naming what does not match
      */
     public static void validate(DataSource dataSource, String schema) {
-        run("validate", schema, () -> {
-            flyway(dataSource, schema).validate();
-            return null;
-        });
+        runVoid("validate", schema, () -> flyway(dataSource, schema).validate());
     }
 
     /**
      * Grants {@code role} exactly what the event store needs at run time: reading and inserting events, and
      * maintaining the stream versions and the global order. It is not granted UPDATE, DELETE or TRUNCATE on events.
+     *
+     * @param dataSource the database, with a user that may grant on the schema (its owner)
+     * @param schema the migrated event store schema
+     * @param role the role the application connects as: letters, digits and underscores
+     * @throws IllegalArgumentException if the schema or role name is not valid
+     * @throws SchemaMigrationException if a grant fails
      */
     public static void grantRuntimeAccess(DataSource dataSource, String schema, String role) {
         String s = '"' + checkSchemaName(schema) + '"';
@@ -103,8 +117,11 @@ public final class EventStoreSchema {
     }
 
     /**
-     * Returns {@code schema} if it is a valid schema name (see {@link SchemaName}), else throws {@link
-     * IllegalArgumentException}.
+     * Checks a schema name; the rules are those of {@link SchemaName}.
+     *
+     * @param schema the name to check
+     * @return {@code schema}, so the check can be used inline
+     * @throws IllegalArgumentException if the name is not valid, quoting it
      */
     public static String checkSchemaName(String schema) {
         return SchemaName.of(schema).value();
@@ -136,6 +153,13 @@ public final class EventStoreSchema {
         } catch (FlywayException e) {
             throw new SchemaMigrationException("could not " + action + " event store schema '" + schema + "'", e);
         }
+    }
+
+    private static void runVoid(String action, String schema, Runnable call) {
+        run(action, schema, () -> {
+            call.run();
+            return schema;
+        });
     }
 
     static SchemaMigration toSchemaMigration(MigrationInfo info) {

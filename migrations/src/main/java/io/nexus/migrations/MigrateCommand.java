@@ -1,6 +1,8 @@
 package io.nexus.migrations;
 
+import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
+import java.nio.charset.Charset;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.jspecify.annotations.Nullable;
@@ -45,18 +47,30 @@ public final class MigrateCommand implements Callable<Integer> {
     @Option(names = "--schema", description = "event store schema (default: ${DEFAULT-VALUE})")
     String schema = EventStoreSchema.DEFAULT_SCHEMA;
 
+    /**
+     * Runs the command and exits the JVM with its exit code.
+     *
+     * @param args the action and options; {@code --help} lists them
+     */
     public static void main(String[] args) {
         System.exit(run(args));
     }
 
-    /** Runs the command and returns its exit code, without exiting; for tests and embedding. */
+    /**
+     * Runs the command without exiting; for tests and embedding.
+     *
+     * @param args the action and options; {@code --help} lists them
+     * @return the exit code: 0 on success
+     */
     public static int run(String... args) {
         return new CommandLine(new MigrateCommand()).setCaseInsensitiveEnumValuesAllowed(true).execute(args);
     }
 
     @Override
     public Integer call() {
-        PrintWriter out = spec == null ? new PrintWriter(System.out, true) : spec.commandLine().getOut();
+        PrintWriter out = spec == null
+                ? new PrintWriter(new OutputStreamWriter(System.out, Charset.defaultCharset()), true)
+                : spec.commandLine().getOut();
         PGSimpleDataSource dataSource = new PGSimpleDataSource();
         dataSource.setUrl(url);
         if (user != null) {

@@ -50,6 +50,12 @@ public final class PgBouncer implements AutoCloseable {
     /**
      * Starts a PgBouncer in transaction pooling in front of {@code database}'s server, with at most {@code
      * serverConnections} server connections per database and user.
+     *
+     * @param database the test database to put the bouncer in front of
+     * @param serverConnections the most server connections per database and user; at least 1
+     * @return the running bouncer; close it to stop it
+     * @throws IllegalArgumentException if {@code serverConnections} is below 1
+     * @throws UncheckedIOException if pgbouncer cannot be configured or started
      */
     public static PgBouncer start(TestDatabase database, int serverConnections) {
         if (serverConnections < 1) {
@@ -106,14 +112,19 @@ public final class PgBouncer implements AutoCloseable {
     }
 
     /**
-     * The JDBC URL of the test database through this PgBouncer, with {@code prepareThreshold=0} (server-side prepared
-     * statements do not survive transaction pooling).
+     * {@return the JDBC URL of the test database through this PgBouncer, with {@code prepareThreshold=0} (server-side
+     * prepared statements do not survive transaction pooling)}
      */
     public String jdbcUrl() {
         return jdbcUrl;
     }
 
-    /** A HikariCP pool of {@code size} connections through this PgBouncer; the caller closes it. */
+    /**
+     * A HikariCP pool of {@code size} connections through this PgBouncer; the caller closes it.
+     *
+     * @param size the pool's maximum size
+     * @return the pool
+     */
     public HikariDataSource pool(int size) {
         HikariConfig config = new HikariConfig();
         config.setJdbcUrl(jdbcUrl);
@@ -122,7 +133,7 @@ public final class PgBouncer implements AutoCloseable {
         return new HikariDataSource(config);
     }
 
-    /** What pgbouncer has logged so far. */
+    /** {@return what pgbouncer has logged so far} */
     public String log() {
         try {
             return Files.readString(directory.resolve("pgbouncer.log"), StandardCharsets.UTF_8);
@@ -157,7 +168,7 @@ public final class PgBouncer implements AutoCloseable {
                 Assertions.fail("pgbouncer exited with " + process.exitValue() + " at start:\n" + log());
             }
             try (Socket socket = new Socket()) {
-                socket.connect(new InetSocketAddress("127.0.0.1", port), 200);
+                socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 200);
                 return;
             } catch (IOException notYet) {
                 try {
@@ -175,7 +186,7 @@ public final class PgBouncer implements AutoCloseable {
 
     private static Path binary() {
         List<Path> candidates = new ArrayList<>();
-        for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
+        for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator, -1)) {
             if (!dir.isEmpty()) {
                 candidates.add(Path.of(dir, "pgbouncer"));
             }
@@ -195,7 +206,7 @@ public final class PgBouncer implements AutoCloseable {
     }
 
     private static Optional<String> parameter(String query, String name) {
-        for (String pair : query.split("&")) {
+        for (String pair : query.split("&", -1)) {
             int equals = pair.indexOf('=');
             if (equals > 0 && pair.substring(0, equals).equals(name)) {
                 return Optional.of(URLDecoder.decode(pair.substring(equals + 1), StandardCharsets.UTF_8));

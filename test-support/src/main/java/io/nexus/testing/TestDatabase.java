@@ -18,17 +18,26 @@ import javax.sql.DataSource;
  */
 public record TestDatabase(String name, String jdbcUrl, String schema, HikariDataSource dataSource) {
 
-    /** Terminates every other connection to this database, as a crash or a failover would. */
+    /**
+     * Terminates every other connection to this database, as a crash or a failover would.
+     *
+     * @return how many connections were terminated
+     */
     public int terminateConnections() {
         return TestDatabaseServer.get().terminateConnections(name);
     }
 
-    /** Whether the pool's connections start in autocommit; false for an {@link AutoCommitOff} class. */
+    /** {@return whether the pool's connections start in autocommit; false for an {@link AutoCommitOff} class} */
     public boolean autoCommit() {
         return dataSource.isAutoCommit();
     }
 
-    /** Runs one SQL statement on a connection of its own, and commits it whatever the pool's autocommit. */
+    /**
+     * Runs one SQL statement on a connection of its own, and commits it whatever the pool's autocommit.
+     *
+     * @param sql the statement
+     * @throws IllegalStateException quoting the statement if it fails
+     */
     public void execute(String sql) {
         try (Connection connection = dataSource.getConnection();
                 Statement statement = connection.createStatement()) {
@@ -42,8 +51,8 @@ public record TestDatabase(String name, String jdbcUrl, String schema, HikariDat
     }
 
     /**
-     * A new database on the same server (for cross-database tests), its pool in the same autocommit mode as this one's;
-     * dropped with the JVM.
+     * {@return a new database on the same server (for cross-database tests), its pool in the same autocommit mode as
+     * this one's; dropped with the JVM}
      */
     public TestDatabase sibling() {
         return TestDatabaseServer.get().createDatabase(autoCommit());

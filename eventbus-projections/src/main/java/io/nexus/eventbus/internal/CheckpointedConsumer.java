@@ -334,6 +334,7 @@ public final class CheckpointedConsumer {
         return Next.DONE;
     }
 
+    @SuppressWarnings("NonAtomicVolatileUpdate") // only the thread holding busy runs a batch (ConsumerScheduler.turn)
     private void fail(long held, long from, RuntimeException error) {
         int failed = ++attempts;
         long delay = retryDelayMillis(config, failed);

@@ -108,6 +108,7 @@ public final class Dispatcher {
     }
 
     /** A future for the next dispatched event matching {@code pattern}; fails after {@code timeout}. */
+    @SuppressWarnings("FutureReturnValueIgnored") // whenComplete's future only reports waiters.remove, never failing
     public CompletableFuture<RecordedEvent> waitFor(TypePattern pattern, Duration timeout) {
         requireNonNull(pattern, "pattern");
         requireNonNull(timeout, "timeout");

@@ -25,6 +25,8 @@ public abstract class BrokerRelay<P extends RelayPublisher> implements AutoClose
      * Opens the relay's publisher and subscribes it to every event of {@code bus} as the durable subscription {@code
      * subscriptionName}; the relay owns the publisher from here on, and closes it if the subscription cannot be made.
      *
+     * @param bus the bus whose committed events are relayed
+     * @param subscriptionName the durable subscription's name: keep it across restarts, so the relay resumes
      * @param publisher opens the publisher, once, after the arguments were checked
      * @throws IllegalArgumentException if the name is not a valid subscription name
      * @throws IllegalStateException if {@code bus} already runs a subscription of that name, or is closed
@@ -41,12 +43,12 @@ public abstract class BrokerRelay<P extends RelayPublisher> implements AutoClose
         }
     }
 
-    /** The durable subscription feeding the relay, e.g. for its name. */
+    /** {@return the durable subscription feeding the relay, e.g. for its name} */
     public final DurableSubscription subscription() {
         return subscription;
     }
 
-    /** The publisher the subscription hands each event to. */
+    /** {@return the publisher the subscription hands each event to} */
     protected final P publisher() {
         return publisher;
     }

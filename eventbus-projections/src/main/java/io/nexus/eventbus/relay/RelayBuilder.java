@@ -25,6 +25,10 @@ public abstract class RelayBuilder<B extends RelayBuilder<B>> {
     /**
      * For the brokers' builders: {@code brokerUri} is checked with {@link #uri(String, String, String, Set)}.
      *
+     * @param what the setting's name, for the message
+     * @param brokerUri the broker's URI
+     * @param expected what a valid URI looks like, for the message ({@code "a redis://host:port URL"})
+     * @param schemes the URI schemes accepted
      * @throws IllegalArgumentException if the URI is malformed, has another scheme or no host, quoting it
      */
     protected RelayBuilder(String what, String brokerUri, String expected, Set<String> schemes) {
@@ -35,28 +39,33 @@ public abstract class RelayBuilder<B extends RelayBuilder<B>> {
      * Writes payloads that are not {@link io.nexus.eventstore.core.RawJson} as JSON, and, on a consumer, decodes the
      * payloads of registered types; use the store's serializer so the relayed JSON equals the stored one. Default:
      * {@link JacksonEventSerializer#create()}, like the store's.
+     *
+     * @param serializer the serializer
+     * @return this builder
      */
     public B serializer(EventSerializer serializer) {
         this.serializer = requireNonNull(serializer, "serializer");
         return self();
     }
 
-    /** The broker's URI, as checked by the constructor. */
+    /** {@return the broker's URI, as checked by the constructor} */
     protected final URI brokerUri() {
         return brokerUri;
     }
 
-    /** The payload serializer set, or the default. */
+    /** {@return the payload serializer set, or the default} */
     protected final EventSerializer serializer() {
         return serializer;
     }
 
-    /** The envelope codec these settings describe; a publisher reads nothing, so every type is raw JSON to it. */
+    /**
+     * {@return the envelope codec these settings describe} A publisher reads nothing, so every type is raw JSON to it.
+     */
     protected EventEnvelopeJson codec() {
         return new EventEnvelopeJson(serializer, EventTypeRegistry.rawJson());
     }
 
-    /** This builder as its own type, for chaining. */
+    /** {@return this builder as its own type, for chaining} */
     @SuppressWarnings("unchecked")
     protected final B self() {
         // B is this builder's own class by the type parameter's contract (class X extends RelayBuilder<X>).
@@ -67,7 +76,10 @@ public abstract class RelayBuilder<B extends RelayBuilder<B>> {
      * {@code value} parsed as a URI with one of {@code schemes} and a host.
      *
      * @param what the setting's name, for the message
+     * @param value the URI
      * @param expected what a valid value looks like, for the message ({@code "a redis://host:port URL"})
+     * @param schemes the URI schemes accepted
+     * @return the parsed URI
      * @throws IllegalArgumentException if it is malformed, has another scheme or no host, quoting it
      */
     protected static URI uri(String what, String value, String expected, Set<String> schemes) {
@@ -87,6 +99,9 @@ public abstract class RelayBuilder<B extends RelayBuilder<B>> {
     /**
      * {@code value} if it is non-blank without surrounding whitespace.
      *
+     * @param what the setting's name, for the message
+     * @param value the name
+     * @return {@code value}
      * @throws IllegalArgumentException otherwise, quoting it
      */
     protected static String name(String what, String value) {
@@ -101,6 +116,10 @@ public abstract class RelayBuilder<B extends RelayBuilder<B>> {
     /**
      * {@code value} if it is at least {@code min}.
      *
+     * @param what the setting's name, for the message
+     * @param value the number
+     * @param min the smallest value accepted
+     * @return {@code value}
      * @throws IllegalArgumentException otherwise, quoting it
      */
     protected static int atLeast(String what, int value, int min) {
@@ -113,6 +132,9 @@ public abstract class RelayBuilder<B extends RelayBuilder<B>> {
     /**
      * {@code value} if it is at least one millisecond.
      *
+     * @param what the setting's name, for the message
+     * @param value the duration
+     * @return {@code value}
      * @throws IllegalArgumentException otherwise, quoting it
      */
     protected static Duration positiveMillis(String what, Duration value) {

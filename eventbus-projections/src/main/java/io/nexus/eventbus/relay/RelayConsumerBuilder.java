@@ -15,7 +15,15 @@ import java.util.Set;
 public abstract class RelayConsumerBuilder<B extends RelayConsumerBuilder<B>> extends RelayBuilder<B> {
     private EventTypeRegistry types = EventTypeRegistry.rawJson();
 
-    /** For the brokers' builders; see {@link RelayBuilder#RelayBuilder(String, String, String, Set)}. */
+    /**
+     * For the brokers' builders; see {@link RelayBuilder#RelayBuilder(String, String, String, Set)}.
+     *
+     * @param what the setting's name, for the message
+     * @param brokerUri the broker's URI
+     * @param expected what a valid URI looks like, for the message ({@code "a redis://host:port URL"})
+     * @param schemes the URI schemes accepted
+     * @throws IllegalArgumentException if the URI is malformed, has another scheme or no host, quoting it
+     */
     protected RelayConsumerBuilder(String what, String brokerUri, String expected, Set<String> schemes) {
         super(what, brokerUri, expected, schemes);
     }
@@ -24,13 +32,16 @@ public abstract class RelayConsumerBuilder<B extends RelayConsumerBuilder<B>> ex
      * Maps type names to payload classes. Events of unregistered types fail to decode, and count as a failed delivery
      * (see the consumer's delivery rules), unless the registry reads unknown types as {@link
      * io.nexus.eventstore.core.RawJson}. Default: {@link EventTypeRegistry#rawJson()}, every payload as raw JSON.
+     *
+     * @param types the registry
+     * @return this builder
      */
     public B typeRegistry(EventTypeRegistry types) {
         this.types = requireNonNull(types, "types");
         return self();
     }
 
-    /** The envelope codec these settings describe, decoding payloads to the classes of the type registry. */
+    /** {@return the envelope codec these settings describe, decoding payloads to the classes of the type registry} */
     @Override
     protected EventEnvelopeJson codec() {
         return new EventEnvelopeJson(serializer(), types);

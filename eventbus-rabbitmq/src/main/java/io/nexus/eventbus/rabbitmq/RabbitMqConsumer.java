@@ -93,6 +93,7 @@ public final class RabbitMqConsumer implements AutoCloseable {
      * @param uri {@code amqp://[user:password@]host[:port][/vhost]}, or {@code amqps://} for TLS; the vhost is
      *     URL-encoded ({@code %2F} for {@code /}), and an empty one (a bare trailing {@code /}) means {@code /}
      * @param queue the durable queue to consume; 1 to 255 characters, not starting with {@code amq.}
+     * @return a builder with every other setting at its default
      * @throws IllegalArgumentException if the URI is malformed or the queue name is not allowed
      */
     public static Builder builder(String uri, String queue) {
@@ -103,6 +104,7 @@ public final class RabbitMqConsumer implements AutoCloseable {
      * Connects, declares the exchange, the queue and its bindings, and starts delivering messages to {@code
      * listener}.
      *
+     * @param listener handles each message's event; a message is acknowledged only after it returns normally
      * @throws IllegalStateException if the consumer was started or closed before
      * @throws UncheckedIOException if the broker cannot be reached or refuses a declaration (for example, the queue
      *     exists with other arguments); nothing is left open then
@@ -138,9 +140,9 @@ public final class RabbitMqConsumer implements AutoCloseable {
                                 + "' (was the queue deleted?)"));
             } catch (IOException | RuntimeException e) {
                 opened.abort();
-                throw e instanceof IOException
+                throw e instanceof IOException io
                         ? new UncheckedIOException("cannot set up queue '" + queue + "' on exchange '" + exchange
-                                + "'", (IOException) e)
+                                + "'", io)
                         : (RuntimeException) e;
             }
             connection = opened;
@@ -183,19 +185,19 @@ public final class RabbitMqConsumer implements AutoCloseable {
         channel.basicNack(tag, false, deadLetterExchange == null);
     }
 
-    /** The queue this consumer consumes. */
+    /** {@return the queue this consumer consumes} */
     public String queue() {
         return queue;
     }
 
-    /** The type patterns the queue is bound with, in the order given. */
+    /** {@return the type patterns the queue is bound with, in the order given} */
     public List<String> typePatterns() {
         List<String> texts = new ArrayList<>();
         patterns.forEach(pattern -> texts.add(pattern.pattern()));
         return List.copyOf(texts);
     }
 
-    /** The dead-letter exchange failures go to, if one is configured. */
+    /** {@return the dead-letter exchange failures go to, if one is configured} */
     public Optional<String> deadLetterExchange() {
         return Optional.ofNullable(deadLetterExchange);
     }
@@ -236,7 +238,12 @@ public final class RabbitMqConsumer implements AutoCloseable {
             this.queue = RabbitMqSettings.name("queue", queue);
         }
 
-        /** The topic exchange the queue is bound to, declared durable if missing. Default: {@value #DEFAULT_EXCHANGE}. */
+        /**
+         * The topic exchange the queue is bound to, declared durable if missing. Default: {@value #DEFAULT_EXCHANGE}.
+         *
+         * @param exchange the exchange name
+         * @return this builder
+         */
         public Builder exchange(String exchange) {
             this.exchange = RabbitMqSettings.name("exchange", exchange);
             return this;
@@ -246,6 +253,8 @@ public final class RabbitMqConsumer implements AutoCloseable {
          * The event types to receive, as {@link TypePattern}s ({@code user.registered}, {@code *}, {@code user.*},
          * {@code *.error}); at least one. Default: {@value #DEFAULT_TYPE_PATTERN}.
          *
+         * @param typePatterns the type patterns the queue is bound with
+         * @return this builder
          * @throws IllegalArgumentException if none is given or one is malformed, quoting it
          */
         public Builder typePatterns(String... typePatterns) {
@@ -264,6 +273,9 @@ public final class RabbitMqConsumer implements AutoCloseable {
         /**
          * How many messages the broker sends ahead of acknowledgements ({@code basic.qos}); 1 to {@value
          * #MAX_PREFETCH}. Default: {@value #DEFAULT_PREFETCH}.
+         *
+         * @param prefetch the most unacknowledged messages in flight
+         * @return this builder
          */
         public Builder prefetch(int prefetch) {
             if (prefetch < 1 || prefetch > MAX_PREFETCH) {
@@ -277,13 +289,16 @@ public final class RabbitMqConsumer implements AutoCloseable {
          * Rejects failed messages without requeueing, so the broker routes them to {@code deadLetterExchange} (set as
          * the queue's {@code x-dead-letter-exchange} argument; the exchange and a queue bound to it are the caller's).
          * Without it, failed messages are requeued and redelivered at once, without limit. Default: none (requeue).
+         *
+         * @param deadLetterExchange the exchange failed messages are routed to
+         * @return this builder
          */
         public Builder deadLetterExchange(String deadLetterExchange) {
             this.deadLetterExchange = RabbitMqSettings.name("deadLetterExchange", deadLetterExchange);
             return this;
         }
 
-        /** The consumer, not yet connected; see {@link RabbitMqConsumer#start(EventListener)}. */
+        /** {@return the consumer, not yet connected; see {@link RabbitMqConsumer#start(EventListener)}} */
         public RabbitMqConsumer build() {
             return new RabbitMqConsumer(this, brokerUri(), codec());
         }

@@ -64,8 +64,8 @@ public final class RabbitMqPublisher implements RelayPublisher {
             this.channel = declaring;
         } catch (IOException | RuntimeException e) {
             closeQuietly();
-            throw e instanceof IOException
-                    ? new UncheckedIOException("cannot declare topic exchange '" + exchange + "'", (IOException) e)
+            throw e instanceof IOException io
+                    ? new UncheckedIOException("cannot declare topic exchange '" + exchange + "'", io)
                     : (RuntimeException) e;
         }
     }
@@ -75,6 +75,7 @@ public final class RabbitMqPublisher implements RelayPublisher {
      *
      * @param uri {@code amqp://[user:password@]host[:port][/vhost]}, or {@code amqps://} for TLS; the vhost is
      *     URL-encoded ({@code %2F} for {@code /}), and an empty one (a bare trailing {@code /}) means {@code /}
+     * @return a builder with every other setting at its default
      * @throws IllegalArgumentException if it is not such a URI
      */
     public static Builder builder(String uri) {
@@ -90,6 +91,7 @@ public final class RabbitMqPublisher implements RelayPublisher {
     /**
      * Publishes {@code event} to the exchange with its type as routing key, and waits for the broker's confirm.
      *
+     * @param event the event to relay
      * @throws io.nexus.eventstore.core.EventSerializationException if the payload cannot be written as JSON
      * @throws UncheckedIOException if the broker cannot be reached, nacks the message or does not confirm it in time
      */
@@ -165,7 +167,7 @@ public final class RabbitMqPublisher implements RelayPublisher {
         }
     }
 
-    /** The exchange this publisher publishes to. */
+    /** {@return the exchange this publisher publishes to} */
     public String exchange() {
         return exchange;
     }
@@ -199,13 +201,21 @@ public final class RabbitMqPublisher implements RelayPublisher {
         /**
          * The topic exchange to publish to, declared durable if it does not exist; 1 to 255 characters. Default:
          * {@value #DEFAULT_EXCHANGE}.
+         *
+         * @param exchange the exchange name
+         * @return this builder
          */
         public Builder exchange(String exchange) {
             this.exchange = RabbitMqSettings.name("exchange", exchange);
             return this;
         }
 
-        /** How long {@code handle} waits for the broker's confirm; at least 1 ms. Default: 5 s. */
+        /**
+         * How long {@code handle} waits for the broker's confirm; at least 1 ms. Default: 5 s.
+         *
+         * @param confirmTimeout how long to wait for a confirm
+         * @return this builder
+         */
         public Builder confirmTimeout(Duration confirmTimeout) {
             this.confirmTimeout = positiveMillis("confirmTimeout", confirmTimeout);
             return this;
@@ -214,6 +224,7 @@ public final class RabbitMqPublisher implements RelayPublisher {
         /**
          * Connects and declares the exchange.
          *
+         * @return the connected publisher
          * @throws UncheckedIOException if the broker cannot be reached or refuses the declaration (for example, an
          *     exchange of that name exists with another type)
          */

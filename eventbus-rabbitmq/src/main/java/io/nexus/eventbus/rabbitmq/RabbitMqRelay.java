@@ -34,7 +34,10 @@ public final class RabbitMqRelay extends BrokerRelay<RabbitMqPublisher> {
      * Starts relaying {@code bus}'s events to the exchange {@link NexusConfig.RabbitMq#exchange()} (declared as a
      * durable topic exchange if missing) on {@link NexusConfig.RabbitMq#uri()}, each with its type as routing key.
      *
+     * @param bus the bus whose committed events are relayed
+     * @param settings the broker URI and exchange
      * @param subscriptionName the durable subscription's name: keep it across restarts, so the relay resumes
+     * @return the running relay; close it to stop
      * @throws IllegalArgumentException if the name is not a valid subscription name
      * @throws IllegalStateException if {@code bus} already runs a subscription of that name, or is closed
      * @throws java.io.UncheckedIOException if the broker cannot be reached or the exchange declared
@@ -47,7 +50,7 @@ public final class RabbitMqRelay extends BrokerRelay<RabbitMqPublisher> {
                 () -> RabbitMqPublisher.builder(settings.uri()).exchange(settings.exchange()).build());
     }
 
-    /** The exchange events are relayed to. */
+    /** {@return the exchange events are relayed to} */
     public String exchange() {
         return publisher().exchange();
     }

@@ -34,7 +34,10 @@ public final class RedisRelay extends BrokerRelay<RedisStreamPublisher> {
      * NexusConfig.Redis#url()}, trimmed to about {@link NexusConfig.Redis#maxLength()} entries (0: no trimming). The
      * consumer group of the settings is the consumers' business ({@link RedisStreamConsumer}), not the relay's.
      *
+     * @param bus the bus whose committed events are relayed
+     * @param settings the Redis URL, stream key and trimming
      * @param subscriptionName the durable subscription's name: keep it across restarts, so the relay resumes
+     * @return the running relay; close it to stop
      * @throws IllegalArgumentException if the name is not a valid subscription name
      * @throws IllegalStateException if {@code bus} already runs a subscription of that name, or is closed
      */
@@ -46,7 +49,7 @@ public final class RedisRelay extends BrokerRelay<RedisStreamPublisher> {
                 .build());
     }
 
-    /** The key of the stream events are relayed to. */
+    /** {@return the key of the stream events are relayed to} */
     public String streamKey() {
         return publisher().streamKey();
     }

@@ -113,6 +113,7 @@ public final class RedisStreamConsumer implements AutoCloseable {
      * @param group the consumer group; every group receives every entry
      * @param consumerName this consumer's name within the group, unique among its live consumers; reuse it after a
      *     restart so Redis's per-consumer bookkeeping does not grow
+     * @return a builder with every other setting at its default
      * @throws IllegalArgumentException if the URL is malformed or a name is blank
      */
     public static Builder builder(String redisUrl, String group, String consumerName) {
@@ -122,6 +123,7 @@ public final class RedisStreamConsumer implements AutoCloseable {
     /**
      * Creates the group if it does not exist and starts delivering entries to {@code listener} on a new thread.
      *
+     * @param listener handles each entry's event; an entry is acknowledged only after it returns normally
      * @throws IllegalStateException if the consumer was started or closed before
      * @throws redis.clients.jedis.exceptions.JedisException if Redis cannot be reached to create the group
      */
@@ -289,22 +291,22 @@ public final class RedisStreamConsumer implements AutoCloseable {
         }
     }
 
-    /** The key of the stream this consumer reads. */
+    /** {@return the key of the stream this consumer reads} */
     public String streamKey() {
         return streamKey;
     }
 
-    /** The consumer group. */
+    /** {@return the consumer group} */
     public String group() {
         return group;
     }
 
-    /** This consumer's name within its group. */
+    /** {@return this consumer's name within its group} */
     public String consumerName() {
         return consumerName;
     }
 
-    /** The stream that entries delivered more than {@link Builder#maxDeliveries(int)} times are moved to. */
+    /** {@return the stream that entries delivered more than {@link Builder#maxDeliveries(int)} times are moved to} */
     public String deadLetterStreamKey() {
         return deadLetterStreamKey;
     }
@@ -358,13 +360,23 @@ public final class RedisStreamConsumer implements AutoCloseable {
             this.consumerName = name("consumerName", consumerName);
         }
 
-        /** The stream to read; non-blank. Default: {@value #DEFAULT_STREAM_KEY}. */
+        /**
+         * The stream to read; non-blank. Default: {@value #DEFAULT_STREAM_KEY}.
+         *
+         * @param streamKey the stream key
+         * @return this builder
+         */
         public Builder streamKey(String streamKey) {
             this.streamKey = name("streamKey", streamKey);
             return this;
         }
 
-        /** At most this many entries per {@code XREADGROUP} and {@code XAUTOCLAIM}; at least 1. Default: 100. */
+        /**
+         * At most this many entries per {@code XREADGROUP} and {@code XAUTOCLAIM}; at least 1. Default: 100.
+         *
+         * @param batchSize the most entries per read
+         * @return this builder
+         */
         public Builder batchSize(int batchSize) {
             this.batchSize = atLeast("batchSize", batchSize, 1);
             return this;
@@ -373,6 +385,9 @@ public final class RedisStreamConsumer implements AutoCloseable {
         /**
          * How long one {@code XREADGROUP} waits for new entries ({@code BLOCK}); at least 1 ms. It bounds how long
          * {@link #close()} waits and how often stale entries are looked for. Default: 1 s.
+         *
+         * @param blockTimeout how long one read blocks
+         * @return this builder
          */
         public Builder blockTimeout(Duration blockTimeout) {
             this.blockTimeout = positiveMillis("blockTimeout", blockTimeout);
@@ -383,6 +398,9 @@ public final class RedisStreamConsumer implements AutoCloseable {
          * How long an entry must have been pending (delivered, not acknowledged) before another delivery claims it
          * ({@code XAUTOCLAIM min-idle-time}); at least 1 ms. Make it longer than the listener's slowest successful
          * run, or a slow entry is delivered twice. Default: 30 s.
+         *
+         * @param claimIdleTime how long an entry stays pending before it is claimed
+         * @return this builder
          */
         public Builder claimIdleTime(Duration claimIdleTime) {
             this.claimIdleTime = positiveMillis("claimIdleTime", claimIdleTime);
@@ -394,6 +412,9 @@ public final class RedisStreamConsumer implements AutoCloseable {
          * claim it moves it to the {@linkplain #deadLetterStreamKey(String) dead-letter stream} and acknowledges it,
          * instead of delivering it again; 0 delivers without limit. The count is Redis's, so it includes deliveries
          * to consumers that died. Default: {@value #DEFAULT_MAX_DELIVERIES}.
+         *
+         * @param maxDeliveries the most deliveries of one entry, or 0 for no limit
+         * @return this builder
          */
         public Builder maxDeliveries(int maxDeliveries) {
             this.maxDeliveries = atLeast("maxDeliveries", maxDeliveries, 0);
@@ -404,13 +425,16 @@ public final class RedisStreamConsumer implements AutoCloseable {
          * The stream that exhausted entries are appended to, with the original fields plus {@value #FIELD_GROUP},
          * {@value #FIELD_ORIGINAL_ID} and {@value #FIELD_DELIVERIES}; used only when {@link #maxDeliveries(int)} is
          * set. Default: the stream key followed by {@value #DEAD_LETTER_SUFFIX}.
+         *
+         * @param deadLetterStreamKey the dead-letter stream's key
+         * @return this builder
          */
         public Builder deadLetterStreamKey(String deadLetterStreamKey) {
             this.deadLetterStreamKey = name("deadLetterStreamKey", deadLetterStreamKey);
             return this;
         }
 
-        /** The consumer, not yet started; see {@link RedisStreamConsumer#start(EventListener)}. */
+        /** {@return the consumer, not yet started; see {@link RedisStreamConsumer#start(EventListener)}} */
         public RedisStreamConsumer build() {
             return new RedisStreamConsumer(this, brokerUri(), codec());
         }

@@ -62,6 +62,7 @@ public final class RedisStreamPublisher implements RelayPublisher {
      * A builder for a publisher to the Redis server at {@code redisUrl}.
      *
      * @param redisUrl {@code redis://[user:password@]host:port[/database]}, or {@code rediss://} for TLS
+     * @return a builder with every other setting at its default
      * @throws IllegalArgumentException if it is not such a URL
      */
     public static Builder builder(String redisUrl) {
@@ -77,6 +78,8 @@ public final class RedisStreamPublisher implements RelayPublisher {
     /**
      * Appends {@code event} to the stream and returns the entry id Redis gave it.
      *
+     * @param event the event to relay
+     * @return the entry id Redis gave the new entry
      * @throws io.nexus.eventstore.core.EventSerializationException if the payload cannot be written as JSON
      * @throws redis.clients.jedis.exceptions.JedisException if Redis cannot be reached or refuses the entry
      */
@@ -95,7 +98,7 @@ public final class RedisStreamPublisher implements RelayPublisher {
                 .toString();
     }
 
-    /** The key of the stream this publisher appends to. */
+    /** {@return the key of the stream this publisher appends to} */
     public String streamKey() {
         return streamKey;
     }
@@ -115,7 +118,12 @@ public final class RedisStreamPublisher implements RelayPublisher {
             super("redisUrl", redisUrl, URL_FORM, URL_SCHEMES);
         }
 
-        /** The stream to append to; non-blank. Default: {@value #DEFAULT_STREAM_KEY}. */
+        /**
+         * The stream to append to; non-blank. Default: {@value #DEFAULT_STREAM_KEY}.
+         *
+         * @param streamKey the stream key
+         * @return this builder
+         */
         public Builder streamKey(String streamKey) {
             this.streamKey = name("streamKey", streamKey);
             return this;
@@ -125,6 +133,9 @@ public final class RedisStreamPublisher implements RelayPublisher {
          * Trims the stream to about this many entries on each append ({@code MAXLEN ~}, so Redis may keep a few more);
          * 0 never trims. Trimmed entries are gone for consumers that have not read them yet, so size it well above
          * the slowest group's lag. Default: {@value #DEFAULT_MAX_LENGTH}.
+         *
+         * @param maxLength the approximate most entries kept, or 0 for no trimming
+         * @return this builder
          */
         public Builder maxLength(long maxLength) {
             if (maxLength < 0) {
@@ -134,7 +145,7 @@ public final class RedisStreamPublisher implements RelayPublisher {
             return this;
         }
 
-        /** The publisher; connections are opened on first use. */
+        /** {@return the publisher; connections are opened on first use} */
         public RedisStreamPublisher build() {
             return new RedisStreamPublisher(this, brokerUri(), codec());
         }

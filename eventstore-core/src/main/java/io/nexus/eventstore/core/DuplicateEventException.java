@@ -9,12 +9,18 @@ import java.util.UUID;
 public final class DuplicateEventException extends EventStoreException {
     private final UUID eventId;
 
+    /**
+     * Creates the exception for {@code eventId}.
+     *
+     * @param eventId the first offending event id
+     * @param reason why the append is not a re-send, quoted in the message
+     */
     public DuplicateEventException(UUID eventId, String reason) {
         super("event id " + eventId + " is already in the store: " + reason);
         this.eventId = eventId;
     }
 
-    /** The first offending event id. */
+    /** {@return the first offending event id} */
     public UUID eventId() {
         return eventId;
     }

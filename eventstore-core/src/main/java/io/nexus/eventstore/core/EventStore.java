@@ -20,6 +20,10 @@ public interface EventStore {
      * <p>Idempotent: re-sending the same event ids with the same expected version returns the original result and
      * writes nothing.
      *
+     * @param streamId the stream to append to
+     * @param expectedVersion where the caller believes the stream is
+     * @param events the events to append, at least one
+     * @return the versions written and the append's commit id
      * @throws WrongExpectedVersionException if the stream is not where the caller expected; nothing is written
      * @throws DuplicateEventException if an event id is already stored and this is not a re-send of that append
      * @throws EventSerializationException if a payload cannot be serialized
@@ -30,29 +34,58 @@ public interface EventStore {
      * Appends to several streams in one transaction: either every append happens or none does. Each stream may
      * appear once.
      *
+     * @param appends the appends, one per stream
      * @return one result per append, in the order given
      * @throws WrongExpectedVersionException if any stream is not where the caller expected; nothing is written
      */
     List<AppendResult> appendAll(List<StreamAppend> appends);
 
-    /** Up to {@code maxCount} events of the stream with version {@code >= fromVersion}, oldest first. */
+    /**
+     * Reads a stream forward.
+     *
+     * @param streamId the stream to read
+     * @param fromVersion the version of the first event to return (versions start at 1)
+     * @param maxCount the most events to return
+     * @return up to {@code maxCount} events of the stream with version {@code >= fromVersion}, oldest first; empty
+     *     when the stream does not exist
+     */
     List<RecordedEvent> readStream(StreamId streamId, long fromVersion, int maxCount);
 
     /**
-     * Up to {@code maxCount} events of the stream with version {@code <= fromVersion}, newest first; pass {@link
-     * Long#MAX_VALUE} to start at the end.
+     * Reads a stream backward, newest first.
+     *
+     * @param streamId the stream to read
+     * @param fromVersion the version of the first event to return; {@link Long#MAX_VALUE} starts at the end
+     * @param maxCount the most events to return
+     * @return up to {@code maxCount} events of the stream with version {@code <= fromVersion}, newest first
      */
     List<RecordedEvent> readStreamBackward(StreamId streamId, long fromVersion, int maxCount);
 
-    /** The stream's version (its number of events); 0 when it does not exist. */
+    /**
+     * Tells how far a stream has come.
+     *
+     * @param streamId the stream
+     * @return the stream's version (its number of events); 0 when it does not exist
+     */
     long streamVersion(StreamId streamId);
 
-    /** Whether the stream has at least one event. */
+    /**
+     * Tells whether a stream has at least one event.
+     *
+     * @param streamId the stream
+     * @return whether it has events
+     */
     default boolean streamExists(StreamId streamId) {
         return streamVersion(streamId) > 0;
     }
 
-    /** Up to {@code maxCount} events with global position {@code >= fromPosition}, in the global order. */
+    /**
+     * Reads the global order, every stream and type.
+     *
+     * @param fromPosition the global position of the first event to return (positions start at 1)
+     * @param maxCount the most events to return
+     * @return up to {@code maxCount} events with global position {@code >= fromPosition}, in the global order
+     */
     default List<RecordedEvent> readAll(long fromPosition, int maxCount) {
         return readAll(fromPosition, maxCount, EventFilter.ALL);
     }
@@ -60,6 +93,11 @@ public interface EventStore {
     /**
      * Up to {@code maxCount} events with global position {@code >= fromPosition} that pass {@code filter}, in the
      * global order. Events committed before the call started are included.
+     *
+     * @param fromPosition the global position to start at (positions start at 1)
+     * @param maxCount the most events to return
+     * @param filter which types and categories to keep
+     * @return the matching events, in the global order
      */
     List<RecordedEvent> readAll(long fromPosition, int maxCount, EventFilter filter);
 
@@ -67,7 +105,13 @@ public interface EventStore {
      * Like {@link #readAll(long, int, EventFilter)}, but only events with position {@code <= toPosition}, a head the
      * caller already knows is in the global order (from {@link #headPosition()} or a notification). Subscriptions that
      * track the head use it: a store that orders commits after they commit need not look for new ones, so a page at
-     * the head costs one query. Empty when {@code toPosition < fromPosition}.
+     * the head costs one query.
+     *
+     * @param fromPosition the global position to start at
+     * @param toPosition the last global position to return, a head already known to be in the order
+     * @param maxCount the most events to return
+     * @param filter which types and categories to keep
+     * @return the matching events up to {@code toPosition}; empty when {@code toPosition < fromPosition}
      */
     default List<RecordedEvent> readAllUpTo(long fromPosition, long toPosition, int maxCount, EventFilter filter) {
         List<RecordedEvent> page = readAll(fromPosition, maxCount, filter);
@@ -78,12 +122,16 @@ public interface EventStore {
         return page.subList(0, end);
     }
 
-    /** The position of the last event in the global order; 0 when the store is empty. */
+    /** {@return the position of the last event in the global order; 0 when the store is empty} */
     long headPosition();
 
     /**
      * The global position of the last event of the append with this {@link AppendResult#commitId()}, once the store
-     * has ordered it; empty while it has not (ordering follows the commit by milliseconds).
+     * has ordered it.
+     *
+     * @param commitId an append's {@link AppendResult#commitId()}
+     * @return the position, or empty while the store has not ordered the append yet (ordering follows the commit by
+     *     milliseconds)
      */
     Optional<Long> positionOf(long commitId);
 }

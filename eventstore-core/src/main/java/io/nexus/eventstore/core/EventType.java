@@ -14,6 +14,6 @@ import java.lang.annotation.Target;
 @Retention(RetentionPolicy.RUNTIME)
 @Target(ElementType.TYPE)
 public @interface EventType {
-    /** The type name: 1 to 200 characters of letters, digits, {@code . _ - :}. */
+    /** {@return the type name: 1 to 200 characters of letters, digits, {@code . _ - :}} */
     String value();
 }

@@ -49,37 +49,59 @@ public final class EventTypeRegistry {
         this.unknownTypesAsRawJson = builder.unknownTypesAsRawJson;
     }
 
-    /** A builder for a registry; nothing is registered by default. */
+    /** {@return a builder for a registry; nothing is registered by default} */
     public static Builder builder() {
         return new Builder();
     }
 
-    /** An empty registry that returns every payload as {@link RawJson}. */
+    /** {@return an empty registry that returns every payload as {@link RawJson}} */
     public static EventTypeRegistry rawJson() {
         return builder().unknownTypesAsRawJson().build();
     }
 
-    /** The class registered for {@code typeName}, if any. */
+    /**
+     * Looks up the class of a type name.
+     *
+     * @param typeName the stored type name
+     * @return the class registered for {@code typeName}, if any
+     */
     public Optional<Class<?>> classOf(String typeName) {
         return Optional.ofNullable(classesByName.get(typeName));
     }
 
-    /** The type name registered for {@code type}, if any. */
+    /**
+     * Looks up the type name of a class.
+     *
+     * @param type the event class
+     * @return the type name registered for {@code type}, if any
+     */
     public Optional<String> nameOf(Class<?> type) {
         return Optional.ofNullable(namesByClass.get(type));
     }
 
-    /** Whether unknown type names read as {@link RawJson} instead of failing. */
+    /** {@return whether unknown type names read as {@link RawJson} instead of failing} */
     public boolean unknownTypesAsRawJson() {
         return unknownTypesAsRawJson;
     }
 
-    /** The name in {@code type}'s {@link EventType} annotation; {@link IllegalArgumentException} if it has none. */
+    /**
+     * Reads the type name a class declares.
+     *
+     * @param type the event class
+     * @return the name in {@code type}'s {@link EventType} annotation
+     * @throws IllegalArgumentException if {@code type} has no such annotation or its name is not valid
+     */
     public static String annotatedName(Class<?> type) {
         return ANNOTATED_NAMES.get(requireNonNull(type, "type"));
     }
 
-    /** Returns {@code name} if it is a valid type name, else throws {@link IllegalArgumentException} saying why. */
+    /**
+     * Checks a type name: 1 to 200 characters of letters, digits and {@code . _ : -}.
+     *
+     * @param name the type name to check
+     * @return {@code name}, so the check can be used inline
+     * @throws IllegalArgumentException if the name is not valid, saying why
+     */
     public static String checkTypeName(String name) {
         requireNonNull(name, "type name");
         if (name.isEmpty() || name.length() > MAX_TYPE_NAME_LENGTH || !TYPE_NAME.matcher(name).matches()) {
@@ -97,7 +119,13 @@ public final class EventTypeRegistry {
 
         private Builder() {}
 
-        /** Registers each class under the name of its {@link EventType} annotation. */
+        /**
+         * Registers each class under the name of its {@link EventType} annotation.
+         *
+         * @param types the event classes
+         * @return this builder
+         * @throws IllegalArgumentException if a class has no annotation, or a name or class is already taken
+         */
         public Builder register(Class<?>... types) {
             for (Class<?> type : types) {
                 register(annotatedName(type), type);
@@ -105,7 +133,14 @@ public final class EventTypeRegistry {
             return this;
         }
 
-        /** Registers {@code type} under {@code name}; a name maps to one class and a class to one name. */
+        /**
+         * Registers {@code type} under {@code name}; a name maps to one class and a class to one name.
+         *
+         * @param name the type name to record
+         * @param type the event class
+         * @return this builder
+         * @throws IllegalArgumentException if the name is not valid, or the name or the class is already taken
+         */
         public Builder register(String name, Class<?> type) {
             checkTypeName(name);
             requireNonNull(type, "type");
@@ -124,12 +159,17 @@ public final class EventTypeRegistry {
             return this;
         }
 
-        /** Read payloads of unregistered types as {@link RawJson} instead of throwing. Default: throw. */
+        /**
+         * Reads payloads of unregistered types as {@link RawJson} instead of throwing. Default: throw.
+         *
+         * @return this builder
+         */
         public Builder unknownTypesAsRawJson() {
             this.unknownTypesAsRawJson = true;
             return this;
         }
 
+        /** {@return an immutable registry of what was registered so far} */
         public EventTypeRegistry build() {
             return new EventTypeRegistry(this);
         }

@@ -8,27 +8,38 @@ package io.nexus.eventstore.core;
  * (see {@code doc/adr/0002-stream-version-numbering.md}).
  */
 public sealed interface ExpectedVersion {
-    /** Append whatever the stream's state; never conflicts. */
+    /** {@return an expectation that appends whatever the stream's state; it never conflicts} */
     static ExpectedVersion any() {
         return new Any();
     }
 
-    /** Append only if the stream has no events yet. */
+    /** {@return an expectation that appends only if the stream has no events yet} */
     static ExpectedVersion noStream() {
         return new NoStream();
     }
 
-    /** Append only if the stream has at least one event. */
+    /** {@return an expectation that appends only if the stream has at least one event} */
     static ExpectedVersion streamExists() {
         return new StreamExists();
     }
 
-    /** Append only if the stream is exactly at {@code version} (0 means empty). */
+    /**
+     * Appends only if the stream is exactly at {@code version}.
+     *
+     * @param version the stream's version the caller saw (0 means empty)
+     * @return the expectation
+     * @throws IllegalArgumentException if {@code version} is negative
+     */
     static ExpectedVersion exactly(long version) {
         return new Exactly(version);
     }
 
-    /** Whether a stream at {@code actualVersion} satisfies this expectation. */
+    /**
+     * Tells whether a stream at {@code actualVersion} satisfies this expectation.
+     *
+     * @param actualVersion the stream's version in the store (0 when it does not exist)
+     * @return whether an append may go ahead
+     */
     boolean isSatisfiedBy(long actualVersion);
 
     /** Never conflicts. */
@@ -57,6 +68,12 @@ public sealed interface ExpectedVersion {
 
     /** The stream must be at exactly {@code version}. */
     record Exactly(long version) implements ExpectedVersion {
+        /**
+         * Checks the version.
+         *
+         * @param version the stream's version the caller saw (0 means empty)
+         * @throws IllegalArgumentException if {@code version} is negative
+         */
         public Exactly {
             if (version < 0) {
                 throw new IllegalArgumentException("expected version must be >= 0, was " + version);

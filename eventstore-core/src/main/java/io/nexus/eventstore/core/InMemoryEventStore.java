@@ -34,7 +34,7 @@ public final class InMemoryEventStore implements EventStore {
         this.clock = clock;
     }
 
-    /** An empty store stamping events with the system clock. */
+    /** {@return an empty store stamping events with the system clock} */
     public static InMemoryEventStore create() {
         return new InMemoryEventStore(Clock.systemUTC());
     }
@@ -105,7 +105,7 @@ public final class InMemoryEventStore implements EventStore {
                     first.event().eventId(), "stored at version " + firstVersion + ", not where "
                             + append.expectedVersion() + " would put it");
         }
-        List<RecordedEvent> stream = streams.get(append.streamId());
+        List<RecordedEvent> stream = streams.getOrDefault(append.streamId(), List.of());
         for (int i = 0; i < events.size(); i++) {
             NewEvent event = events.get(i);
             int index = (int) (firstVersion - 1 + i);
@@ -139,7 +139,7 @@ public final class InMemoryEventStore implements EventStore {
 
     private AppendResult write(StreamAppend append, long commitId, Instant now) {
         List<RecordedEvent> stream = streams.computeIfAbsent(append.streamId(), id -> new ArrayList<>());
-        long firstVersion = stream.size() + 1;
+        long firstVersion = stream.size() + 1L;
         for (NewEvent event : append.events()) {
             RecordedEvent recorded = new RecordedEvent(
                     append.streamId(),

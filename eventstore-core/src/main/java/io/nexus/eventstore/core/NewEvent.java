@@ -30,6 +30,18 @@ public record NewEvent(
         @Nullable UUID causationId,
         @Nullable String source) {
 
+    /**
+     * Checks the event and copies its metadata.
+     *
+     * @param eventId unique id of the event; a random UUID unless given
+     * @param type the type name, such as {@code order.created}
+     * @param data the payload: a record or POJO the serializer handles, or {@link RawJson}
+     * @param metadata free-form string pairs, empty when none
+     * @param correlationId the id shared by every event of one conversation, if known
+     * @param causationId the id of the event (or command) that caused this one, if known
+     * @param source the service or component that produced the event, if known
+     * @throws IllegalArgumentException if {@code type} is not a valid type name
+     */
     public NewEvent {
         requireNonNull(eventId, "eventId");
         requireNonNull(data, "data");
@@ -37,32 +49,70 @@ public record NewEvent(
         metadata = Map.copyOf(requireNonNull(metadata, "metadata"));
     }
 
-    /** A new event with a random id, the given type name and payload, and an empty envelope otherwise. */
+    /**
+     * Makes a new event with a random id and an empty envelope otherwise.
+     *
+     * @param type the event's type name
+     * @param data the payload, serialized on append
+     * @return the event
+     * @throws IllegalArgumentException if {@code type} is not a valid type name
+     */
     public static NewEvent of(String type, Object data) {
         return new NewEvent(UUID.randomUUID(), type, data, Map.of(), null, null, null);
     }
 
-    /** A new event whose type name comes from the {@link EventType} annotation on the payload's class. */
+    /**
+     * Makes a new event whose type name comes from the {@link EventType} annotation on the payload's class.
+     *
+     * @param data the payload, serialized on append
+     * @return the event, with a random id
+     * @throws IllegalArgumentException if the payload's class has no {@link EventType} annotation
+     */
     public static NewEvent of(Object data) {
         return of(EventTypeRegistry.annotatedName(data.getClass()), data);
     }
 
+    /**
+     * {@return a copy of this event with another eventId}
+     *
+     * @param eventId the id that makes appends idempotent
+     */
     public NewEvent withEventId(UUID eventId) {
         return new NewEvent(eventId, type, data, metadata, correlationId, causationId, source);
     }
 
+    /**
+     * {@return a copy of this event with other metadata}
+     *
+     * @param metadata the metadata map, copied
+     */
     public NewEvent withMetadata(Map<String, String> metadata) {
         return new NewEvent(eventId, type, data, metadata, correlationId, causationId, source);
     }
 
+    /**
+     * {@return a copy of this event with another correlationId}
+     *
+     * @param correlationId the correlation id, or null for none
+     */
     public NewEvent withCorrelationId(@Nullable UUID correlationId) {
         return new NewEvent(eventId, type, data, metadata, correlationId, causationId, source);
     }
 
+    /**
+     * {@return a copy of this event with another causationId}
+     *
+     * @param causationId the causation id, or null for none
+     */
     public NewEvent withCausationId(@Nullable UUID causationId) {
         return new NewEvent(eventId, type, data, metadata, correlationId, causationId, source);
     }
 
+    /**
+     * {@return a copy of this event with another source}
+     *
+     * @param source the source, or null for none
+     */
     public NewEvent withSource(@Nullable String source) {
         return new NewEvent(eventId, type, data, metadata, correlationId, causationId, source);
     }

@@ -9,13 +9,26 @@ import static java.util.Objects.requireNonNull;
 public final class ReadArguments {
     private ReadArguments() {}
 
-    /** A stream read: a stream, a start version {@code >= 0}, a count {@code >= 1}. */
+    /**
+     * Checks a stream read: a stream, a start version {@code >= 0}, a count {@code >= 1}.
+     *
+     * @param streamId the stream, not null
+     * @param fromVersion the version to start at
+     * @param maxCount the most events to return
+     * @throws IllegalArgumentException if the start or the count is out of range
+     */
     public static void checkStreamRead(StreamId streamId, long fromVersion, int maxCount) {
         requireNonNull(streamId, "streamId");
         checkPage(fromVersion, maxCount);
     }
 
-    /** A page of the global order or of a stream: a start {@code >= 0} and a count {@code >= 1}. */
+    /**
+     * Checks a page of the global order or of a stream: a start {@code >= 0} and a count {@code >= 1}.
+     *
+     * @param from the position or version to start at
+     * @param maxCount the most events to return
+     * @throws IllegalArgumentException if the start or the count is out of range
+     */
     public static void checkPage(long from, int maxCount) {
         if (from < 0) {
             throw new IllegalArgumentException("read start must be >= 0, was " + from);

@@ -35,6 +35,21 @@ public record RecordedEvent(
         @Nullable String source,
         Instant recordedAt) {
 
+    /**
+     * Checks the required components and copies the metadata.
+     *
+     * @param streamId the stream it belongs to
+     * @param streamVersion its version in the stream: 1 for the first event, no holes
+     * @param position its place in the store-wide global order: 1 for the first event, no holes among committed events
+     * @param eventId the id it was appended with
+     * @param type its type name
+     * @param data the payload, decoded to the class the type registry maps the type name to (or {@link RawJson})
+     * @param metadata the metadata it was appended with
+     * @param correlationId the correlation id it was appended with, if any
+     * @param causationId the causation id it was appended with, if any
+     * @param source the source it was appended with, if any
+     * @param recordedAt when the store recorded it (the database's clock)
+     */
     public RecordedEvent {
         requireNonNull(streamId, "streamId");
         requireNonNull(eventId, "eventId");
@@ -44,7 +59,14 @@ public record RecordedEvent(
         requireNonNull(recordedAt, "recordedAt");
     }
 
-    /** The payload as {@code type}; throws {@link ClassCastException} naming both types when it is not one. */
+    /**
+     * Returns the payload as an instance of {@code type}.
+     *
+     * @param <T> the payload's expected class
+     * @param type the payload's expected class
+     * @return the payload
+     * @throws ClassCastException naming both types when the payload is not a {@code type}
+     */
     public <T> T dataAs(Class<T> type) {
         if (!type.isInstance(data)) {
             throw new ClassCastException("event " + eventId + " of type '" + this.type + "' holds a "
@@ -53,7 +75,7 @@ public record RecordedEvent(
         return type.cast(data);
     }
 
-    /** The stream's category: the part of the stream id before the first {@code -}. */
+    /** {@return the stream's category: the part of the stream id before the first {@code -}} */
     public String category() {
         return streamId.category();
     }

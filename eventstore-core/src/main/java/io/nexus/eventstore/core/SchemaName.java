@@ -26,6 +26,13 @@ public record SchemaName(String value) {
     private static final Pattern NAME = Pattern.compile("[a-z_][a-z0-9_]*");
     private static final Pattern SUFFIX = Pattern.compile("[a-z0-9_]+");
 
+    /**
+     * Checks the name: 1 to {@link #MAX_LENGTH} characters of {@code a-z}, {@code 0-9} and {@code _}, not starting with
+     * a digit.
+     *
+     * @param value the name, such as {@code nexus}
+     * @throws IllegalArgumentException quoting the name if it breaks that rule
+     */
     public SchemaName {
         requireNonNull(value, "schema");
         if (value.isEmpty() || value.length() > MAX_LENGTH || !NAME.matcher(value).matches()) {
@@ -34,7 +41,13 @@ public record SchemaName(String value) {
         }
     }
 
-    /** Returns the schema name {@code value}; see the class comment for the rules. */
+    /**
+     * Returns the schema name {@code value}; see the class comment for the rules.
+     *
+     * @param value the name, such as {@code nexus}
+     * @return the schema name
+     * @throws IllegalArgumentException quoting the name if it breaks the rules
+     */
     public static SchemaName of(String value) {
         return new SchemaName(value);
     }
@@ -44,6 +57,7 @@ public record SchemaName(String value) {
      * nexus_events}; always within PostgreSQL's 63 bytes.
      *
      * @param suffix 1 to {@value #MAX_SUFFIX_LENGTH} characters of a-z, 0-9 and _
+     * @return {@code <schema><suffix>}
      * @throws IllegalArgumentException naming the suffix when it breaks that rule
      */
     public String withSuffix(String suffix) {

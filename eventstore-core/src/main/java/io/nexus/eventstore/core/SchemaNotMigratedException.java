@@ -30,7 +30,7 @@ public final class SchemaNotMigratedException extends EventStoreException {
         return message == null ? "no message" : message.lines().findFirst().orElse(message);
     }
 
-    /** The schema that was not migrated. */
+    /** {@return the schema that was not migrated} */
     public String schema() {
         return schema;
     }

@@ -14,6 +14,15 @@ import java.util.Set;
  * @param events the events, at least one, none null
  */
 public record StreamAppend(StreamId streamId, ExpectedVersion expectedVersion, List<NewEvent> events) {
+    /**
+     * Checks the append and copies its events.
+     *
+     * @param streamId the stream to append to
+     * @param expectedVersion what the caller believes about the stream
+     * @param events the events, at least one, none null
+     * @throws IllegalArgumentException if there are no events
+     * @throws NullPointerException naming the position of a null event
+     */
     public StreamAppend {
         requireNonNull(streamId, "streamId");
         requireNonNull(expectedVersion, "expectedVersion");
@@ -29,6 +38,14 @@ public record StreamAppend(StreamId streamId, ExpectedVersion expectedVersion, L
         events = List.copyOf(events);
     }
 
+    /**
+     * Makes one stream's part of a multi-stream append.
+     *
+     * @param streamId the stream to append to
+     * @param expectedVersion what the caller believes about the stream
+     * @param events the events, at least one, none null
+     * @return the append
+     */
     public static StreamAppend of(StreamId streamId, ExpectedVersion expectedVersion, List<NewEvent> events) {
         return new StreamAppend(streamId, expectedVersion, events);
     }
@@ -36,6 +53,7 @@ public record StreamAppend(StreamId streamId, ExpectedVersion expectedVersion, L
     /**
      * Checks the argument of {@link EventStore#appendAll(List)}: at least one append, none null, each stream once.
      *
+     * @param appends the appends to check
      * @throws IllegalArgumentException naming the repeated stream, or when the list is empty
      */
     public static void checkBatch(List<StreamAppend> appends) {

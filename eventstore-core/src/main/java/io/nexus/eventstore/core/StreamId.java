@@ -12,6 +12,13 @@ public record StreamId(String value) {
     /** The longest stream id accepted, in characters. */
     public static final int MAX_LENGTH = 200;
 
+    /**
+     * Checks the id: not blank, at most {@link #MAX_LENGTH} characters, no surrounding whitespace, no control
+     * characters.
+     *
+     * @param value the whole id, such as {@code order-42}
+     * @throws IllegalArgumentException naming the rule the id breaks
+     */
     public StreamId {
         requireNonNull(value, "stream id");
         if (value.isBlank()) {
@@ -34,17 +41,30 @@ public record StreamId(String value) {
         }
     }
 
-    /** Returns the stream id for {@code value}; see the class comment for the rules. */
+    /**
+     * Returns the stream id for {@code value}; see the class comment for the rules.
+     *
+     * @param value the whole id, such as {@code order-42}
+     * @return the stream id
+     * @throws IllegalArgumentException naming the rule the id breaks
+     */
     public static StreamId of(String value) {
         return new StreamId(value);
     }
 
-    /** Returns the stream id {@code category-id}, for example {@code of("order", "42")} is {@code order-42}. */
+    /**
+     * Returns the stream id {@code category-id}, for example {@code of("order", "42")} is {@code order-42}.
+     *
+     * @param category the category, the part before the first {@code -}
+     * @param id the rest, turned into text with {@code toString()}
+     * @return the stream id
+     * @throws IllegalArgumentException naming the rule the id breaks
+     */
     public static StreamId of(String category, Object id) {
         return new StreamId(category + "-" + id);
     }
 
-    /** The part before the first {@code -}, or the whole id when it has none. */
+    /** {@return the part before the first {@code -}, or the whole id when it has none} */
     public String category() {
         int dash = value.indexOf('-');
         return dash < 0 ? value : value.substring(0, dash);

@@ -6,6 +6,13 @@ public final class WrongExpectedVersionException extends EventStoreException {
     private final ExpectedVersion expectedVersion;
     private final long actualVersion;
 
+    /**
+     * Creates the exception; the message quotes all three values.
+     *
+     * @param streamId the stream appended to
+     * @param expectedVersion what the caller believed
+     * @param actualVersion the stream's version in the store (0 when it had no events)
+     */
     public WrongExpectedVersionException(StreamId streamId, ExpectedVersion expectedVersion, long actualVersion) {
         super("stream '" + streamId + "': expected " + expectedVersion + ", but it is at version " + actualVersion);
         this.streamId = streamId;
@@ -13,15 +20,17 @@ public final class WrongExpectedVersionException extends EventStoreException {
         this.actualVersion = actualVersion;
     }
 
+    /** {@return the stream appended to} */
     public StreamId streamId() {
         return streamId;
     }
 
+    /** {@return what the caller believed about the stream} */
     public ExpectedVersion expectedVersion() {
         return expectedVersion;
     }
 
-    /** The stream's version when the append was refused (0 when it had no events). */
+    /** {@return the stream's version when the append was refused (0 when it had no events)} */
     public long actualVersion() {
         return actualVersion;
     }

@@ -41,6 +41,9 @@ public final class AutoCommitDataSource implements DataSource {
     /**
      * {@code dataSource} with its connections switched to autocommit when borrowed; {@code dataSource} itself if it is
      * such a data source already. Two wraps of one data source are {@linkplain #equals equal}.
+     *
+     * @param dataSource the pool to wrap
+     * @return a data source whose connections are in autocommit when borrowed
      */
     public static DataSource from(DataSource dataSource) {
         requireNonNull(dataSource, "dataSource");

@@ -26,7 +26,14 @@ public final class EventRetention {
         this.schema = schema;
     }
 
-    /** Retention for the store in {@code schema}, run with {@code ownerDataSource}'s role. */
+    /**
+     * Makes the retention job for the store in {@code schema}, run with {@code ownerDataSource}'s role.
+     *
+     * @param ownerDataSource a pool whose role owns the schema (the runtime role may not delete events)
+     * @param schema the event store schema
+     * @return the job
+     * @throws IllegalArgumentException if the schema name is not valid
+     */
     public static EventRetention create(DataSource ownerDataSource, String schema) {
         requireNonNull(ownerDataSource, "ownerDataSource");
         return new EventRetention(ownerDataSource, SchemaName.of(schema).value());
@@ -35,6 +42,7 @@ public final class EventRetention {
     /**
      * Removes every event recorded more than {@code maxAge} ago (by the database's clock), in one transaction.
      *
+     * @param maxAge the age beyond which events go; positive
      * @return how many events were removed
      */
     public int removeOlderThan(Duration maxAge) {

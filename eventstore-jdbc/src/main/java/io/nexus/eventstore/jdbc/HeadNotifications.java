@@ -38,23 +38,32 @@ public sealed interface HeadNotifications {
      * LISTEN on a dedicated connection to {@code jdbcUrl}, with the user and password the URL carries (if any).
      *
      * @param jdbcUrl a {@code jdbc:postgresql:} URL of the same database the store uses
+     * @return the setting
      * @throws IllegalArgumentException if it is not a {@code jdbc:postgresql:} URL
      */
     static HeadNotifications listen(String jdbcUrl) {
         return new Listen(jdbcUrl, null, null);
     }
 
-    /** {@link #listen(String)} logging in as {@code user} with {@code password}. */
+    /**
+     * {@link #listen(String)} logging in as {@code user} with {@code password}.
+     *
+     * @param jdbcUrl a {@code jdbc:postgresql:} URL of the same database the store uses
+     * @param user the user to log in as
+     * @param password the user's password
+     * @return the setting
+     * @throws IllegalArgumentException if it is not a {@code jdbc:postgresql:} URL
+     */
     static HeadNotifications listen(String jdbcUrl, String user, String password) {
         return new Listen(jdbcUrl, requireNonNull(user, "user"), requireNonNull(password, "password"));
     }
 
-    /** LISTEN on a connection held from the store's own {@code DataSource}. */
+    /** {@return LISTEN on a connection held from the store's own {@code DataSource}} */
     static HeadNotifications listenOnPool() {
         return new ListenOnPool();
     }
 
-    /** No LISTEN: poll the head every poll interval. */
+    /** {@return no LISTEN: poll the head every poll interval} */
     static HeadNotifications pollOnly() {
         return new PollOnly();
     }
@@ -64,6 +73,15 @@ public sealed interface HeadNotifications {
      * {@code password} are both given or both absent (then the URL's apply). {@link #toString()} hides the password.
      */
     record Listen(String jdbcUrl, @Nullable String user, @Nullable String password) implements HeadNotifications {
+        /**
+         * Checks the URL and that user and password come together.
+         *
+         * @param jdbcUrl a {@code jdbc:postgresql:} URL of the same database the store uses
+         * @param user the user to log in as, or null for the URL's
+         * @param password the user's password, or null for the URL's
+         * @throws IllegalArgumentException if the URL is not a {@code jdbc:postgresql:} one, or only one of user and
+         *     password is given
+         */
         public Listen {
             requireNonNull(jdbcUrl, "jdbcUrl");
             if (!jdbcUrl.startsWith("jdbc:postgresql:")) {

@@ -16,27 +16,31 @@ import java.time.Duration;
  * head just stops moving until it is back.
  */
 public interface HeadWatch extends AutoCloseable {
-    /** The latest known head: 0 for an empty store, -1 while it has never been read. */
+    /** {@return the latest known head: 0 for an empty store, -1 while it has never been read} */
     long knownHead();
 
     /**
      * Blocks until the known head is greater than {@code position}, {@code maxWait} has passed, or this watch is
      * closed.
      *
+     * @param position the position the head must pass
+     * @param maxWait the longest wait
      * @return the latest known head (possibly still not above {@code position}; -1 while never read)
      * @throws InterruptedException if the calling thread is interrupted while it waits
      */
     long awaitHeadAbove(long position, Duration maxWait) throws InterruptedException;
 
     /**
-     * How often the listening connection was re-established after it was lost (or polling recovered after the
-     * database was unreachable). A subscriber may check what it read around such a gap; for tests and diagnostics.
+     * {@return how often the listening connection was re-established after it was lost (or polling recovered after
+     * the database was unreachable)} A subscriber may check what it read around such a gap; for tests and
+     * diagnostics.
      */
     long reconnects();
 
     /**
-     * Whether notifications are known to arrive: {@code false} with {@link HeadNotifications#pollOnly()}, before the
-     * starting LISTEN's probe came back, and after a LISTEN was found not to deliver (the watch then polls).
+     * {@return whether notifications are known to arrive} {@code false} with {@link HeadNotifications#pollOnly()},
+     * before the starting LISTEN's probe came back, and after a LISTEN was found not to deliver (the watch then
+     * polls).
      */
     boolean isListening();
 

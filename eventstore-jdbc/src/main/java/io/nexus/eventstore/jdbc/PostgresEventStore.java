@@ -114,12 +114,21 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
     /**
      * A builder for a store on {@code dataSource}, which the caller owns and closes. Its connections may start with
      * autocommit on or off; see {@link AutoCommitDataSource}.
+     *
+     * @param dataSource the pool
+     * @return a builder with every setting at its default
      */
     public static Builder builder(DataSource dataSource) {
         return new Builder(requireNonNull(dataSource, "dataSource"), null);
     }
 
-    /** A builder for a store that opens and owns a HikariCP pool on {@code jdbcUrl}. */
+    /**
+     * Starts a store that opens and owns a HikariCP pool.
+     *
+     * @param jdbcUrl a {@code jdbc:postgresql:} URL
+     * @return a builder with every setting at its default
+     * @throws IllegalArgumentException if the URL is not a PostgreSQL one
+     */
     public static Builder builder(String jdbcUrl) {
         requireNonNull(jdbcUrl, "jdbcUrl");
         if (!jdbcUrl.startsWith("jdbc:postgresql:")) {
@@ -128,7 +137,7 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
         return new Builder(null, jdbcUrl);
     }
 
-    /** The schema this store reads and writes. */
+    /** {@return the schema this store reads and writes} */
     public String schema() {
         return sql.schema();
     }
@@ -242,12 +251,18 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
      * way without waiting for the database's notification to come back (on a quiet 2-vCPU VM that round trip through
      * the LISTEN connection was 1.3 ms of a 4.3 ms commit-to-handler p50); other processes still rely on the
      * notification. Called on the sequencing thread, possibly with a head already told: keep it short and idempotent.
+     *
+     * @param listener told each new head position
      */
     public void addHeadListener(LongConsumer listener) {
         sequencer.addHeadListener(requireNonNull(listener, "listener"));
     }
 
-    /** Stops telling {@code listener}; see {@link #addHeadListener}. */
+    /**
+     * Stops telling {@code listener}; see {@link #addHeadListener}.
+     *
+     * @param listener a listener added before
+     */
     public void removeHeadListener(LongConsumer listener) {
         sequencer.removeHeadListener(requireNonNull(listener, "listener"));
     }
@@ -263,6 +278,7 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
      * @param pollInterval how often the head is polled (and commits nobody ordered are ordered) when no notification
      *     arrives; with {@link HeadNotifications#pollOnly()} the most a subscriber lags behind an append of another
      *     process; positive
+     * @return the watch; close it when the subscriber stops
      * @throws IllegalArgumentException if {@code pollInterval} is not positive
      * @throws IllegalStateException if this store is closed
      */
@@ -280,7 +296,7 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
         return watch;
     }
 
-    /** Where this store's head watches LISTEN: as given to {@link Builder#notifications}, or its default. */
+    /** {@return where this store's head watches LISTEN: as given to {@link Builder#notifications}, or its default} */
     public HeadNotifications notifications() {
         return notifications;
     }
@@ -330,7 +346,13 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
             this.jdbcUrl = jdbcUrl;
         }
 
-        /** The schema the event store was migrated into. Default: {@value PostgresEventStore#DEFAULT_SCHEMA}. */
+        /**
+         * Sets the schema the event store was migrated into. Default: {@value PostgresEventStore#DEFAULT_SCHEMA}.
+         *
+         * @param schema the schema name
+         * @return this builder
+         * @throws IllegalArgumentException if the name is not valid, quoting it
+         */
         public Builder schema(String schema) {
             this.schema = SchemaName.of(schema).value();
             return this;
@@ -342,39 +364,71 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
          * connection to that URL with the builder's user and password; for a store on a caller's {@code DataSource},
          * {@link HeadNotifications#listenOnPool()}. Behind PgBouncer in transaction pooling, give {@link
          * HeadNotifications#listen(String)} a direct server URL, or {@link HeadNotifications#pollOnly()}.
+         *
+         * @param notifications the wake-up source
+         * @return this builder
          */
         public Builder notifications(HeadNotifications notifications) {
             this.notifications = requireNonNull(notifications, "notifications");
             return this;
         }
 
-        /** Maps type names to classes for reading. Default: none, every payload reads as {@code RawJson}. */
+        /**
+         * Maps type names to classes for reading. Default: none, every payload reads as {@code RawJson}.
+         *
+         * @param types the registry
+         * @return this builder
+         */
         public Builder types(EventTypeRegistry types) {
             this.types = requireNonNull(types, "types");
             return this;
         }
 
-        /** Turns payloads into JSON and back. Default: {@link JacksonEventSerializer#create()}. */
+        /**
+         * Turns payloads into JSON and back. Default: {@link JacksonEventSerializer#create()}.
+         *
+         * @param serializer the serializer, thread-safe
+         * @return this builder
+         */
         public Builder serializer(EventSerializer serializer) {
             this.serializer = requireNonNull(serializer, "serializer");
             return this;
         }
 
-        /** The user for a store built from a JDBC URL. Default: the URL's. */
+        /**
+         * Sets the user for a store built from a JDBC URL. Default: the URL's.
+         *
+         * @param user the database user
+         * @return this builder
+         * @throws IllegalStateException if the store was not started from a JDBC URL
+         */
         public Builder user(String user) {
             requireUrl("user");
             this.user = requireNonNull(user, "user");
             return this;
         }
 
-        /** The password for a store built from a JDBC URL. Default: the URL's. */
+        /**
+         * Sets the password for a store built from a JDBC URL. Default: the URL's.
+         *
+         * @param password the database password
+         * @return this builder
+         * @throws IllegalStateException if the store was not started from a JDBC URL
+         */
         public Builder password(String password) {
             requireUrl("password");
             this.password = requireNonNull(password, "password");
             return this;
         }
 
-        /** The pool size for a store built from a JDBC URL. Default: {@value PostgresEventStore#DEFAULT_MAX_POOL_SIZE}. */
+        /**
+         * Sets the pool size for a store built from a JDBC URL. Default: {@value
+         * PostgresEventStore#DEFAULT_MAX_POOL_SIZE}.
+         *
+         * @param maxPoolSize the most connections, at least 2 (appends and the sequencer)
+         * @return this builder
+         * @throws IllegalStateException if the store was not started from a JDBC URL
+         */
         public Builder maxPoolSize(int maxPoolSize) {
             requireUrl("maxPoolSize");
             if (maxPoolSize < 2) {
@@ -392,6 +446,11 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
          * #DEFAULT_CONNECT_TIMEOUT}, 5 s instead of HikariCP's 30: a healthy server on the same network connects in
          * milliseconds, and a caller (an HTTP request, an emit) should hear that the database is down well before its
          * own timeout, while a failover, a slow DNS answer or a pool busy for a moment still fits in.
+         *
+         * @param connectTimeout the longest wait for a connection; at least 250 ms
+         * @return this builder
+         * @throws IllegalArgumentException if it is shorter than 250 ms
+         * @throws IllegalStateException if the builder was given a {@code DataSource} rather than a JDBC URL
          */
         public Builder connectTimeout(Duration connectTimeout) {
             requireUrl("connectTimeout");
@@ -410,14 +469,15 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
             }
         }
 
-        /** Builds the store; with a JDBC URL, opens its pool now. */
+        /** {@return the store; with a JDBC URL, its pool is opened now} */
         public PostgresEventStore build() {
             if (dataSource != null) {
                 return new PostgresEventStore(this, dataSource, null,
                         notifications != null ? notifications : HeadNotifications.listenOnPool());
             }
+            String url = requireNonNull(jdbcUrl, "jdbcUrl"); // a builder has either a DataSource or a URL
             HikariConfig config = new HikariConfig();
-            config.setJdbcUrl(jdbcUrl);
+            config.setJdbcUrl(url);
             if (user != null) {
                 config.setUsername(user);
             }
@@ -430,8 +490,8 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
             HeadNotifications listen = notifications;
             if (listen == null) {
                 listen = user != null && password != null
-                        ? HeadNotifications.listen(jdbcUrl, user, password)
-                        : HeadNotifications.listen(jdbcUrl);
+                        ? HeadNotifications.listen(url, user, password)
+                        : HeadNotifications.listen(url);
             }
             config.setConnectionTimeout(connectTimeout.toMillis());
             String seconds = Long.toString(Math.max(1, (connectTimeout.toMillis() + 999) / 1000));

@@ -59,6 +59,7 @@ class PostgresEventStoreTest {
     record Timestamped(String id, Instant at) {}
 
     record Unserializable(String id) {
+        @SuppressWarnings("DoNotCallSuggester") // Jackson calls it while serializing; failing is the fixture's point
         public String getBroken() {
             throw new IllegalStateException("this getter always fails");
         }

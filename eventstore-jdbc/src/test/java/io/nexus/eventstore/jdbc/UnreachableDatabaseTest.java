@@ -13,6 +13,7 @@ import io.nexus.eventstore.core.ExpectedVersion;
 import io.nexus.eventstore.core.StreamAppend;
 import io.nexus.eventstore.jdbc.internal.DatabaseLocation;
 import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.SQLTransientConnectionException;
@@ -142,7 +143,7 @@ class UnreachableDatabaseTest {
 
         @Override
         public PrintWriter getLogWriter() {
-            return new PrintWriter(System.err);
+            return new PrintWriter(System.err, false, StandardCharsets.UTF_8);
         }
 
         @Override

@@ -45,13 +45,23 @@ public final class EventEnvelopeJson {
     private final EventSerializer serializer;
     private final EventTypeRegistry types;
 
-    /** A codec that writes payloads with {@code serializer} and decodes them to the classes {@code types} maps. */
+    /**
+     * A codec that writes payloads with {@code serializer} and decodes them to the classes {@code types} maps.
+     *
+     * @param serializer writes and reads payloads; use the store's
+     * @param types maps type names to payload classes
+     */
     public EventEnvelopeJson(EventSerializer serializer, EventTypeRegistry types) {
         this.serializer = requireNonNull(serializer, "serializer");
         this.types = requireNonNull(types, "types");
     }
 
-    /** The envelope JSON of {@code event}; throws {@link EventSerializationException} if the payload is not JSON. */
+    /**
+     * The envelope JSON of {@code event}; throws {@link EventSerializationException} if the payload is not JSON.
+     *
+     * @param event the event
+     * @return the envelope JSON
+     */
     public String encode(RecordedEvent event) {
         String payload = event.data() instanceof RawJson
                 ? ((RawJson) event.data()).json()
@@ -80,6 +90,8 @@ public final class EventEnvelopeJson {
      * The event in envelope {@code json}, its payload decoded to the class registered for its type (or {@link RawJson}
      * when the registry reads unknown types as raw JSON).
      *
+     * @param json the envelope JSON
+     * @return the decoded event
      * @throws EventSerializationException if the envelope is malformed or the payload does not decode
      * @throws UnknownEventTypeException if the type is not registered and the registry does not allow raw JSON
      */

@@ -28,17 +28,22 @@ public final class JacksonEventSerializer implements EventSerializer {
         this.mapper = mapper;
     }
 
-    /** A serializer with the default mapper described above. */
+    /** {@return a serializer with the default mapper described above} */
     public static JacksonEventSerializer create() {
         return new JacksonEventSerializer(defaultMapper());
     }
 
-    /** A serializer using {@code mapper}, which must not be reconfigured afterwards. */
+    /**
+     * Makes a serializer on the application's own mapper.
+     *
+     * @param mapper the mapper, which must not be reconfigured afterwards
+     * @return the serializer
+     */
     public static JacksonEventSerializer of(ObjectMapper mapper) {
         return new JacksonEventSerializer(requireNonNull(mapper, "mapper"));
     }
 
-    /** The mapper {@link #create()} uses; a fresh instance each call. */
+    /** {@return the mapper {@link #create()} uses; a fresh instance each call} */
     public static ObjectMapper defaultMapper() {
         return new ObjectMapper()
                 .registerModule(new JavaTimeModule())

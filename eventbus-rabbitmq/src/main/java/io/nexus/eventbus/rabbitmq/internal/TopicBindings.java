@@ -14,17 +14,17 @@ public final class TopicBindings {
 
     /** The binding key that routes every type {@code pattern} matches (and possibly the bare prefix or suffix word). */
     public static String bindingKey(TypePattern pattern) {
-        if (pattern instanceof TypePattern.Exact) {
-            return ((TypePattern.Exact) pattern).type();
+        if (pattern instanceof TypePattern.Exact exact) {
+            return exact.type();
         }
         if (pattern instanceof TypePattern.AnyType) {
             return "#";
         }
-        if (pattern instanceof TypePattern.Prefix) {
-            return ((TypePattern.Prefix) pattern).prefix() + "#";
+        if (pattern instanceof TypePattern.Prefix prefix) {
+            return prefix.prefix() + "#";
         }
-        if (pattern instanceof TypePattern.Suffix) {
-            return "#" + ((TypePattern.Suffix) pattern).suffix();
+        if (pattern instanceof TypePattern.Suffix suffix) {
+            return "#" + suffix.suffix();
         }
         throw new AssertionError("unknown type pattern " + pattern);
     }

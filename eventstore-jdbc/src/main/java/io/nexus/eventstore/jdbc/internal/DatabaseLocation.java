@@ -85,8 +85,8 @@ public final class DatabaseLocation {
         if (parsed == null) {
             return null;
         }
-        String[] hosts = parsed.getProperty("PGHOST", "localhost").split(",");
-        String[] ports = parsed.getProperty("PGPORT", "5432").split(",");
+        String[] hosts = parsed.getProperty("PGHOST", "localhost").split(",", -1);
+        String[] ports = parsed.getProperty("PGPORT", "5432").split(",", -1);
         StringBuilder at = new StringBuilder();
         for (int i = 0; i < hosts.length; i++) {
             if (i > 0) {

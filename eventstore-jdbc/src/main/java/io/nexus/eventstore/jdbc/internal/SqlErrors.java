@@ -79,7 +79,7 @@ public final class SqlErrors {
         String state = sql == null ? null : sql.getSQLState();
         // Every statement of the store names only its own schema's objects (and pg_catalog's): if one is missing, the
         // schema was never migrated or is older than this code.
-        if (state != null && NOT_MIGRATED.contains(state)) {
+        if (sql != null && state != null && NOT_MIGRATED.contains(state)) {
             return new SchemaNotMigratedException(schema, location.describe(), sql);
         }
         if (isUnreachable(e, state)) {

@@ -18,6 +18,7 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 import javax.sql.DataSource;
 import org.jspecify.annotations.Nullable;
@@ -62,7 +63,7 @@ public final class StoreNotifications implements AutoCloseable {
     private volatile long head = -1; // guarded by monitor for writes; -1 until first known
     private volatile boolean closed;
     private volatile boolean listening; // true once a probe came back over the LISTEN connection
-    private volatile long reconnects;
+    private final AtomicLong reconnects = new AtomicLong();
 
     private record SharedKey(DataSource dataSource, String schema, HeadNotifications source) {}
 
@@ -198,7 +199,7 @@ public final class StoreNotifications implements AutoCloseable {
 
     /** How often the listening connection (or polling) was re-established after being lost. */
     public long reconnects() {
-        return reconnects;
+        return reconnects.get();
     }
 
     /** Whether a LISTEN is known to deliver: its probe came back, and it has not fallen back to polling. */
@@ -270,7 +271,7 @@ public final class StoreNotifications implements AutoCloseable {
                     statement.execute("LISTEN \"" + channel + "\"");
                 }
                 if (everConnected) {
-                    reconnects++;
+                    reconnects.incrementAndGet();
                     LOG.log(Level.INFO, "notification connection for schema " + schema + " re-established");
                 }
                 everConnected = true;
@@ -303,8 +304,7 @@ public final class StoreNotifications implements AutoCloseable {
     }
 
     private Connection openListenConnection() throws SQLException {
-        if (source instanceof HeadNotifications.Listen) {
-            HeadNotifications.Listen dedicated = (HeadNotifications.Listen) source;
+        if (source instanceof HeadNotifications.Listen dedicated) {
             Properties properties = new Properties();
             String user = dedicated.user();
             String password = dedicated.password();
@@ -383,8 +383,8 @@ public final class StoreNotifications implements AutoCloseable {
     }
 
     private static String describe(HeadNotifications source) {
-        if (source instanceof HeadNotifications.Listen) {
-            String url = ((HeadNotifications.Listen) source).jdbcUrl();
+        if (source instanceof HeadNotifications.Listen dedicated) {
+            String url = dedicated.jdbcUrl();
             return "a dedicated connection to " + url.replaceAll("(?i)(password=)[^&]*", "$1***");
         } else if (source instanceof HeadNotifications.ListenOnPool) {
             return "a connection of the store's DataSource";
@@ -404,7 +404,7 @@ public final class StoreNotifications implements AutoCloseable {
                 }
                 poll(connection);
                 if (failing) {
-                    reconnects++;
+                    reconnects.incrementAndGet();
                     LOG.log(Level.INFO, "polling the head of schema " + schema + " works again");
                     failing = false;
                 }

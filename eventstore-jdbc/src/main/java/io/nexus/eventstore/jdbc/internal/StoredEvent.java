@@ -10,6 +10,8 @@ import org.jspecify.annotations.Nullable;
  * be checked (is every event ordered?) before anything is decoded, and a large page can be decoded in parallel.
  * {@code position} is 0 when the event has committed but has no position yet.
  */
+// A row carrier between fetch and decode, never compared or hashed; arrays spare a copy of every payload.
+@SuppressWarnings("ArrayRecordComponent")
 record StoredEvent(
         StreamId streamId,
         long streamVersion,
