@@ -44,21 +44,28 @@ import picocli.CommandLine.Option;
         description = "Nexus event store throughput beside raw-JDBC baselines on an identically shaped table, "
                 + "commit-to-handler latency through the bus, and the projection rebuild rate.")
 public final class BenchmarkCommand implements Callable<Integer> {
-    @Option(names = "--url", description = "JDBC URL of the PostgreSQL to use, credentials included "
-            + "(its schemas nexus_bench and raw_baseline are dropped and re-created). Default: an embedded PostgreSQL 17.")
+    @Option(
+            names = "--url",
+            description =
+                    "JDBC URL of the PostgreSQL to use, credentials included "
+                            + "(its schemas nexus_bench and raw_baseline are dropped and re-created). Default: an embedded PostgreSQL 17.")
     private @Nullable String url;
 
     @Option(names = "--quick", description = "A CI-sized smoke run: seconds, small counts, numbers that mean nothing.")
     private boolean quick;
 
-    @Option(names = "--output", description = "Where to write the JSON results. "
-            + "Default: benchmarks/results/latest.json (quick.json with --quick).")
+    @Option(
+            names = "--output",
+            description = "Where to write the JSON results. "
+                    + "Default: benchmarks/results/latest.json (quick.json with --quick).")
     private @Nullable Path output;
 
     @Option(names = "--only", split = ",", description = "Run only the workloads whose names contain one of these.")
     private List<String> only = new ArrayList<>();
 
-    @Option(names = "--catch-up-events", description = "Events in each store for catch-up. Default: 1000000 (5000 with --quick).")
+    @Option(
+            names = "--catch-up-events",
+            description = "Events in each store for catch-up. Default: 1000000 (5000 with --quick).")
     private @Nullable Integer catchUpEvents;
 
     /** Runs the command line and exits with its status. */
@@ -70,13 +77,22 @@ public final class BenchmarkCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Sizes sizes = quick ? Sizes.quick() : Sizes.full();
         if (catchUpEvents != null) {
-            sizes = new Sizes(sizes.warmUpRounds(), sizes.rounds(), sizes.batchesPerRound(),
-                    sizes.singleAppendsPerRound(), sizes.appendsPerWriterPerRound(), sizes.streamReadsPerRound(),
-                    catchUpEvents, sizes.catchUpRounds(), sizes.pageSize(), sizes.latencyEvents(),
+            sizes = new Sizes(
+                    sizes.warmUpRounds(),
+                    sizes.rounds(),
+                    sizes.batchesPerRound(),
+                    sizes.singleAppendsPerRound(),
+                    sizes.appendsPerWriterPerRound(),
+                    sizes.streamReadsPerRound(),
+                    catchUpEvents,
+                    sizes.catchUpRounds(),
+                    sizes.pageSize(),
+                    sizes.latencyEvents(),
                     sizes.rebuildRounds());
         }
         List<Workload> workloads = Workloads.all().stream()
-                .filter(w -> only.isEmpty() || only.stream().anyMatch(name -> w.name().contains(name)))
+                .filter(w -> only.isEmpty()
+                        || only.stream().anyMatch(name -> w.name().contains(name)))
                 .toList();
         String started = Instant.now().toString();
         try (EmbeddedPostgres embedded = url == null ? startEmbedded() : null) {
@@ -133,10 +149,14 @@ public final class BenchmarkCommand implements Callable<Integer> {
         Map<String, String> machine = new LinkedHashMap<>();
         machine.put("cores", String.valueOf(Runtime.getRuntime().availableProcessors()));
         machine.put("cpu", cpuModel());
-        machine.put("os", System.getProperty("os.name") + " " + System.getProperty("os.version") + " "
-                + System.getProperty("os.arch"));
+        machine.put(
+                "os",
+                System.getProperty("os.name") + " " + System.getProperty("os.version") + " "
+                        + System.getProperty("os.arch"));
         machine.put("java", System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
-        machine.put("maxHeap", String.format(Locale.ROOT, "%d MB", Runtime.getRuntime().maxMemory() >> 20));
+        machine.put(
+                "maxHeap",
+                String.format(Locale.ROOT, "%d MB", Runtime.getRuntime().maxMemory() >> 20));
         return machine;
     }
 

@@ -65,7 +65,8 @@ final class CatchUp implements Workload {
         bench.execute("VACUUM (ANALYZE) " + Bench.NEXUS_SCHEMA + ".events");
         bench.execute("VACUUM (ANALYZE) " + Bench.NEXUS_SCHEMA + ".commits");
         bench.execute("VACUUM (ANALYZE) " + Bench.RAW_SCHEMA + ".events");
-        System.out.printf("  loaded %,d events per store (Nexus %.1f s, raw %.1f s), vacuumed%n",
+        System.out.printf(
+                "  loaded %,d events per store (Nexus %.1f s, raw %.1f s), vacuumed%n",
                 target, (nexusLoaded - started) / 1e9, (rawLoaded - nexusLoaded) / 1e9);
     }
 

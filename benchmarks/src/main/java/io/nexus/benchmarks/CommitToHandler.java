@@ -73,7 +73,8 @@ final class CommitToHandler implements Workload {
 
     @Override
     public void setUp(Bench bench) {
-        PostgresEventBus created = PostgresEventBus.builder(bench.store, bench.dataSource).build();
+        PostgresEventBus created =
+                PostgresEventBus.builder(bench.store, bench.dataSource).build();
         bus = created;
         if (durable) {
             subscription = created.subscribeDurable("bench-latency-" + UUID.randomUUID(), Payloads.TYPE, this::handle);
@@ -118,8 +119,8 @@ final class CommitToHandler implements Workload {
             emitter.emit(event);
             long committed = System.nanoTime();
             if (!waiting.handled.await(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
-                throw new IllegalStateException(name() + ": event " + event.eventId() + " did not reach the listener in "
-                        + TIMEOUT_SECONDS + " s");
+                throw new IllegalStateException(name() + ": event " + event.eventId()
+                        + " did not reach the listener in " + TIMEOUT_SECONDS + " s");
             }
             latencies.add(waiting.handledAt - committed);
         }

@@ -81,8 +81,13 @@ final class Harness {
             if (latencyTarget != null) {
                 met = latency.p99Millis() <= latencyTarget;
             }
-            out.printf(Locale.ROOT, "  latency over %d events: p50 %.2f ms, p90 %.2f ms, p99 %.2f ms, max %.2f ms%n",
-                    latency.samples(), latency.p50Millis(), latency.p90Millis(), latency.p99Millis(),
+            out.printf(
+                    Locale.ROOT,
+                    "  latency over %d events: p50 %.2f ms, p90 %.2f ms, p99 %.2f ms, max %.2f ms%n",
+                    latency.samples(),
+                    latency.p50Millis(),
+                    latency.p90Millis(),
+                    latency.p99Millis(),
                     latency.maxMillis());
         } else if (comparedTo != null) {
             WorkloadResult other = done.get(comparedTo);
@@ -103,14 +108,27 @@ final class Harness {
             pairedRatio = median(paired);
             met = workload.target() == null ? null : ratio >= workload.target();
         }
-        return new WorkloadResult(workload.name(), workload.description(), workload.target(), ratio, pairedRatio, met,
-                latencyTarget, comparedTo, comparedPerSecond, results);
+        return new WorkloadResult(
+                workload.name(),
+                workload.description(),
+                workload.target(),
+                ratio,
+                pairedRatio,
+                met,
+                latencyTarget,
+                comparedTo,
+                comparedPerSecond,
+                results);
     }
 
     private static String describeRound(List<Workload.Side> sides, List<List<Double>> rates, int round) {
         StringBuilder line = new StringBuilder();
         for (int s = 0; s < sides.size(); s++) {
-            line.append(String.format(Locale.ROOT, " %s %,.0f/s", sides.get(s).name(), rates.get(s).get(round)));
+            line.append(String.format(
+                    Locale.ROOT,
+                    " %s %,.0f/s",
+                    sides.get(s).name(),
+                    rates.get(s).get(round)));
         }
         return line.toString();
     }
@@ -119,8 +137,14 @@ final class Harness {
         List<Double> sorted = new ArrayList<>(rates);
         sorted.sort(null);
         LatencySamples latencies = side.latencies();
-        return new SideResult(side.name(), median(rates), sorted.get(0), sorted.get(sorted.size() - 1), events,
-                List.copyOf(rates), latencies == null ? null : latencies.summary());
+        return new SideResult(
+                side.name(),
+                median(rates),
+                sorted.get(0),
+                sorted.get(sorted.size() - 1),
+                events,
+                List.copyOf(rates),
+                latencies == null ? null : latencies.summary());
     }
 
     private static double median(List<Double> values) {
@@ -154,7 +178,9 @@ final class Harness {
             String targetCell = result.latencyTargetMillis() != null
                     ? String.format(Locale.ROOT, "p99 ≤ %.0f ms", result.latencyTargetMillis())
                     : result.target() == null ? "" : String.format(Locale.ROOT, "≥ %.2f×", result.target());
-            table.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s | %s |%n",
+            table.append(String.format(
+                    Locale.ROOT,
+                    "| %s | %s | %s | %s | %s | %s | %s |%n",
                     result.name(),
                     firstCell,
                     secondCell,

@@ -27,8 +27,13 @@ final class LatencySamples {
         }
         long[] sorted = Arrays.copyOf(samples, size);
         Arrays.sort(sorted);
-        return new Results.Latency(size, millis(sorted, 0.50), millis(sorted, 0.90), millis(sorted, 0.99),
-                sorted[size - 1] / 1e6, Arrays.stream(sorted).average().orElse(0) / 1e6);
+        return new Results.Latency(
+                size,
+                millis(sorted, 0.50),
+                millis(sorted, 0.90),
+                millis(sorted, 0.99),
+                sorted[size - 1] / 1e6,
+                Arrays.stream(sorted).average().orElse(0) / 1e6);
     }
 
     private static double millis(long[] sorted, double quantile) {

@@ -84,7 +84,8 @@ final class ProjectionRebuild implements Workload {
         long head = bench.store.headPosition();
         long started = System.nanoTime();
         daemon.awaitPosition(NAME, head, TIMEOUT);
-        System.out.printf("  initial build of %,d events (warm-up): %.1f s%n", head, (System.nanoTime() - started) / 1e9);
+        System.out.printf(
+                "  initial build of %,d events (warm-up): %.1f s%n", head, (System.nanoTime() - started) / 1e9);
     }
 
     @Override

@@ -136,7 +136,9 @@ final class RawEvents {
         while (rows.next()) {
             checksum += rows.getString(1).length() + rows.getLong(2) + rows.getLong(3);
             checksum += rows.getObject(4, UUID.class).getLeastSignificantBits();
-            checksum += rows.getString(5).length() + rows.getString(6).length() + rows.getString(7).length();
+            checksum += rows.getString(5).length()
+                    + rows.getString(6).length()
+                    + rows.getString(7).length();
             checksum += rows.getObject(8, UUID.class).getLeastSignificantBits();
             checksum += rows.getObject(9, UUID.class).getLeastSignificantBits();
             checksum += rows.getString(10).length();

@@ -57,7 +57,8 @@ final class ReadStream implements Workload {
             List<RecordedEvent> events = bench.store.readStream(nexusStream, 1, EVENTS);
             check(events.size());
             for (RecordedEvent event : events) {
-                checksum += event.dataAs(OrderCreated.class).items().size() + event.metadata().size();
+                checksum += event.dataAs(OrderCreated.class).items().size()
+                        + event.metadata().size();
             }
         }
         Bench.consume(checksum);

@@ -95,6 +95,6 @@ final class Results {
      * @param maxMillis largest sample
      * @param meanMillis mean
      */
-    record Latency(int samples, double p50Millis, double p90Millis, double p99Millis, double maxMillis,
-            double meanMillis) {}
+    record Latency(
+            int samples, double p50Millis, double p90Millis, double p99Millis, double maxMillis, double meanMillis) {}
 }

@@ -37,8 +37,10 @@ final class SingleAppend implements Workload {
     public List<Side> sides() {
         return List.of(
                 new Side("nexus", bench -> {
-                    long events = run(bench, () -> bench.store.append(
-                            bench.nextStream(), ExpectedVersion.noStream(), List.of(Payloads.newEvent())));
+                    long events = run(
+                            bench,
+                            () -> bench.store.append(
+                                    bench.nextStream(), ExpectedVersion.noStream(), List.of(Payloads.newEvent())));
                     bench.store.headPosition(); // the ordering work is part of the cost
                     return events;
                 }),

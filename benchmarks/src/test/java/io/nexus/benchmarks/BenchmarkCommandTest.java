@@ -36,7 +36,8 @@ class BenchmarkCommandTest {
                 assertThat(workload.get("sides")).hasSize(1);
                 JsonNode latency = workload.get("sides").get(0).get("latency");
                 assertThat(latency.get("samples").asInt()).isPositive();
-                assertThat(latency.get("p99Millis").asDouble()).isPositive()
+                assertThat(latency.get("p99Millis").asDouble())
+                        .isPositive()
                         .isGreaterThanOrEqualTo(latency.get("p50Millis").asDouble());
                 assertThat(workload.get("met").isBoolean()).isTrue();
             } else if (workload.get("comparedTo").isTextual()) {

@@ -16,7 +16,9 @@ abstract class BusBuilder<B extends BusBuilder<B>> {
     StreamRouter router = StreamRouter.byType();
     boolean tracing = NexusConfig.DEFAULT_TRACING;
     HandlerFailureListener failureListener = HandlerFailureListener.logging();
-    @Nullable MeterRegistry meterRegistry;
+
+    @Nullable
+    MeterRegistry meterRegistry;
 
     BusBuilder() {}
 

@@ -110,8 +110,7 @@ public record BusConfig(
 
     private static void checkWorkerCount(int workerCount) {
         if (workerCount < 1 || workerCount > MAX_WORKER_COUNT) {
-            throw new IllegalArgumentException(
-                    "workerCount must be 1 to " + MAX_WORKER_COUNT + ", was " + workerCount);
+            throw new IllegalArgumentException("workerCount must be 1 to " + MAX_WORKER_COUNT + ", was " + workerCount);
         }
     }
 

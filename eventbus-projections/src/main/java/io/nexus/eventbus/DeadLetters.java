@@ -43,7 +43,8 @@ public final class DeadLetters {
         if (maxCount < 1) {
             throw new IllegalArgumentException("maxCount must be >= 1, was " + maxCount);
         }
-        return run("list the dead letters of '" + subscription + "'",
+        return run(
+                "list the dead letters of '" + subscription + "'",
                 () -> jdbi.inTransaction(handle -> rows.deadLetters(handle, subscription, maxCount)));
     }
 
@@ -57,7 +58,8 @@ public final class DeadLetters {
      *     for an unknown dead letter and {@link IllegalStateException} when this bus does not consume the subscription
      */
     public CompletableFuture<Boolean> retry(long deadLetterId) {
-        Optional<String> subscription = run("find dead letter " + deadLetterId,
+        Optional<String> subscription = run(
+                "find dead letter " + deadLetterId,
                 () -> jdbi.inTransaction(handle -> rows.deadLetterSubscription(handle, deadLetterId)));
         if (subscription.isEmpty()) {
             return CompletableFuture.failedFuture(new IllegalArgumentException("no dead letter " + deadLetterId));
@@ -77,7 +79,8 @@ public final class DeadLetters {
      * @return whether it existed
      */
     public boolean discard(long deadLetterId) {
-        return run("discard dead letter " + deadLetterId,
+        return run(
+                "discard dead letter " + deadLetterId,
                 () -> jdbi.inTransaction(handle -> rows.deleteDeadLetter(handle, deadLetterId)));
     }
 

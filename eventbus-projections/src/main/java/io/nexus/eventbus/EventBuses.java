@@ -92,7 +92,8 @@ public final class EventBuses {
     public static EventBus create(NexusConfig config, @Nullable MeterRegistry meterRegistry) {
         requireNonNull(config, "config");
         if (config.backend() == NexusConfig.Backend.MEMORY) {
-            MemoryEventBus.Builder memory = MemoryEventBus.builder().config(config.bus()).tracing(config.tracing());
+            MemoryEventBus.Builder memory =
+                    MemoryEventBus.builder().config(config.bus()).tracing(config.tracing());
             MeterRegistry meters = meterRegistry(config, meterRegistry);
             if (meters != null) {
                 memory.meterRegistry(meters);
@@ -205,22 +206,34 @@ public final class EventBuses {
     @SuppressWarnings("FutureReturnValueIgnored") // the job logs its own failures; shutting the scheduler stops it
     private static ScheduledExecutorService retentionJob(NexusConfig config, DataSource dataSource) {
         ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(runnable -> {
-            Thread thread = new Thread(runnable, "nexus-retention-" + config.requirePostgres().schema());
+            Thread thread = new Thread(
+                    runnable, "nexus-retention-" + config.requirePostgres().schema());
             thread.setDaemon(true);
             return thread;
         });
         if (config.retentionDays() > 0) {
-            EventRetention job = EventRetention.create(dataSource, config.requirePostgres().schema());
+            EventRetention job =
+                    EventRetention.create(dataSource, config.requirePostgres().schema());
             Duration maxAge = Duration.ofDays(config.retentionDays());
-            scheduler.scheduleWithFixedDelay(() -> {
-                try {
-                    int removed = job.removeOlderThan(maxAge);
-                    LOG.log(Level.INFO, "retention removed " + removed + " event(s) older than " + maxAge.toDays() + " days");
-                } catch (RuntimeException e) {
-                    LOG.log(Level.WARNING, "retention_days is " + config.retentionDays() + " but removing old events"
-                            + " failed (it needs the schema owner's role): " + e.getMessage(), e);
-                }
-            }, 0, 1, TimeUnit.HOURS);
+            scheduler.scheduleWithFixedDelay(
+                    () -> {
+                        try {
+                            int removed = job.removeOlderThan(maxAge);
+                            LOG.log(
+                                    Level.INFO,
+                                    "retention removed " + removed + " event(s) older than " + maxAge.toDays()
+                                            + " days");
+                        } catch (RuntimeException e) {
+                            LOG.log(
+                                    Level.WARNING,
+                                    "retention_days is " + config.retentionDays() + " but removing old events"
+                                            + " failed (it needs the schema owner's role): " + e.getMessage(),
+                                    e);
+                        }
+                    },
+                    0,
+                    1,
+                    TimeUnit.HOURS);
         }
         return scheduler;
     }

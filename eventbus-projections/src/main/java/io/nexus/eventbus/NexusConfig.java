@@ -100,7 +100,8 @@ public record NexusConfig(
     }
 
     /** The database: JDBC URL, credentials and the event store schema. */
-    public record Postgres(String url, @Nullable String user, @Nullable String password, String schema) {
+    public record Postgres(
+            String url, @Nullable String user, @Nullable String password, String schema) {
         /**
          * Checks the settings.
          *
@@ -133,7 +134,8 @@ public record NexusConfig(
         public Redis {
             requireNonNull(url, "redis.url");
             if (!url.startsWith("redis://") && !url.startsWith("rediss://")) {
-                throw new IllegalArgumentException("redis.url must start with redis:// or rediss://, was '" + url + "'");
+                throw new IllegalArgumentException(
+                        "redis.url must start with redis:// or rediss://, was '" + url + "'");
             }
             requireNonNull(stream, "redis.stream");
             requireNonNull(consumerGroup, "redis.consumer_group");
@@ -155,7 +157,8 @@ public record NexusConfig(
         public RabbitMq {
             requireNonNull(uri, "rabbitmq.uri");
             if (!uri.startsWith("amqp://") && !uri.startsWith("amqps://")) {
-                throw new IllegalArgumentException("rabbitmq.uri must start with amqp:// or amqps://, was '" + uri + "'");
+                throw new IllegalArgumentException(
+                        "rabbitmq.uri must start with amqp:// or amqps://, was '" + uri + "'");
             }
             requireNonNull(exchange, "rabbitmq.exchange");
         }
@@ -179,12 +182,12 @@ public record NexusConfig(
         requireNonNull(backend, "backend");
         requireNonNull(bus, "bus");
         if (retentionDays < 0) {
-            throw new IllegalArgumentException("retention_days must be >= 0 (0 keeps events forever), was " + retentionDays);
+            throw new IllegalArgumentException(
+                    "retention_days must be >= 0 (0 keeps events forever), was " + retentionDays);
         }
         if (!persistence && backend != Backend.MEMORY) {
-            throw new IllegalArgumentException(
-                    "persistence: false needs backend: memory; the " + backend.name().toLowerCase(Locale.ROOT)
-                            + " backend always keeps events");
+            throw new IllegalArgumentException("persistence: false needs backend: memory; the "
+                    + backend.name().toLowerCase(Locale.ROOT) + " backend always keeps events");
         }
         if (backend == Backend.MEMORY) {
             if (persistence) {
@@ -198,8 +201,8 @@ public record NexusConfig(
             BackendSettings.checkMemory(bus);
         }
         if (backend != Backend.MEMORY && postgres == null) {
-            throw new IllegalArgumentException("backend " + backend.name().toLowerCase(Locale.ROOT)
-                    + " needs a postgres: section (url, schema)");
+            throw new IllegalArgumentException(
+                    "backend " + backend.name().toLowerCase(Locale.ROOT) + " needs a postgres: section (url, schema)");
         }
         if (backend == Backend.REDIS && redis == null) {
             throw new IllegalArgumentException("backend redis needs a redis: section");
@@ -211,7 +214,8 @@ public record NexusConfig(
 
     /** {@return an in-memory configuration with every default} */
     public static NexusConfig memory() {
-        return new NexusConfig(Backend.MEMORY, BusConfig.defaults(), false, DEFAULT_RETENTION_DAYS, DEFAULT_TRACING, null, null, null);
+        return new NexusConfig(
+                Backend.MEMORY, BusConfig.defaults(), false, DEFAULT_RETENTION_DAYS, DEFAULT_TRACING, null, null, null);
     }
 
     /**

@@ -157,8 +157,12 @@ public final class PostgresEventBus extends DispatchingBus {
         this.heads = StoreHeadSource.open(store, config.flushInterval());
         // A thread per busy subscription, as before: a slow listener never holds up another subscription.
         AtomicInteger threads = new AtomicInteger();
-        this.scheduler = new ConsumerScheduler("nexus-lease-keeper-" + store.schema(), heads, lease,
-                config.flushInterval(), Executors.newCachedThreadPool(task -> {
+        this.scheduler = new ConsumerScheduler(
+                "nexus-lease-keeper-" + store.schema(),
+                heads,
+                lease,
+                config.flushInterval(),
+                Executors.newCachedThreadPool(task -> {
                     Thread thread = new Thread(task, "nexus-subscription-" + threads.incrementAndGet());
                     thread.setDaemon(true);
                     return thread;
@@ -261,8 +265,8 @@ public final class PostgresEventBus extends DispatchingBus {
         TypePattern pattern = TypePattern.of(typePattern);
         for (String category : requireNonNull(categories, "categories")) {
             if (requireNonNull(category, "category").isBlank() || category.contains("-")) {
-                throw new IllegalArgumentException("a category is the part of a stream id before the first '-', was '"
-                        + category + "'");
+                throw new IllegalArgumentException(
+                        "a category is the part of a stream id before the first '-', was '" + category + "'");
             }
         }
         requireNonNull(listener, "listener");
@@ -273,9 +277,10 @@ public final class PostgresEventBus extends DispatchingBus {
             }
             PerEventDelivery delivery =
                     new PerEventDelivery(pattern, categories, listener, config, store, jdbi, rows, metrics);
-            CheckpointedConsumer consumer = new CheckpointedConsumer(checked, SubscriptionStatus.Kind.SUBSCRIPTION,
-                    delivery, store, jdbi, rows, heads, lease, config);
-            DeadLetters.run("start durable subscription '" + name + "'",
+            CheckpointedConsumer consumer = new CheckpointedConsumer(
+                    checked, SubscriptionStatus.Kind.SUBSCRIPTION, delivery, store, jdbi, rows, heads, lease, config);
+            DeadLetters.run(
+                    "start durable subscription '" + name + "'",
                     () -> delivery.start(consumer, scheduler, () -> durable.remove(name)));
             durable.put(name, delivery);
             return delivery;
@@ -410,7 +415,8 @@ public final class PostgresEventBus extends DispatchingBus {
                     continue;
                 }
                 // Up to the known head: the notification or poll that told us the head already ordered it.
-                for (RecordedEvent event : store.readAllUpTo(dispatched + 1, head, config.batchSize(), EventFilter.ALL)) {
+                for (RecordedEvent event :
+                        store.readAllUpTo(dispatched + 1, head, config.batchSize(), EventFilter.ALL)) {
                     long start = System.nanoTime();
                     dispatcher.dispatch(event);
                     metrics.processed(BusMetrics.IN_PROCESS, event.type(), System.nanoTime() - start);
@@ -422,7 +428,9 @@ public final class PostgresEventBus extends DispatchingBus {
                 return;
             } catch (RuntimeException e) {
                 failed = true;
-                LOG.log(Level.WARNING, "the event bus could not read the global order; retrying in " + backoff + " ms",
+                LOG.log(
+                        Level.WARNING,
+                        "the event bus could not read the global order; retrying in " + backoff + " ms",
                         e);
                 try {
                     Thread.sleep(backoff);
@@ -447,8 +455,10 @@ public final class PostgresEventBus extends DispatchingBus {
         List<RecordedEvent> current = store.readAll(oldest.getAsLong(), recent.size(), EventFilter.ALL);
         OptionalLong changed = recent.firstChanged(current);
         if (changed.isPresent()) {
-            LOG.log(Level.WARNING, "positions from " + changed.getAsLong() + " were assigned again after a database"
-                    + " failure; dispatching again from there");
+            LOG.log(
+                    Level.WARNING,
+                    "positions from " + changed.getAsLong() + " were assigned again after a database"
+                            + " failure; dispatching again from there");
             dispatched = changed.getAsLong() - 1;
         }
     }

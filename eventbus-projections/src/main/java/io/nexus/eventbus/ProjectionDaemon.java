@@ -159,9 +159,17 @@ public final class ProjectionDaemon implements AutoCloseable {
         }
         heads = source;
         try {
-            runners.values().forEach(runner -> runner.consumer = new CheckpointedConsumer(
-                    SubscriptionName.of(runner.name), SubscriptionStatus.Kind.PROJECTION, runner, store, jdbi, rows,
-                    source, lease, config));
+            runners.values()
+                    .forEach(runner -> runner.consumer = new CheckpointedConsumer(
+                            SubscriptionName.of(runner.name),
+                            SubscriptionStatus.Kind.PROJECTION,
+                            runner,
+                            store,
+                            jdbi,
+                            rows,
+                            source,
+                            lease,
+                            config));
             runners.values().forEach(runner -> runner.consumer().ensureRow());
         } catch (RuntimeException e) {
             source.close();
@@ -169,8 +177,12 @@ public final class ProjectionDaemon implements AutoCloseable {
             throw e;
         }
         AtomicInteger threads = new AtomicInteger();
-        ConsumerScheduler created = new ConsumerScheduler("nexus-projection-coordinator", source, lease,
-                config.flushInterval(), Executors.newFixedThreadPool(config.workerCount(), task -> {
+        ConsumerScheduler created = new ConsumerScheduler(
+                "nexus-projection-coordinator",
+                source,
+                lease,
+                config.flushInterval(),
+                Executors.newFixedThreadPool(config.workerCount(), task -> {
                     Thread thread = new Thread(task, "nexus-projection-" + threads.incrementAndGet());
                     thread.setDaemon(true);
                     return thread;
@@ -217,9 +229,11 @@ public final class ProjectionDaemon implements AutoCloseable {
         runner(projection);
         long head = store.headPosition();
         Optional<SubscriptionRows.Row> row = read(projection);
-        return new ProjectionProgress(projection,
+        return new ProjectionProgress(
+                projection,
                 row.map(r -> ProjectionStatus.fromSql(r.status())).orElse(ProjectionStatus.ACTIVE),
-                row.map(SubscriptionRows.Row::position).orElse(0L), head);
+                row.map(SubscriptionRows.Row::position).orElse(0L),
+                head);
     }
 
     /**
@@ -251,14 +265,23 @@ public final class ProjectionDaemon implements AutoCloseable {
         Runner runner = runner(projection);
         long head = store.headPosition();
         ProjectionStatus status = head == 0 ? ProjectionStatus.ACTIVE : ProjectionStatus.REBUILDING;
-        CheckpointedConsumer.reset(jdbi, rows, SubscriptionName.of(projection), SubscriptionStatus.Kind.PROJECTION,
-                status, runner.projection::reset);
+        CheckpointedConsumer.reset(
+                jdbi,
+                rows,
+                SubscriptionName.of(projection),
+                SubscriptionStatus.Kind.PROJECTION,
+                status,
+                runner.projection::reset);
         CheckpointedConsumer running = runner.consumer;
         if (running != null) {
             running.requestVerify();
         }
         metrics.rebuilt(projection);
-        LOG.log(System.Logger.Level.INFO, "projection ''{0}'' reset for a rebuild up to position {1}", projection, head);
+        LOG.log(
+                System.Logger.Level.INFO,
+                "projection ''{0}'' reset for a rebuild up to position {1}",
+                projection,
+                head);
         return new ProjectionProgress(projection, status, 0, head);
     }
 

@@ -44,8 +44,7 @@ public sealed interface TypePattern {
             return new Exact(pattern);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(
-                    "type pattern must be an event type name, '*', 'prefix.*' or '*.suffix', was '" + pattern + "'",
-                    e);
+                    "type pattern must be an event type name, '*', 'prefix.*' or '*.suffix', was '" + pattern + "'", e);
         }
     }
 
@@ -107,8 +106,8 @@ public sealed interface TypePattern {
         public Prefix {
             EventTypeRegistry.checkTypeName(prefix);
             if (prefix.length() < 2 || !prefix.endsWith(".")) {
-                throw new IllegalArgumentException("prefix must be a type name segment followed by '.', was '"
-                        + prefix + "'");
+                throw new IllegalArgumentException(
+                        "prefix must be a type name segment followed by '.', was '" + prefix + "'");
             }
         }
 
@@ -134,8 +133,8 @@ public sealed interface TypePattern {
         public Suffix {
             EventTypeRegistry.checkTypeName(suffix);
             if (suffix.length() < 2 || !suffix.startsWith(".")) {
-                throw new IllegalArgumentException("suffix must be '.' followed by a type name segment, was '"
-                        + suffix + "'");
+                throw new IllegalArgumentException(
+                        "suffix must be '.' followed by a type name segment, was '" + suffix + "'");
             }
         }
 

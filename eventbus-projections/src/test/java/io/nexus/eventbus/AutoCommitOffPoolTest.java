@@ -57,7 +57,8 @@ class AutoCommitOffPoolTest {
             Thread.sleep(300);
         }
         assertThat(deliveries.all()).extracting(RecordedEvent::eventId).containsExactlyElementsOf(emitted);
-        List<Long> positions = deliveries.all().stream().map(RecordedEvent::position).toList();
+        List<Long> positions =
+                deliveries.all().stream().map(RecordedEvent::position).toList();
         assertThat(positions).isSorted().doesNotHaveDuplicates();
         assertThat(storedCheckpoint(name)).isEqualTo(positions.get(events - 1));
     }
@@ -72,7 +73,10 @@ class AutoCommitOffPoolTest {
                         .build();
                 ProjectionDaemon daemon = ProjectionDaemon.builder(store, database.dataSource())
                         .register(projection)
-                        .config(BusConfig.builder().batchSize(50).flushInterval(Duration.ofMillis(20)).build())
+                        .config(BusConfig.builder()
+                                .batchSize(50)
+                                .flushInterval(Duration.ofMillis(20))
+                                .build())
                         .build()
                         .start()) {
             List<AppendResult> appends = CountingProjection.append(store, "ac", events, 5);
@@ -80,7 +84,8 @@ class AutoCommitOffPoolTest {
             long checkpoint = daemon.awaitProjection(projection.name(), appends.get(appends.size() - 1), WAIT);
 
             assertThat(checkpoint).isEqualTo(store.headPosition());
-            assertThat(projection.appliedCount(jdbi)).as("every event of the store, this test's among them, once")
+            assertThat(projection.appliedCount(jdbi))
+                    .as("every event of the store, this test's among them, once")
                     .isEqualTo(checkpoint);
             projection.assertEqualsFreshReplay(jdbi, store);
             assertThat(storedCheckpoint(projection.name())).isEqualTo(checkpoint);
@@ -89,10 +94,11 @@ class AutoCommitOffPoolTest {
 
     /** The checkpoint as committed, read on a connection of the test's own. */
     private long storedCheckpoint(String name) {
-        return Jdbi.create(database.dataSource()).withHandle(handle -> handle
-                .createQuery("SELECT position FROM " + database.schema() + ".subscriptions WHERE name = :name")
-                .bind("name", name)
-                .mapTo(Long.class)
-                .one());
+        return Jdbi.create(database.dataSource())
+                .withHandle(handle -> handle.createQuery(
+                                "SELECT position FROM " + database.schema() + ".subscriptions WHERE name = :name")
+                        .bind("name", name)
+                        .mapTo(Long.class)
+                        .one());
     }
 }

@@ -11,21 +11,23 @@ final class BackgroundWriter implements AutoCloseable {
     private volatile boolean stopped;
 
     BackgroundWriter(EventStore store, String category, long pauseMillis) {
-        thread = new Thread(() -> {
-            while (!stopped) {
-                try {
-                    CountingProjection.append(store, category, 5, 5);
-                    appended.addAndGet(5);
-                } catch (RuntimeException e) {
-                    failures.incrementAndGet();
-                }
-                try {
-                    Thread.sleep(pauseMillis);
-                } catch (InterruptedException e) {
-                    return;
-                }
-            }
-        }, "test-writer");
+        thread = new Thread(
+                () -> {
+                    while (!stopped) {
+                        try {
+                            CountingProjection.append(store, category, 5, 5);
+                            appended.addAndGet(5);
+                        } catch (RuntimeException e) {
+                            failures.incrementAndGet();
+                        }
+                        try {
+                            Thread.sleep(pauseMillis);
+                        } catch (InterruptedException e) {
+                            return;
+                        }
+                    }
+                },
+                "test-writer");
         thread.setDaemon(true);
         thread.start();
     }

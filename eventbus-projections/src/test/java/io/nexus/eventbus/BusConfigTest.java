@@ -44,8 +44,12 @@ class BusConfigTest {
     void each_bad_value_is_refused_by_its_setter_quoting_it() {
         BusConfig.Builder builder = BusConfig.builder();
 
-        assertThatThrownBy(() -> builder.maxQueueSize(0)).hasMessageContaining("maxQueueSize").hasMessageContaining("0");
-        assertThatThrownBy(() -> builder.workerCount(0)).hasMessageContaining("workerCount").hasMessageContaining("0");
+        assertThatThrownBy(() -> builder.maxQueueSize(0))
+                .hasMessageContaining("maxQueueSize")
+                .hasMessageContaining("0");
+        assertThatThrownBy(() -> builder.workerCount(0))
+                .hasMessageContaining("workerCount")
+                .hasMessageContaining("0");
         assertThatThrownBy(() -> builder.workerCount(1025)).hasMessageContaining("1025");
         assertThatThrownBy(() -> builder.emitTimeout(Duration.ofMillis(-1))).hasMessageContaining("PT-0.001S");
         assertThatThrownBy(() -> builder.retryAttempts(-1)).hasMessageContaining("retryAttempts");
@@ -58,7 +62,8 @@ class BusConfigTest {
 
     @Test
     void the_record_constructor_checks_like_the_builder() {
-        assertThatThrownBy(() -> new BusConfig(0, 1, Duration.ZERO, 0, Duration.ZERO, true, 1, Duration.ofSeconds(1), true))
+        assertThatThrownBy(() ->
+                        new BusConfig(0, 1, Duration.ZERO, 0, Duration.ZERO, true, 1, Duration.ofSeconds(1), true))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("maxQueueSize must be >= 1, was 0");
     }
@@ -67,7 +72,8 @@ class BusConfigTest {
     void the_memory_bus_builder_checks_eagerly() {
         MemoryEventBus.Builder builder = MemoryEventBus.builder();
 
-        assertThatThrownBy(() -> builder.maxQueueSize(-5)).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> builder.maxQueueSize(-5))
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("-5");
         assertThatThrownBy(() -> builder.shutdownTimeout(Duration.ofSeconds(-1)))
                 .isInstanceOf(IllegalArgumentException.class);

@@ -46,7 +46,8 @@ class CatchUpThroughputTest {
             for (int batch = 0; batch < EVENTS / 500; batch++) {
                 List<NewEvent> events = new ArrayList<>();
                 for (int i = 0; i < 500; i++) {
-                    events.add(NewEvent.of(ns + ".n", "{\"batch\":" + batch + ",\"i\":" + i + ",\"pad\":\"abcdefghij\"}"));
+                    events.add(
+                            NewEvent.of(ns + ".n", "{\"batch\":" + batch + ",\"i\":" + i + ",\"pad\":\"abcdefghij\"}"));
                 }
                 bus.store().append(StreamId.of(ns + "-" + batch), ExpectedVersion.noStream(), events);
             }

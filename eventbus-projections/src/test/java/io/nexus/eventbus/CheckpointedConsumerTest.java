@@ -35,7 +35,9 @@ class CheckpointedConsumerTest {
     CheckpointedConsumerTest(TestDatabase database) {
         this.database = database;
         this.jdbi = Jdbi.create(database.dataSource());
-        this.store = PostgresEventStore.builder(database.dataSource()).schema(database.schema()).build();
+        this.store = PostgresEventStore.builder(database.dataSource())
+                .schema(database.schema())
+                .build();
     }
 
     @AfterEach
@@ -47,8 +49,8 @@ class CheckpointedConsumerTest {
     }
 
     private PostgresEventBus bus(java.util.function.UnaryOperator<PostgresEventBus.Builder> settings) {
-        PostgresEventBus bus = settings.apply(PostgresEventBus.builder(store, database.dataSource())
-                        .flushInterval(Duration.ofMillis(50)))
+        PostgresEventBus bus = settings.apply(
+                        PostgresEventBus.builder(store, database.dataSource()).flushInterval(Duration.ofMillis(50)))
                 .build();
         closeables.add(bus);
         return bus;
@@ -57,7 +59,9 @@ class CheckpointedConsumerTest {
     private ProjectionDaemon daemon(Projection projection) {
         ProjectionDaemon daemon = ProjectionDaemon.builder(store, database.dataSource())
                 .register(projection)
-                .config(BusConfig.builder().flushInterval(Duration.ofMillis(50)).retryDelay(Duration.ofMillis(50))
+                .config(BusConfig.builder()
+                        .flushInterval(Duration.ofMillis(50))
+                        .retryDelay(Duration.ofMillis(50))
                         .build())
                 .build();
         closeables.add(daemon);
@@ -69,7 +73,8 @@ class CheckpointedConsumerTest {
     }
 
     private long queryLong(String sql) {
-        return jdbi.withHandle(handle -> handle.createQuery(sql).mapTo(Long.class).one());
+        return jdbi.withHandle(
+                handle -> handle.createQuery(sql).mapTo(Long.class).one());
     }
 
     private static void awaitTrue(String what, BooleanSupplier condition) throws InterruptedException {
@@ -100,16 +105,21 @@ class CheckpointedConsumerTest {
         String subscription = unique("sub-");
         bus.subscribeDurable(subscription, "*", event -> {});
         String projection = unique("proj-");
-        daemon(Projection.of(projection, EventFilter.ALL, (h, e) -> {}, h -> {})).start();
+        daemon(Projection.of(projection, EventFilter.ALL, (h, e) -> {}, h -> {}))
+                .start();
 
         Throwable projectionSide =
                 catchThrowable(() -> daemon(Projection.of(subscription, EventFilter.ALL, (h, e) -> {}, h -> {}))
                         .start());
         Throwable subscriptionSide = catchThrowable(() -> bus.subscribeDurable(projection, "*", event -> {}));
 
-        assertThat(projectionSide).isInstanceOf(IllegalArgumentException.class).hasMessageContaining(subscription)
+        assertThat(projectionSide)
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining(subscription)
                 .hasMessageContaining("subscription");
-        assertThat(subscriptionSide).isExactlyInstanceOf(projectionSide.getClass()).hasMessageContaining(projection)
+        assertThat(subscriptionSide)
+                .isExactlyInstanceOf(projectionSide.getClass())
+                .hasMessageContaining(projection)
                 .hasMessageContaining("projection");
     }
 
@@ -122,10 +132,13 @@ class CheckpointedConsumerTest {
             Throwable subscription = catchThrowable(() -> bus.subscribeDurable(bad, "*", event -> {}));
             Throwable projection = catchThrowable(() -> Projection.of(bad, EventFilter.ALL, (h, e) -> {}, h -> {}));
 
-            assertThat(subscription).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'" + bad + "'");
+            assertThat(subscription)
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("'" + bad + "'");
             assertThat(projection).isInstanceOf(IllegalArgumentException.class).hasMessage(subscription.getMessage());
         }
-        assertThat(SubscriptionName.of("n".repeat(SubscriptionName.MAX_LENGTH)).value()).hasSize(200);
+        assertThat(SubscriptionName.of("n".repeat(SubscriptionName.MAX_LENGTH)).value())
+                .hasSize(200);
     }
 
     @Test
@@ -137,13 +150,15 @@ class CheckpointedConsumerTest {
             throw new IllegalStateException("refused " + event.type());
         });
         String projection = unique("proj-");
-        ProjectionDaemon daemon = daemon(Projection.of(projection, EventFilter.ALL, (h, e) -> {}, h -> {})).start();
+        ProjectionDaemon daemon = daemon(Projection.of(projection, EventFilter.ALL, (h, e) -> {}, h -> {}))
+                .start();
         bus.emit(NewEvent.of(ns + ".one", "{}"));
         bus.emit(NewEvent.of(ns + ".two", "{}"));
         long head = store.headPosition();
         awaitTrue("the subscription passed both events", () -> running.position() >= head);
         daemon.awaitPosition(projection, head, WAIT);
-        awaitTrue("the subscription's checkpoint is stored",
+        awaitTrue(
+                "the subscription's checkpoint is stored",
                 () -> bus.status(subscription).orElseThrow().checkpoint() >= head);
 
         SubscriptionStatus ofSubscription = bus.status(subscription).orElseThrow();
@@ -165,7 +180,9 @@ class CheckpointedConsumerTest {
         assertThat(ofProjection.owner()).isEqualTo(daemon.owner());
         assertThat(ofProjection.leaseExpiresAt()).isNotNull();
         assertThat(ofProjection.lastError()).isNull();
-        assertThat(bus.status(projection)).as("a projection is not one of the bus's subscriptions").isEmpty();
+        assertThat(bus.status(projection))
+                .as("a projection is not one of the bus's subscriptions")
+                .isEmpty();
         assertThat(bus.status(unique("none-"))).isEqualTo(Optional.empty());
     }
 
@@ -216,21 +233,32 @@ class CheckpointedConsumerTest {
         });
         bus.emit(NewEvent.of(ns + ".poison", "{}"));
         assertThat(entered.await(WAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
-        jdbi.useHandle(handle -> handle.execute("UPDATE " + table + " SET owner = 'usurper', fencing_token ="
-                + " fencing_token + 1, lease_expires_at = now() + interval '1 hour' WHERE name = ?", name));
+        jdbi.useHandle(handle -> handle.execute(
+                "UPDATE " + table + " SET owner = 'usurper', fencing_token ="
+                        + " fencing_token + 1, lease_expires_at = now() + interval '1 hour' WHERE name = ?",
+                name));
 
         release.countDown();
         awaitTrue("the zombie notices it lost the lease", () -> !zombie.isActive());
 
-        assertThat(queryLong("SELECT count(*) FROM " + database.schema() + ".dead_letters WHERE subscription = '"
-                + name + "'")).isZero();
-        assertThat(queryLong("SELECT position FROM " + table + " WHERE name = '" + name + "'")).isZero();
-        String owner = jdbi.withHandle(handle -> handle.createQuery("SELECT owner FROM " + table + " WHERE name = :name")
-                .bind("name", name).mapTo(String.class).one());
-        Optional<String> lastError = jdbi.withHandle(handle -> handle.createQuery("SELECT last_error FROM " + table
-                + " WHERE name = :name").bind("name", name).mapTo(String.class).findOne());
+        assertThat(queryLong("SELECT count(*) FROM " + database.schema() + ".dead_letters WHERE subscription = '" + name
+                        + "'"))
+                .isZero();
+        assertThat(queryLong("SELECT position FROM " + table + " WHERE name = '" + name + "'"))
+                .isZero();
+        String owner =
+                jdbi.withHandle(handle -> handle.createQuery("SELECT owner FROM " + table + " WHERE name = :name")
+                        .bind("name", name)
+                        .mapTo(String.class)
+                        .one());
+        Optional<String> lastError =
+                jdbi.withHandle(handle -> handle.createQuery("SELECT last_error FROM " + table + " WHERE name = :name")
+                        .bind("name", name)
+                        .mapTo(String.class)
+                        .findOne());
         assertThat(owner).isEqualTo("usurper");
         assertThat(lastError)
-                .as("a deposed owner's failure is not recorded as the subscription's").isEmpty();
+                .as("a deposed owner's failure is not recorded as the subscription's")
+                .isEmpty();
     }
 }

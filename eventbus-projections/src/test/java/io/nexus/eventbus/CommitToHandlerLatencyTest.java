@@ -51,8 +51,10 @@ class CommitToHandlerLatencyTest {
                 Connection otherDatabase = sibling.dataSource().getConnection();
                 Connection sameDatabase = database.dataSource().getConnection()) {
             bus.subscribe(ns + ".*", event -> handledInProcess.putIfAbsent(event.eventId(), System.nanoTime()));
-            bus.subscribeDurable("latency-" + ns, ns + ".*", event -> handledDurable.putIfAbsent(
-                    event.eventId(), System.nanoTime()));
+            bus.subscribeDurable(
+                    "latency-" + ns,
+                    ns + ".*",
+                    event -> handledDurable.putIfAbsent(event.eventId(), System.nanoTime()));
             openWriteTransaction(otherDatabase);
             openWriteTransaction(sameDatabase);
             long end = System.nanoTime() + HOLD.toNanos() - TimeUnit.SECONDS.toNanos(2);
@@ -71,8 +73,12 @@ class CommitToHandlerLatencyTest {
                 Thread.sleep(10);
             }
             deliveredWhileOpen = Math.min(handledInProcess.size(), handledDurable.size());
-            assertThat(inTransaction(otherDatabase)).as("the other database's transaction is still open").isTrue();
-            assertThat(inTransaction(sameDatabase)).as("this database's transaction is still open").isTrue();
+            assertThat(inTransaction(otherDatabase))
+                    .as("the other database's transaction is still open")
+                    .isTrue();
+            assertThat(inTransaction(sameDatabase))
+                    .as("this database's transaction is still open")
+                    .isTrue();
             otherDatabase.rollback();
             sameDatabase.rollback();
         } finally {
@@ -130,5 +136,4 @@ class CommitToHandlerLatencyTest {
     private static String millis(long nanos) {
         return nanos == Long.MAX_VALUE ? "never" : String.format("%.1f", nanos / 1e6);
     }
-
 }

@@ -72,8 +72,8 @@ final class CountingProjection implements Projection {
         if (events.isEmpty()) {
             return;
         }
-        PreparedBatch ids = handle.prepareBatch(
-                "INSERT INTO public." + applied + " (event_id, position) VALUES (:id, :position)");
+        PreparedBatch ids =
+                handle.prepareBatch("INSERT INTO public." + applied + " (event_id, position) VALUES (:id, :position)");
         PreparedBatch upserts = handle.prepareBatch("INSERT INTO public." + counts + " (stream_id, events)"
                 + " VALUES (:stream, 1) ON CONFLICT (stream_id) DO UPDATE SET events = " + counts + ".events + 1");
         for (RecordedEvent event : events) {
@@ -99,8 +99,9 @@ final class CountingProjection implements Projection {
     }
 
     long appliedCount(Jdbi jdbi) {
-        return jdbi.withHandle(handle ->
-                handle.createQuery("SELECT count(*) FROM public." + applied).mapTo(Long.class).one());
+        return jdbi.withHandle(handle -> handle.createQuery("SELECT count(*) FROM public." + applied)
+                .mapTo(Long.class)
+                .one());
     }
 
     /** Asserts that the read model equals one built by replaying the whole store from scratch, once per event. */
@@ -129,12 +130,16 @@ final class CountingProjection implements Projection {
                     .list();
         });
 
-        assertThat(actualIds).as("applied event ids of '%s'", name).hasSize(expectedIds.size()).isEqualTo(expectedIds);
+        assertThat(actualIds)
+                .as("applied event ids of '%s'", name)
+                .hasSize(expectedIds.size())
+                .isEqualTo(expectedIds);
         assertThat(actualCounts).as("per-stream counts of '%s'", name).isEqualTo(expectedCounts);
     }
 
     /** Appends {@code count} events to a few streams of {@code category}, in appends of up to {@code perAppend}. */
-    static List<io.nexus.eventstore.core.AppendResult> append(EventStore store, String category, int count, int perAppend) {
+    static List<io.nexus.eventstore.core.AppendResult> append(
+            EventStore store, String category, int count, int perAppend) {
         List<io.nexus.eventstore.core.AppendResult> results = new ArrayList<>();
         ThreadLocalRandom random = ThreadLocalRandom.current();
         int left = count;

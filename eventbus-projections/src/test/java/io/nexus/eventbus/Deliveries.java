@@ -28,8 +28,8 @@ final class Deliveries implements EventListener {
         while (distinct.size() < count) {
             long left = deadline - System.nanoTime();
             if (left <= 0) {
-                throw new AssertionError("expected " + count + " distinct events within " + timeout + ", got "
-                        + distinct.size());
+                throw new AssertionError(
+                        "expected " + count + " distinct events within " + timeout + ", got " + distinct.size());
             }
             NANOSECONDS.timedWait(this, left);
         }

@@ -183,7 +183,8 @@ class DurableSubscriptionTest {
 
     @Test
     void a_subscription_filters_by_type_pattern_and_by_category() throws Exception {
-        PostgresEventBus bus = bus(b -> b.streamRouter(event -> StreamId.of(event.metadata().get("stream"))));
+        PostgresEventBus bus =
+                bus(b -> b.streamRouter(event -> StreamId.of(event.metadata().get("stream"))));
         String ns = unique("f");
         String orders = unique("order");
         String invoices = unique("invoice");
@@ -239,11 +240,24 @@ class DurableSubscriptionTest {
         }
 
         deliveries.awaitDistinct(11, WAIT);
-        assertThat(deliveries.types()).containsExactly(ns + ".before", ns + ".after", ns + ".after", ns + ".after",
-                ns + ".after", ns + ".after", ns + ".after", ns + ".after", ns + ".after", ns + ".after", ns + ".after");
+        assertThat(deliveries.types())
+                .containsExactly(
+                        ns + ".before",
+                        ns + ".after",
+                        ns + ".after",
+                        ns + ".after",
+                        ns + ".after",
+                        ns + ".after",
+                        ns + ".after",
+                        ns + ".after",
+                        ns + ".after",
+                        ns + ".after",
+                        ns + ".after");
         assertThat(poisonAttempts).hasSize(3);
-        assertThat(poisonAttempts.get(1) - poisonAttempts.get(0)).isGreaterThanOrEqualTo(TimeUnit.MILLISECONDS.toNanos(100));
-        assertThat(poisonAttempts.get(2) - poisonAttempts.get(1)).isGreaterThanOrEqualTo(TimeUnit.MILLISECONDS.toNanos(200));
+        assertThat(poisonAttempts.get(1) - poisonAttempts.get(0))
+                .isGreaterThanOrEqualTo(TimeUnit.MILLISECONDS.toNanos(100));
+        assertThat(poisonAttempts.get(2) - poisonAttempts.get(1))
+                .isGreaterThanOrEqualTo(TimeUnit.MILLISECONDS.toNanos(200));
         List<DeadLetter> dead = bus.deadLetters(name, 10);
         assertThat(dead).singleElement().satisfies(letter -> {
             assertThat(letter.subscription()).isEqualTo(name);
@@ -257,8 +271,16 @@ class DurableSubscriptionTest {
         assertThat(queryLong("SELECT dead_letters FROM " + database.schema() + ".subscription_status WHERE name = '"
                         + name + "'"))
                 .isEqualTo(1);
-        assertThat(meters.get("nexus.bus.retries").tag("subscription", name).counter().count()).isEqualTo(2);
-        assertThat(meters.get("nexus.bus.dead.letters").tag("subscription", name).counter().count()).isEqualTo(1);
+        assertThat(meters.get("nexus.bus.retries")
+                        .tag("subscription", name)
+                        .counter()
+                        .count())
+                .isEqualTo(2);
+        assertThat(meters.get("nexus.bus.dead.letters")
+                        .tag("subscription", name)
+                        .counter()
+                        .count())
+                .isEqualTo(1);
 
         boolean failedAgain = !bus.redeliver(dead.get(0).id()).get(30, TimeUnit.SECONDS);
         healed.set(true);
@@ -293,7 +315,8 @@ class DurableSubscriptionTest {
         assertThat(bus.discardDeadLetter(letter.id())).isTrue();
         assertThat(bus.discardDeadLetter(letter.id())).isFalse();
         assertThat(bus.deadLetters(name, 10)).isEmpty();
-        assertThat(bus.redeliver(letter.id())).failsWithin(Duration.ofSeconds(5))
+        assertThat(bus.redeliver(letter.id()))
+                .failsWithin(Duration.ofSeconds(5))
                 .withThrowableThat()
                 .havingRootCause()
                 .isInstanceOf(IllegalArgumentException.class);
@@ -329,7 +352,8 @@ class DurableSubscriptionTest {
     @Test
     void two_buses_never_both_consume_one_subscription_and_the_survivor_takes_over() throws Exception {
         PostgresEventBus first = bus(b -> b.leaseDuration(Duration.ofSeconds(2)).owner("first"));
-        PostgresEventBus second = bus(b -> b.leaseDuration(Duration.ofSeconds(2)).owner("second"));
+        PostgresEventBus second =
+                bus(b -> b.leaseDuration(Duration.ofSeconds(2)).owner("second"));
         String ns = unique("lease");
         String name = unique("sub-");
         Deliveries deliveries = new Deliveries();
@@ -365,15 +389,16 @@ class DurableSubscriptionTest {
         assertThat(owner.isActive()).isFalse();
         assertThat(deliveries.all()).hasSize(100);
         assertThat(maxConcurrent.get()).isEqualTo(1);
-        assertThat(queryString("SELECT owner FROM " + database.schema() + ".subscription_status WHERE name = '" + name
-                        + "'"))
+        assertThat(queryString(
+                        "SELECT owner FROM " + database.schema() + ".subscription_status WHERE name = '" + name + "'"))
                 .isEqualTo(survivorOwner);
     }
 
     @Test
     void a_listener_slower_than_the_lease_keeps_it_and_no_other_bus_consumes_meanwhile() throws Exception {
         PostgresEventBus first = bus(b -> b.leaseDuration(Duration.ofSeconds(1)).owner("slow-first"));
-        PostgresEventBus second = bus(b -> b.leaseDuration(Duration.ofSeconds(1)).owner("slow-second"));
+        PostgresEventBus second =
+                bus(b -> b.leaseDuration(Duration.ofSeconds(1)).owner("slow-second"));
         String ns = unique("slow");
         String name = unique("sub-");
         Deliveries deliveries = new Deliveries();
@@ -408,7 +433,8 @@ class DurableSubscriptionTest {
 
     @Test
     void at_least_once_with_exact_counts_when_many_threads_emit_at_once() throws Exception {
-        PostgresEventBus bus = bus(b -> b.streamRouter(event -> StreamId.of(event.metadata().get("stream"))));
+        PostgresEventBus bus =
+                bus(b -> b.streamRouter(event -> StreamId.of(event.metadata().get("stream"))));
         String ns = unique("burst");
         Deliveries deliveries = new Deliveries();
         bus.subscribeDurable(unique("sub-"), ns + ".*", deliveries);
@@ -462,13 +488,36 @@ class DurableSubscriptionTest {
         }
 
         deliveries.awaitDistinct(5, WAIT);
-        assertThat(meters.get("nexus.bus.events.emitted").tag("type", ns + ".n").counter().count()).isEqualTo(5);
+        assertThat(meters.get("nexus.bus.events.emitted")
+                        .tag("type", ns + ".n")
+                        .counter()
+                        .count())
+                .isEqualTo(5);
         // The meters are updated just after the listener returns.
-        awaitTrue("5 timed", () -> meters.get("nexus.bus.processing.time").tag("subscription", name).timer().count() == 5);
-        assertThat(meters.get("nexus.bus.events.processed").tag("subscription", name).counter().count()).isEqualTo(5);
-        assertThat(meters.get("nexus.bus.subscriptions.active").tag("kind", "durable").gauge().value()).isEqualTo(1);
-        awaitTrue("lag drops to 0", () ->
-                meters.get("nexus.bus.subscription.lag").tag("subscription", name).gauge().value() == 0);
+        awaitTrue(
+                "5 timed",
+                () -> meters.get("nexus.bus.processing.time")
+                                .tag("subscription", name)
+                                .timer()
+                                .count()
+                        == 5);
+        assertThat(meters.get("nexus.bus.events.processed")
+                        .tag("subscription", name)
+                        .counter()
+                        .count())
+                .isEqualTo(5);
+        assertThat(meters.get("nexus.bus.subscriptions.active")
+                        .tag("kind", "durable")
+                        .gauge()
+                        .value())
+                .isEqualTo(1);
+        awaitTrue(
+                "lag drops to 0",
+                () -> meters.get("nexus.bus.subscription.lag")
+                                .tag("subscription", name)
+                                .gauge()
+                                .value()
+                        == 0);
         bus.close();
         assertThat(meters.find("nexus.bus.subscriptions.active").gauges()).isEmpty();
         assertThat(meters.find("nexus.bus.subscription.lag").gauges()).isEmpty();

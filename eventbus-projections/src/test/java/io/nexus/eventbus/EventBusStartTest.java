@@ -27,18 +27,26 @@ class EventBusStartTest {
     }
 
     private static NexusConfig config(String url, String schema, String password) {
-        return new NexusConfig(NexusConfig.Backend.POSTGRES, BusConfig.defaults(), true,
-                NexusConfig.DEFAULT_RETENTION_DAYS, true, new NexusConfig.Postgres(url, null, password, schema), null, null);
+        return new NexusConfig(
+                NexusConfig.Backend.POSTGRES,
+                BusConfig.defaults(),
+                true,
+                NexusConfig.DEFAULT_RETENTION_DAYS,
+                true,
+                new NexusConfig.Postgres(url, null, password, schema),
+                null,
+                null);
     }
 
     @Test
     void event_buses_create_on_a_database_that_is_down_throws_the_access_error_naming_host_port_and_database() {
-        NexusConfig down = config("jdbc:postgresql://127.0.0.1:1/orders_db?user=app&password=" + URL_PASSWORD,
-                "nexus", CONFIG_PASSWORD);
+        NexusConfig down = config(
+                "jdbc:postgresql://127.0.0.1:1/orders_db?user=app&password=" + URL_PASSWORD, "nexus", CONFIG_PASSWORD);
 
         Throwable thrown = catchThrowable(() -> EventBuses.create(down));
 
-        assertThat(thrown).isInstanceOf(EventStoreAccessException.class)
+        assertThat(thrown)
+                .isInstanceOf(EventStoreAccessException.class)
                 .hasMessageContaining("database 'orders_db' at 127.0.0.1:1")
                 .hasMessageNotContaining(URL_PASSWORD)
                 .hasMessageNotContaining(CONFIG_PASSWORD);
@@ -50,7 +58,8 @@ class EventBusStartTest {
 
         Throwable thrown = catchThrowable(() -> EventBuses.create(unmigrated));
 
-        assertThat(thrown).isInstanceOf(SchemaNotMigratedException.class)
+        assertThat(thrown)
+                .isInstanceOf(SchemaNotMigratedException.class)
                 .hasMessageContaining("EventStoreSchema.migrate(dataSource, \"bus_never_migrated\")")
                 .hasMessageContaining("migrate --url <jdbc-url> --schema bus_never_migrated");
         assertThat(((SchemaNotMigratedException) thrown).schema()).isEqualTo("bus_never_migrated");
@@ -60,10 +69,13 @@ class EventBusStartTest {
     void a_bus_on_a_callers_data_source_and_an_empty_schema_fails_at_build_with_the_not_migrated_error() {
         database.execute("CREATE SCHEMA IF NOT EXISTS bus_empty");
 
-        Throwable thrown = catchThrowable(
-                () -> PostgresEventBus.builder(database.dataSource()).schema("bus_empty").build().close());
+        Throwable thrown = catchThrowable(() -> PostgresEventBus.builder(database.dataSource())
+                .schema("bus_empty")
+                .build()
+                .close());
 
-        assertThat(thrown).isInstanceOf(SchemaNotMigratedException.class)
+        assertThat(thrown)
+                .isInstanceOf(SchemaNotMigratedException.class)
                 .hasMessageContaining("EventStoreSchema.migrate(dataSource, \"bus_empty\")");
     }
 
@@ -78,9 +90,11 @@ class EventBusStartTest {
 
             Throwable thrown = catchThrowable(daemon::start);
 
-            assertThat(thrown).isInstanceOf(SchemaNotMigratedException.class)
+            assertThat(thrown)
+                    .isInstanceOf(SchemaNotMigratedException.class)
                     .hasMessageContaining("EventStoreSchema.migrate(dataSource, \"daemon_never_migrated\")");
-            assertThat(catchThrowable(daemon::start)).as("nothing started, so it may be started again")
+            assertThat(catchThrowable(daemon::start))
+                    .as("nothing started, so it may be started again")
                     .isInstanceOf(EventStoreException.class);
         }
     }

@@ -32,9 +32,15 @@ class EventBusesTest {
     }
 
     private NexusConfig postgresConfig(boolean tracing, int retentionDays) {
-        return new NexusConfig(NexusConfig.Backend.POSTGRES, BusConfig.builder().batchSize(7).build(), true,
-                retentionDays, tracing,
-                new NexusConfig.Postgres(database.jdbcUrl(), null, null, database.schema()), null, null);
+        return new NexusConfig(
+                NexusConfig.Backend.POSTGRES,
+                BusConfig.builder().batchSize(7).build(),
+                true,
+                retentionDays,
+                tracing,
+                new NexusConfig.Postgres(database.jdbcUrl(), null, null, database.schema()),
+                null,
+                null);
     }
 
     private long poolConnections(String poolName) throws Exception {
@@ -93,7 +99,9 @@ class EventBusesTest {
 
         long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
         while (poolConnections("nexus-bus-" + database.schema()) > 0) {
-            assertThat(System.nanoTime() - deadline).as("the pool's connections are closed").isNegative();
+            assertThat(System.nanoTime() - deadline)
+                    .as("the pool's connections are closed")
+                    .isNegative();
             Thread.sleep(20);
         }
     }
@@ -122,7 +130,11 @@ class EventBusesTest {
             bus.emit(NewEvent.of(type, "{}"));
         }
 
-        assertThat(registry.get("nexus.bus.events.emitted").tag("type", type).counter().count()).isEqualTo(1.0);
+        assertThat(registry.get("nexus.bus.events.emitted")
+                        .tag("type", type)
+                        .counter()
+                        .count())
+                .isEqualTo(1.0);
     }
 
     @Test
@@ -161,8 +173,9 @@ class EventBusesTest {
     }
 
     private NexusConfig yaml(String backend, String extra) {
-        return NexusConfig.fromYaml("nexus:\n  backend: " + backend + "\n" + extra
-                + "  postgres:\n    url: ${DB_URL}\n    schema: " + database.schema() + "\n",
+        return NexusConfig.fromYaml(
+                "nexus:\n  backend: " + backend + "\n" + extra + "  postgres:\n    url: ${DB_URL}\n    schema: "
+                        + database.schema() + "\n",
                 Map.of("DB_URL", database.jdbcUrl()));
     }
 
@@ -178,7 +191,10 @@ class EventBusesTest {
         long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
         // The timer moves just after the listener returns; the assertions after the wait say what is missing.
         while (System.nanoTime() < deadline) {
-            Timer timer = Metrics.globalRegistry.find("nexus.bus.processing.time").tags(tags).timer();
+            Timer timer = Metrics.globalRegistry
+                    .find("nexus.bus.processing.time")
+                    .tags(tags)
+                    .timer();
             if (timer != null && timer.count() >= count) {
                 return;
             }
@@ -190,8 +206,8 @@ class EventBusesTest {
     void yaml_metrics_without_a_registry_are_recorded_on_a_memory_bus_per_event_type() throws Exception {
         String placed = "placed." + UUID.randomUUID().toString().substring(0, 8);
         String shipped = "shipped." + UUID.randomUUID().toString().substring(0, 8);
-        NexusConfig config = NexusConfig.fromYaml("nexus:\n  backend: memory\n  persistence: false\n  metrics: true\n",
-                Map.of());
+        NexusConfig config =
+                NexusConfig.fromYaml("nexus:\n  backend: memory\n  persistence: false\n  metrics: true\n", Map.of());
 
         try (EventBus bus = EventBuses.create(config)) {
             Recorder recorder = new Recorder();
@@ -206,10 +222,14 @@ class EventBusesTest {
 
         assertThat(globalCount("nexus.bus.events.emitted", "type", placed)).isEqualTo(2);
         assertThat(globalCount("nexus.bus.events.emitted", "type", shipped)).isEqualTo(1);
-        assertThat(globalCount("nexus.bus.events.processed", "subscription", "in-process", "type", placed)).isEqualTo(2);
-        assertThat(globalCount("nexus.bus.events.processed", "subscription", "in-process", "type", shipped)).isEqualTo(1);
-        assertThat(globalTimed("nexus.bus.processing.time", "subscription", "in-process", "type", placed)).isEqualTo(2);
-        assertThat(globalTimed("nexus.bus.processing.time", "subscription", "in-process", "type", shipped)).isEqualTo(1);
+        assertThat(globalCount("nexus.bus.events.processed", "subscription", "in-process", "type", placed))
+                .isEqualTo(2);
+        assertThat(globalCount("nexus.bus.events.processed", "subscription", "in-process", "type", shipped))
+                .isEqualTo(1);
+        assertThat(globalTimed("nexus.bus.processing.time", "subscription", "in-process", "type", placed))
+                .isEqualTo(2);
+        assertThat(globalTimed("nexus.bus.processing.time", "subscription", "in-process", "type", shipped))
+                .isEqualTo(1);
     }
 
     @Test
@@ -239,13 +259,17 @@ class EventBusesTest {
         assertThat(globalCount("nexus.bus.events.emitted", "type", shipped)).isEqualTo(1);
         for (String subscription : new String[] {"in-process", durable}) {
             assertThat(globalCount("nexus.bus.events.processed", "subscription", subscription, "type", placed))
-                    .as(subscription).isEqualTo(2);
+                    .as(subscription)
+                    .isEqualTo(2);
             assertThat(globalCount("nexus.bus.events.processed", "subscription", subscription, "type", shipped))
-                    .as(subscription).isEqualTo(1);
+                    .as(subscription)
+                    .isEqualTo(1);
             assertThat(globalTimed("nexus.bus.processing.time", "subscription", subscription, "type", placed))
-                    .as(subscription).isEqualTo(2);
+                    .as(subscription)
+                    .isEqualTo(2);
             assertThat(globalTimed("nexus.bus.processing.time", "subscription", subscription, "type", shipped))
-                    .as(subscription).isEqualTo(1);
+                    .as(subscription)
+                    .isEqualTo(1);
         }
     }
 
@@ -260,8 +284,16 @@ class EventBusesTest {
             recorder.awaitCount(1);
         }
 
-        assertThat(Metrics.globalRegistry.find("nexus.bus.events.emitted").tag("type", type).counter()).isNull();
-        assertThat(Metrics.globalRegistry.find("nexus.bus.events.processed").tag("type", type).counter()).isNull();
+        assertThat(Metrics.globalRegistry
+                        .find("nexus.bus.events.emitted")
+                        .tag("type", type)
+                        .counter())
+                .isNull();
+        assertThat(Metrics.globalRegistry
+                        .find("nexus.bus.events.processed")
+                        .tag("type", type)
+                        .counter())
+                .isNull();
     }
 
     @Test
@@ -281,13 +313,16 @@ class EventBusesTest {
         Throwable builderRefused = catchThrowable(() -> PostgresEventBus.builder(database.dataSource())
                 .config(BusConfig.builder().maxQueueSize(5).build()));
 
-        assertThat(queueRefused).isInstanceOf(IllegalArgumentException.class)
+        assertThat(queueRefused)
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageStartingWith("max_queue_size (maxQueueSize) is 500, but the PostgreSQL bus")
                 .hasMessageContaining("no event waits in a queue")
                 .hasMessageEndingWith("leave it at its default 10000");
-        assertThat(timeoutRefused).isInstanceOf(IllegalArgumentException.class)
+        assertThat(timeoutRefused)
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageStartingWith("emit_timeout (emitTimeout) is PT2S, but the PostgreSQL bus");
-        assertThat(builderRefused).isInstanceOf(IllegalArgumentException.class)
+        assertThat(builderRefused)
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageStartingWith("max_queue_size (maxQueueSize) is 5");
     }
 }

@@ -98,10 +98,17 @@ class EventHandlerTest {
                 NewEvent.of(new UserDeleted("bob")));
 
         assertThat(ids).hasSize(6).doesNotHaveDuplicates();
-        assertThat(handlers.calls).containsExactly(
-                "first user.registered", "typed ada", "inherited user.registered",
-                "first user.registered", "typed grace", "vip grace", "inherited user.registered",
-                "deleted bob", "inherited user.deleted");
+        assertThat(handlers.calls)
+                .containsExactly(
+                        "first user.registered",
+                        "typed ada",
+                        "inherited user.registered",
+                        "first user.registered",
+                        "typed grace",
+                        "vip grace",
+                        "inherited user.registered",
+                        "deleted bob",
+                        "inherited user.deleted");
     }
 
     @Test
@@ -182,7 +189,9 @@ class EventHandlerTest {
     private void assertRefused(Object handlers, String name, String reason) {
         Throwable thrown = catchThrowable(() -> bus.register(handlers));
 
-        assertThat(thrown).isInstanceOf(IllegalArgumentException.class).hasMessageContaining(name)
+        assertThat(thrown)
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining(name)
                 .hasMessageContaining(reason);
         assertThat(bus.subscriptionCount()).isZero();
     }

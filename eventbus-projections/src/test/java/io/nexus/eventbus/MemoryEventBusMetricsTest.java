@@ -18,7 +18,8 @@ class MemoryEventBusMetricsTest {
     void emitted_processed_timing_subscriptions_and_queue_depth_are_recorded() throws Exception {
         CountDownLatch release = new CountDownLatch(1);
         CountDownLatch handled = new CountDownLatch(3);
-        try (MemoryEventBus bus = MemoryEventBus.builder().meterRegistry(registry).build()) {
+        try (MemoryEventBus bus =
+                MemoryEventBus.builder().meterRegistry(registry).build()) {
             bus.subscribe("order.*", event -> {
                 release.await(10, TimeUnit.SECONDS);
                 handled.countDown();
@@ -27,23 +28,31 @@ class MemoryEventBusMetricsTest {
             for (int i = 0; i < 3; i++) {
                 bus.emit(NewEvent.of("order.placed", "{}"));
             }
-            double queuedWhileBlocked = registry.get("nexus.bus.subscription.lag").gauge().value();
-            double active = registry.get("nexus.bus.subscriptions.active").tag("kind", "in-process").gauge().value();
+            double queuedWhileBlocked =
+                    registry.get("nexus.bus.subscription.lag").gauge().value();
+            double active = registry.get("nexus.bus.subscriptions.active")
+                    .tag("kind", "in-process")
+                    .gauge()
+                    .value();
             release.countDown();
             assertThat(handled.await(10, TimeUnit.SECONDS)).isTrue();
 
             assertThat(queuedWhileBlocked).isGreaterThanOrEqualTo(2);
             assertThat(active).isEqualTo(1);
-            assertThat(registry.get("nexus.bus.events.emitted").counter().count()).isEqualTo(3);
+            assertThat(registry.get("nexus.bus.events.emitted").counter().count())
+                    .isEqualTo(3);
             long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-            // The listener returns before the bus counts it, and the counter moves just before the timer: wait for both.
+            // The listener returns before the bus counts it, and the counter moves just before the timer: wait for
+            // both.
             while ((registry.get("nexus.bus.events.processed").counter().count() < 3
                             || registry.get("nexus.bus.processing.time").timer().count() < 3)
                     && System.nanoTime() < deadline) {
                 Thread.sleep(10);
             }
-            assertThat(registry.get("nexus.bus.events.processed").counter().count()).isEqualTo(3);
-            assertThat(registry.get("nexus.bus.processing.time").timer().count()).isEqualTo(3);
+            assertThat(registry.get("nexus.bus.events.processed").counter().count())
+                    .isEqualTo(3);
+            assertThat(registry.get("nexus.bus.processing.time").timer().count())
+                    .isEqualTo(3);
         }
         assertThat(registry.find("nexus.bus.subscription.lag").gauge()).isNull();
     }
@@ -63,7 +72,8 @@ class MemoryEventBusMetricsTest {
     @Test
     void processed_events_are_counted_and_timed_per_event_type() throws Exception {
         CountDownLatch handled = new CountDownLatch(5);
-        try (MemoryEventBus bus = MemoryEventBus.builder().meterRegistry(registry).build()) {
+        try (MemoryEventBus bus =
+                MemoryEventBus.builder().meterRegistry(registry).build()) {
             bus.subscribe("order.*", event -> handled.countDown());
 
             for (int i = 0; i < 3; i++) {
@@ -75,7 +85,10 @@ class MemoryEventBusMetricsTest {
             assertThat(handled.await(10, TimeUnit.SECONDS)).isTrue();
             long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
             // The timer moves just after the listener returns: wait until all five are timed.
-            while (registry.find("nexus.bus.processing.time").timers().stream().mapToLong(Timer::count).sum() < 5
+            while (registry.find("nexus.bus.processing.time").timers().stream()
+                                    .mapToLong(Timer::count)
+                                    .sum()
+                            < 5
                     && System.nanoTime() < deadline) {
                 Thread.sleep(10);
             }
@@ -84,18 +97,24 @@ class MemoryEventBusMetricsTest {
             assertThat(processed("order.shipped")).isEqualTo(2);
             assertThat(timed("order.placed")).isEqualTo(3);
             assertThat(timed("order.shipped")).isEqualTo(2);
-            assertThat(registry.find("nexus.bus.events.processed").counters().stream().mapToDouble(Counter::count).sum())
+            assertThat(registry.find("nexus.bus.events.processed").counters().stream()
+                            .mapToDouble(Counter::count)
+                            .sum())
                     .isEqualTo(5);
         }
     }
 
     private double processed(String type) {
-        return registry.get("nexus.bus.events.processed").tags("subscription", "in-process", "type", type).counter()
+        return registry.get("nexus.bus.events.processed")
+                .tags("subscription", "in-process", "type", type)
+                .counter()
                 .count();
     }
 
     private long timed(String type) {
-        return registry.get("nexus.bus.processing.time").tags("subscription", "in-process", "type", type).timer()
+        return registry.get("nexus.bus.processing.time")
+                .tags("subscription", "in-process", "type", type)
+                .timer()
                 .count();
     }
 }

@@ -119,8 +119,15 @@ class MemoryEventBusTest {
         gate.open();
         recorder.awaitCount(7);
 
-        assertThat(recorder.types()).containsExactly(
-                "job.highest", "job.high", "job.middle.a", "job.middle.b", "job.low", "job.default", "job.negative");
+        assertThat(recorder.types())
+                .containsExactly(
+                        "job.highest",
+                        "job.high",
+                        "job.middle.a",
+                        "job.middle.b",
+                        "job.low",
+                        "job.default",
+                        "job.negative");
     }
 
     @Test
@@ -135,14 +142,27 @@ class MemoryEventBusTest {
         bus.subscribe("*.error", errors);
         bus.subscribe("user.registered", registered);
 
-        for (String type : List.of("user.registered", "user.profile.changed", "user.error", "payment.error", "users.x",
-                "error", "order.created")) {
+        for (String type : List.of(
+                "user.registered",
+                "user.profile.changed",
+                "user.error",
+                "payment.error",
+                "users.x",
+                "error",
+                "order.created")) {
             bus.emit(event(type));
         }
         drain(bus);
 
-        assertThat(all.types()).containsExactly("user.registered", "user.profile.changed", "user.error",
-                "payment.error", "users.x", "error", "order.created");
+        assertThat(all.types())
+                .containsExactly(
+                        "user.registered",
+                        "user.profile.changed",
+                        "user.error",
+                        "payment.error",
+                        "users.x",
+                        "error",
+                        "order.created");
         assertThat(users.types()).containsExactly("user.registered", "user.profile.changed", "user.error");
         assertThat(errors.types()).containsExactly("user.error", "payment.error");
         assertThat(registered.types()).containsExactly("user.registered");
@@ -186,7 +206,9 @@ class MemoryEventBusTest {
         bus.emit(created);
         bus.emit(event("order.shipped"));
 
-        assertThat(next).succeedsWithin(Duration.ofSeconds(10)).extracting(RecordedEvent::eventId)
+        assertThat(next)
+                .succeedsWithin(Duration.ofSeconds(10))
+                .extracting(RecordedEvent::eventId)
                 .isEqualTo(created.eventId());
     }
 
@@ -197,7 +219,9 @@ class MemoryEventBusTest {
         CompletableFuture<RecordedEvent> next = bus.waitFor("never.*", Duration.ofMillis(50));
         bus.emit(event("other.thing"));
 
-        assertThat(next).failsWithin(Duration.ofSeconds(10)).withThrowableOfType(ExecutionException.class)
+        assertThat(next)
+                .failsWithin(Duration.ofSeconds(10))
+                .withThrowableOfType(ExecutionException.class)
                 .withCauseInstanceOf(TimeoutException.class)
                 .withMessageContaining("'never.*'");
     }
@@ -212,7 +236,9 @@ class MemoryEventBusTest {
         CompletableFuture<RecordedEvent> pending = bus.waitFor("x", Duration.ofMinutes(1));
         bus.close();
 
-        assertThat(pending).failsWithin(Duration.ofSeconds(10)).withThrowableOfType(ExecutionException.class)
+        assertThat(pending)
+                .failsWithin(Duration.ofSeconds(10))
+                .withThrowableOfType(ExecutionException.class)
                 .withCauseInstanceOf(IllegalStateException.class);
     }
 
@@ -225,13 +251,19 @@ class MemoryEventBusTest {
                 (subscription, event, error) -> failures.add(new Failure(subscription, event.type(), error))));
         Recorder before = new Recorder();
         Recorder after = new Recorder();
-        SubscriptionId throwing = bus.subscribe("user.*", e -> {
-            throw new IllegalStateException("boom");
-        }, 10);
+        SubscriptionId throwing = bus.subscribe(
+                "user.*",
+                e -> {
+                    throw new IllegalStateException("boom");
+                },
+                10);
         bus.subscribe("user.*", before, 5);
-        SubscriptionId asserting = bus.subscribe("user.*", e -> {
-            throw new AssertionError("bad");
-        }, 1);
+        SubscriptionId asserting = bus.subscribe(
+                "user.*",
+                e -> {
+                    throw new AssertionError("bad");
+                },
+                1);
         bus.subscribe("user.*", after, 0);
 
         bus.emit(event("user.registered"));
@@ -240,8 +272,12 @@ class MemoryEventBusTest {
 
         assertThat(before.types()).containsExactly("user.registered", "user.deleted");
         assertThat(after.types()).containsExactly("user.registered", "user.deleted");
-        assertThat(failures).extracting(Failure::subscription).containsExactly(throwing, asserting, throwing, asserting);
-        assertThat(failures.get(0).error()).isInstanceOf(IllegalStateException.class).hasMessage("boom");
+        assertThat(failures)
+                .extracting(Failure::subscription)
+                .containsExactly(throwing, asserting, throwing, asserting);
+        assertThat(failures.get(0).error())
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessage("boom");
         assertThat(failures.get(1).error()).isInstanceOf(AssertionError.class).hasMessage("bad");
     }
 
@@ -251,9 +287,12 @@ class MemoryEventBusTest {
             throw new IllegalStateException("listener broke too");
         }));
         Recorder recorder = new Recorder();
-        bus.subscribe("x", e -> {
-            throw new IllegalStateException("boom");
-        }, 1);
+        bus.subscribe(
+                "x",
+                e -> {
+                    throw new IllegalStateException("boom");
+                },
+                1);
         bus.subscribe("x", recorder);
 
         bus.emit(event("x"));
@@ -323,8 +362,10 @@ class MemoryEventBusTest {
         recorder.awaitCount(3);
 
         List<RecordedEvent> events = recorder.events();
-        assertThat(events).extracting(RecordedEvent::streamId).containsExactly(
-                StreamId.of("user.registered"), StreamId.of("order.created"), StreamId.of("user.registered"));
+        assertThat(events)
+                .extracting(RecordedEvent::streamId)
+                .containsExactly(
+                        StreamId.of("user.registered"), StreamId.of("order.created"), StreamId.of("user.registered"));
         assertThat(events).extracting(RecordedEvent::streamVersion).containsExactly(1L, 1L, 2L);
         assertThat(events).extracting(RecordedEvent::position).containsExactly(1L, 2L, 3L);
         assertThat(events.get(0).metadata()).containsEntry("tenant", "t1");
@@ -334,7 +375,8 @@ class MemoryEventBusTest {
 
     @Test
     void a_stream_router_chooses_the_stream() throws Exception {
-        MemoryEventBus bus = bus(b -> b.streamRouter(e -> StreamId.of("order", e.metadata().get("order"))));
+        MemoryEventBus bus =
+                bus(b -> b.streamRouter(e -> StreamId.of("order", e.metadata().get("order"))));
         Recorder recorder = new Recorder();
         bus.subscribe("*", recorder);
 
@@ -398,7 +440,8 @@ class MemoryEventBusTest {
     private static Thread awaitBlockedEmitter() throws InterruptedException {
         long deadline = System.nanoTime() + SECONDS.toNanos(10);
         while (System.nanoTime() < deadline) {
-            for (Map.Entry<Thread, StackTraceElement[]> entry : Thread.getAllStackTraces().entrySet()) {
+            for (Map.Entry<Thread, StackTraceElement[]> entry :
+                    Thread.getAllStackTraces().entrySet()) {
                 for (StackTraceElement frame : entry.getValue()) {
                     if (frame.getClassName().equals(MemoryEventBus.class.getName())
                             && frame.getMethodName().equals("acquireSpace")
@@ -428,7 +471,8 @@ class MemoryEventBusTest {
             deliveries.incrementAndGet();
             seen.add(e.eventId());
             positions.add(e.position());
-            versions.computeIfAbsent(e.streamId(), s -> ConcurrentHashMap.newKeySet()).add(e.streamVersion());
+            versions.computeIfAbsent(e.streamId(), s -> ConcurrentHashMap.newKeySet())
+                    .add(e.streamVersion());
             delivered.countDown();
         });
         bus.subscribe("*", e -> wildcardDeliveries.incrementAndGet(), -1);
@@ -436,16 +480,18 @@ class MemoryEventBusTest {
         List<CompletableFuture<Void>> emitters = new ArrayList<>();
         for (int t = 0; t < threads; t++) {
             String type = "load.t" + t;
-            emitters.add(CompletableFuture.runAsync(() -> {
-                try {
-                    start.await(10, SECONDS);
-                } catch (Exception e) {
-                    throw new IllegalStateException(e);
-                }
-                for (int i = 0; i < perThread; i++) {
-                    bus.emit(event(type), i % 3);
-                }
-            }, runnable -> new Thread(runnable, "emitter").start()));
+            emitters.add(CompletableFuture.runAsync(
+                    () -> {
+                        try {
+                            start.await(10, SECONDS);
+                        } catch (Exception e) {
+                            throw new IllegalStateException(e);
+                        }
+                        for (int i = 0; i < perThread; i++) {
+                            bus.emit(event(type), i % 3);
+                        }
+                    },
+                    runnable -> new Thread(runnable, "emitter").start()));
         }
 
         CompletableFuture.allOf(emitters.toArray(new CompletableFuture<?>[0])).get(30, SECONDS);
@@ -455,11 +501,14 @@ class MemoryEventBusTest {
         assertThat(deliveries).hasValue(total);
         assertThat(wildcardDeliveries).hasValue(total);
         assertThat(seen).hasSize(total);
-        assertThat(positions).containsExactlyInAnyOrderElementsOf(
-                LongStream.rangeClosed(1, total).boxed().collect(Collectors.toList()));
+        assertThat(positions)
+                .containsExactlyInAnyOrderElementsOf(
+                        LongStream.rangeClosed(1, total).boxed().collect(Collectors.toList()));
         assertThat(versions).hasSize(threads);
-        assertThat(versions.values()).allSatisfy(v -> assertThat(v).containsExactlyInAnyOrderElementsOf(
-                LongStream.rangeClosed(1, perThread).boxed().collect(Collectors.toList())));
+        assertThat(versions.values())
+                .allSatisfy(v -> assertThat(v)
+                        .containsExactlyInAnyOrderElementsOf(
+                                LongStream.rangeClosed(1, perThread).boxed().collect(Collectors.toList())));
     }
 
     @Test
@@ -474,7 +523,8 @@ class MemoryEventBusTest {
         bus.close();
 
         assertThat(handled).hasValue(100);
-        assertThatThrownBy(() -> bus.emit(event("x.y"))).isInstanceOf(IllegalStateException.class)
+        assertThatThrownBy(() -> bus.emit(event("x.y")))
+                .isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("closed");
         bus.close();
     }
@@ -490,12 +540,15 @@ class MemoryEventBusTest {
     @Test
     void settings_the_memory_bus_would_ignore_are_refused_when_it_is_built() {
         BusConfig retrying = BusConfig.builder().retryAttempts(5).build();
-        BusConfig polling = BusConfig.builder().flushInterval(Duration.ofSeconds(2)).build();
+        BusConfig polling =
+                BusConfig.builder().flushInterval(Duration.ofSeconds(2)).build();
 
-        assertThatThrownBy(() -> bus(b -> b.config(retrying))).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> bus(b -> b.config(retrying)))
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageStartingWith("retry_attempts (retryAttempts) is 5, but the memory bus (backend memory)"
                         + " cannot honour it");
-        assertThatThrownBy(() -> bus(b -> b.config(polling))).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> bus(b -> b.config(polling)))
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageStartingWith("flush_interval (flushInterval) is PT2S");
         assertThat(buses).isEmpty();
     }

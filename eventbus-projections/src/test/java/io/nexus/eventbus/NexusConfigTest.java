@@ -38,7 +38,8 @@ class NexusConfigTest {
 
     @Test
     void every_seed_key_is_read_with_environment_substitution() {
-        NexusConfig config = NexusConfig.fromYaml(FULL, Map.of("DB_URL", "jdbc:postgresql://db:5432/shop", "REDIS_HOST", "cache"));
+        NexusConfig config =
+                NexusConfig.fromYaml(FULL, Map.of("DB_URL", "jdbc:postgresql://db:5432/shop", "REDIS_HOST", "cache"));
 
         assertThat(config.backend()).isEqualTo(NexusConfig.Backend.REDIS);
         assertThat(config.bus().maxQueueSize()).isEqualTo(500);
@@ -52,8 +53,10 @@ class NexusConfigTest {
         assertThat(config.retentionDays()).isEqualTo(30);
         assertThat(config.tracing()).isFalse();
         assertThat(config.persistence()).isTrue();
-        assertThat(config.postgres()).isEqualTo(new NexusConfig.Postgres("jdbc:postgresql://db:5432/shop", "nexus", "", "shop"));
-        assertThat(config.redis()).isEqualTo(new NexusConfig.Redis("redis://cache:6379", "shop-events", "billing", 100_000));
+        assertThat(config.postgres())
+                .isEqualTo(new NexusConfig.Postgres("jdbc:postgresql://db:5432/shop", "nexus", "", "shop"));
+        assertThat(config.redis())
+                .isEqualTo(new NexusConfig.Redis("redis://cache:6379", "shop-events", "billing", 100_000));
     }
 
     @Test
@@ -72,7 +75,8 @@ class NexusConfigTest {
     void a_missing_variable_without_default_is_named() {
         assertThatThrownBy(() -> NexusConfig.fromYaml(FULL, Map.of()))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("nexus.postgres.url").hasMessageContaining("${DB_URL}");
+                .hasMessageContaining("nexus.postgres.url")
+                .hasMessageContaining("${DB_URL}");
     }
 
     @Test
@@ -80,21 +84,28 @@ class NexusConfigTest {
         String yaml = "nexus:\n  backend: memory\n  persistence: false\n  worker_count: ${WORKERS}\n";
 
         assertThatThrownBy(() -> NexusConfig.fromYaml(yaml, Map.of("WORKERS", "2\n  retry_attempts: 99")))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("nexus.worker_count");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("nexus.worker_count");
     }
 
     @Test
     void bad_values_and_unknown_keys_are_refused_with_the_key_named() {
         assertThatThrownBy(() -> NexusConfig.fromYaml("nexus:\n  backend: memory\n  workers: 3\n", Map.of()))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("unknown key").hasMessageContaining("workers");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("unknown key")
+                .hasMessageContaining("workers");
         assertThatThrownBy(() -> NexusConfig.fromYaml("nexus:\n  backend: kafka\n", Map.of()))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'kafka'");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("'kafka'");
         assertThatThrownBy(() -> NexusConfig.fromYaml("nexus:\n  backend: memory\n  retry_delay: soon\n", Map.of()))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("nexus.retry_delay").hasMessageContaining("'soon'");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("nexus.retry_delay")
+                .hasMessageContaining("'soon'");
         assertThatThrownBy(() -> NexusConfig.fromYaml("nexus:\n  backend: memory\n  worker_count: 0\n", Map.of()))
                 .isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> NexusConfig.fromYaml("nexus:\n  backend: postgres\n", Map.of()))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("postgres:");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("postgres:");
         assertThatThrownBy(() -> NexusConfig.fromYaml("""
                         nexus:
                           backend: postgres
@@ -102,19 +113,23 @@ class NexusConfigTest {
                           postgres:
                             url: jdbc:postgresql://x/y
                         """, Map.of()))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("persistence");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("persistence");
         assertThatThrownBy(() -> NexusConfig.fromYaml("just: [a, list", Map.of()))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("YAML");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("YAML");
     }
 
     @Test
     void a_memory_backend_refuses_persistence_and_retention_it_cannot_give() {
         assertThatThrownBy(() -> NexusConfig.fromYaml("nexus:\n  backend: memory\n  persistence: true\n", Map.of()))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("persistence: true").hasMessageContaining("memory backend keeps nothing");
+                .hasMessageContaining("persistence: true")
+                .hasMessageContaining("memory backend keeps nothing");
         assertThatThrownBy(() -> NexusConfig.fromYaml("nexus:\n  backend: memory\n  retention_days: 7\n", Map.of()))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("retention_days is 7").hasMessageContaining("leave it at 0");
+                .hasMessageContaining("retention_days is 7")
+                .hasMessageContaining("leave it at 0");
     }
 
     @Test
@@ -155,8 +170,15 @@ class NexusConfigTest {
 
     @Test
     void a_memory_configuration_made_in_code_is_checked_as_the_yaml_one() {
-        assertThatThrownBy(() -> new NexusConfig(NexusConfig.Backend.MEMORY, BusConfig.builder().batchSize(5).build(),
-                        false, NexusConfig.DEFAULT_RETENTION_DAYS, true, null, null, null))
+        assertThatThrownBy(() -> new NexusConfig(
+                        NexusConfig.Backend.MEMORY,
+                        BusConfig.builder().batchSize(5).build(),
+                        false,
+                        NexusConfig.DEFAULT_RETENTION_DAYS,
+                        true,
+                        null,
+                        null,
+                        null))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageStartingWith("batch_size (batchSize) is 5");
     }

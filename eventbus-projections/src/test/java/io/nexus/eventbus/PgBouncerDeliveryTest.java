@@ -67,14 +67,17 @@ class PgBouncerDeliveryTest {
     private void deliversEveryEventOnceInOrder(HeadNotifications notifications) throws Exception {
         String type = "bounced" + UUID.randomUUID().toString().substring(0, 8) + ".happened";
         List<RecordedEvent> delivered = new CopyOnWriteArrayList<>();
-        try (PostgresEventStore store = PostgresEventStore.builder(pool).notifications(notifications).build();
+        try (PostgresEventStore store = PostgresEventStore.builder(pool)
+                        .notifications(notifications)
+                        .build();
                 PostgresEventBus subscriber = PostgresEventBus.builder(store, pool)
                         .flushInterval(Duration.ofMillis(200))
                         .build();
                 PostgresEventStore otherStore = PostgresEventStore.builder(otherProcessPool)
                         .notifications(HeadNotifications.pollOnly())
                         .build();
-                PostgresEventBus otherProcess = PostgresEventBus.builder(otherStore, otherProcessPool).build()) {
+                PostgresEventBus otherProcess =
+                        PostgresEventBus.builder(otherStore, otherProcessPool).build()) {
             subscriber.subscribeDurable("bounced-" + UUID.randomUUID(), type, delivered::add);
 
             for (int i = 0; i < EVENTS; i++) {
@@ -89,7 +92,8 @@ class PgBouncerDeliveryTest {
             assertThat(delivered).hasSize(EVENTS);
             assertThat(delivered).extracting(RecordedEvent::position).isSorted().doesNotHaveDuplicates();
             for (int i = 0; i < EVENTS; i++) {
-                assertThat(((RawJson) delivered.get(i).data()).json().replace(" ", "")).isEqualTo("{\"n\":" + i + "}");
+                assertThat(((RawJson) delivered.get(i).data()).json().replace(" ", ""))
+                        .isEqualTo("{\"n\":" + i + "}");
             }
         }
     }

@@ -80,11 +80,14 @@ class PostgresEventBusTest {
         Recorder suffix = new Recorder();
         Recorder exact = new Recorder();
         // Lowest priority: it runs after the others, so once it has seen an event, so have they.
-        bus.subscribe("*", event -> {
-            if (event.type().startsWith(ns) || event.type().endsWith(ns + ".error")) {
-                all.handle(event);
-            }
-        }, -1);
+        bus.subscribe(
+                "*",
+                event -> {
+                    if (event.type().startsWith(ns) || event.type().endsWith(ns + ".error")) {
+                        all.handle(event);
+                    }
+                },
+                -1);
         bus.subscribe(ns + ".*", prefix);
         bus.subscribe("*." + ns + ".error", suffix);
         bus.subscribe(ns + ".registered", exact);
@@ -107,9 +110,12 @@ class PostgresEventBusTest {
     void a_failing_listener_does_not_stop_the_others_and_is_reported() throws Exception {
         String type = type("fail");
         Recorder after = new Recorder();
-        SubscriptionId failing = bus.subscribe(type, event -> {
-            throw new IllegalStateException("boom");
-        }, 5);
+        SubscriptionId failing = bus.subscribe(
+                type,
+                event -> {
+                    throw new IllegalStateException("boom");
+                },
+                5);
         bus.subscribe(type, after, 0);
 
         bus.emit(NewEvent.of(type, "{}"));
@@ -192,7 +198,8 @@ class PostgresEventBusTest {
         recorder.awaitCount(3);
         assertThat(recorder.types()).containsExactly(ns + ".low", ns + ".high", ns + ".default");
         assertThat(recorder.single(ns + ".high").metadata()).containsEntry(PostgresEventBus.PRIORITY_METADATA_KEY, "7");
-        assertThat(recorder.single(ns + ".default").metadata()).doesNotContainKey(PostgresEventBus.PRIORITY_METADATA_KEY);
+        assertThat(recorder.single(ns + ".default").metadata())
+                .doesNotContainKey(PostgresEventBus.PRIORITY_METADATA_KEY);
         List<Long> positions = new ArrayList<>();
         recorder.events().forEach(e -> positions.add(e.position()));
         assertThat(positions).isSorted();
@@ -264,7 +271,8 @@ class PostgresEventBusTest {
         bus.emit(NewEvent.of(type, "{}"));
         bus.emit(NewEvent.of(type, "{}"));
         recorder.awaitCount(2);
-        List<UUID> dispatched = recorder.events().stream().map(RecordedEvent::eventId).toList();
+        List<UUID> dispatched =
+                recorder.events().stream().map(RecordedEvent::eventId).toList();
         long first = recorder.events().get(0).position();
         UUID late = UUID.randomUUID();
         String s = database.schema();
@@ -276,7 +284,8 @@ class PostgresEventBusTest {
                 + "   RETURNING commit_id, last_position - first_position + 1 AS n)"
                 + " INSERT INTO " + s + ".unsequenced_commits SELECT commit_id, n FROM lost;"
                 + " INSERT INTO " + s + ".streams (stream_id, version) VALUES ('crash-" + late + "', 1);"
-                + " INSERT INTO " + s + ".events (commit_id, commit_index, stream_id, stream_version, event_id, type, data)"
+                + " INSERT INTO " + s
+                + ".events (commit_id, commit_index, stream_id, stream_version, event_id, type, data)"
                 + "   VALUES (-1, 0, 'crash-" + late + "', 1, '" + late + "', '" + type + "', '{}');"
                 + " INSERT INTO " + s + ".unsequenced_commits VALUES (-1, 1)");
         database.terminateConnections();
@@ -285,7 +294,8 @@ class PostgresEventBusTest {
         List<UUID> tail = List.of();
         while (!tail.equals(List.of(late, dispatched.get(0), dispatched.get(1))) && System.nanoTime() < deadline) {
             Thread.sleep(20);
-            List<UUID> all = recorder.events().stream().map(RecordedEvent::eventId).toList();
+            List<UUID> all =
+                    recorder.events().stream().map(RecordedEvent::eventId).toList();
             tail = all.size() < 3 ? List.of() : all.subList(all.size() - 3, all.size());
         }
         assertThat(tail).containsExactly(late, dispatched.get(0), dispatched.get(1));

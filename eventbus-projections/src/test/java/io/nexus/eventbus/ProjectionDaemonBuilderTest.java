@@ -20,8 +20,8 @@ class ProjectionDaemonBuilderTest {
     @Test
     void a_lease_shorter_than_the_minimum_is_refused_quoting_the_value() {
         try (PostgresEventStore store = PostgresEventStore.builder(NO_DATABASE).build()) {
-            Throwable thrown = catchThrowable(() -> ProjectionDaemon.builder(store, NO_DATABASE)
-                    .leaseDuration(Duration.ofMillis(10)));
+            Throwable thrown = catchThrowable(
+                    () -> ProjectionDaemon.builder(store, NO_DATABASE).leaseDuration(Duration.ofMillis(10)));
 
             assertThat(thrown).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("PT0.01S");
         }
@@ -30,7 +30,8 @@ class ProjectionDaemonBuilderTest {
     @Test
     void a_projection_name_registered_twice_is_refused() {
         try (PostgresEventStore store = PostgresEventStore.builder(NO_DATABASE).build()) {
-            ProjectionDaemon.Builder builder = ProjectionDaemon.builder(store, NO_DATABASE).register(projection("totals"));
+            ProjectionDaemon.Builder builder =
+                    ProjectionDaemon.builder(store, NO_DATABASE).register(projection("totals"));
 
             Throwable thrown = catchThrowable(() -> builder.register(projection("totals")));
 
@@ -55,7 +56,8 @@ class ProjectionDaemonBuilderTest {
 
         assertThat(progress.lag()).isEqualTo(750);
         assertThat(progress.fraction()).isEqualTo(0.25);
-        assertThat(new ProjectionProgress("totals", ProjectionStatus.ACTIVE, 0, 0).fraction()).isEqualTo(1.0);
+        assertThat(new ProjectionProgress("totals", ProjectionStatus.ACTIVE, 0, 0).fraction())
+                .isEqualTo(1.0);
         assertThat(ProjectionStatus.fromSql("rebuilding")).isEqualTo(ProjectionStatus.REBUILDING);
     }
 }

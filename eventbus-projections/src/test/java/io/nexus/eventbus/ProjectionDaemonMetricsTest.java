@@ -39,7 +39,9 @@ class ProjectionDaemonMetricsTest {
     ProjectionDaemonMetricsTest(TestDatabase database) {
         this.database = database;
         this.jdbi = Jdbi.create(database.dataSource());
-        this.store = PostgresEventStore.builder(database.dataSource()).schema(database.schema()).build();
+        this.store = PostgresEventStore.builder(database.dataSource())
+                .schema(database.schema())
+                .build();
     }
 
     @AfterEach
@@ -83,7 +85,9 @@ class ProjectionDaemonMetricsTest {
     private static void awaitTrue(String what, BooleanSupplier condition) throws InterruptedException {
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         while (!condition.getAsBoolean()) {
-            assertThat(System.nanoTime() - deadline).as("timed out waiting until " + what).isNegative();
+            assertThat(System.nanoTime() - deadline)
+                    .as("timed out waiting until " + what)
+                    .isNegative();
             Thread.sleep(20);
         }
     }
@@ -96,7 +100,8 @@ class ProjectionDaemonMetricsTest {
     @Test
     void a_daemon_with_a_registry_counts_events_batches_failures_rebuilds_and_reports_lag_and_ownership()
             throws Exception {
-        CountingProjection counting = new CountingProjection(CountingProjection.uniqueName("metrics")).createTables(jdbi);
+        CountingProjection counting =
+                new CountingProjection(CountingProjection.uniqueName("metrics")).createTables(jdbi);
         FlakyProjection projection = new FlakyProjection(counting);
         String name = projection.name();
         long before = store.headPosition();
@@ -111,9 +116,15 @@ class ProjectionDaemonMetricsTest {
             daemon.start();
             List<AppendResult> appends = CountingProjection.append(store, "metrics", 25, 5);
             daemon.awaitProjection(name, appends.get(appends.size() - 1), Duration.ofSeconds(30));
-            Gauge owned = registry.find("nexus.projection.owned").tag("owner", daemon.owner()).gauge();
-            Gauge lag = registry.find("nexus.projection.lag").tag("projection", name).gauge();
-            Timer batches = registry.find("nexus.projection.batch.time").tag("projection", name).timer();
+            Gauge owned = registry.find("nexus.projection.owned")
+                    .tag("owner", daemon.owner())
+                    .gauge();
+            Gauge lag = registry.find("nexus.projection.lag")
+                    .tag("projection", name)
+                    .gauge();
+            Timer batches = registry.find("nexus.projection.batch.time")
+                    .tag("projection", name)
+                    .timer();
 
             // The counter moves just after the batch commits, and awaitProjection returns as soon as it has.
             awaitTrue("all events counted", () -> counter("nexus.projection.events.processed", name) >= 25.0 + before);
@@ -131,13 +142,16 @@ class ProjectionDaemonMetricsTest {
             awaitTrue("the lag shows the stuck events", () -> lag.value() == 3.0);
             projection.failing = false;
             daemon.rebuild(name);
-            awaitTrue("the rebuild caught up", () -> lag.value() == 0.0
-                    && daemon.progress(name).status() == ProjectionStatus.ACTIVE);
+            awaitTrue(
+                    "the rebuild caught up",
+                    () -> lag.value() == 0.0 && daemon.progress(name).status() == ProjectionStatus.ACTIVE);
 
             assertThat(counter("nexus.projection.rebuilds", name)).isEqualTo(1.0);
-            awaitTrue("the replay counted", () -> counter("nexus.projection.events.processed", name)
-                    >= 2 * (25.0 + before) + 3);
-            assertThat(counter("nexus.projection.events.processed", name)).isGreaterThanOrEqualTo(2 * (25.0 + before) + 3);
+            awaitTrue(
+                    "the replay counted",
+                    () -> counter("nexus.projection.events.processed", name) >= 2 * (25.0 + before) + 3);
+            assertThat(counter("nexus.projection.events.processed", name))
+                    .isGreaterThanOrEqualTo(2 * (25.0 + before) + 3);
         }
 
         assertThat(registry.find("nexus.projection.lag").gauges()).isEmpty();
@@ -146,7 +160,8 @@ class ProjectionDaemonMetricsTest {
 
     @Test
     void a_daemon_without_a_registry_records_nothing() throws Exception {
-        CountingProjection projection = new CountingProjection(CountingProjection.uniqueName("quiet")).createTables(jdbi);
+        CountingProjection projection =
+                new CountingProjection(CountingProjection.uniqueName("quiet")).createTables(jdbi);
         ProjectionDaemon daemon = ProjectionDaemon.builder(store, database.dataSource())
                 .register(projection)
                 .config(FAST)

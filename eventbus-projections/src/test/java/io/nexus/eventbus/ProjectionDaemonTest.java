@@ -36,7 +36,9 @@ class ProjectionDaemonTest {
     ProjectionDaemonTest(TestDatabase database) {
         this.database = database;
         this.jdbi = Jdbi.create(database.dataSource());
-        this.store = PostgresEventStore.builder(database.dataSource()).schema(database.schema()).build();
+        this.store = PostgresEventStore.builder(database.dataSource())
+                .schema(database.schema())
+                .build();
     }
 
     @AfterEach
@@ -71,8 +73,8 @@ class ProjectionDaemonTest {
     }
 
     private String column(String column, String projection) {
-        String value = jdbi.withHandle(h -> h.createQuery("SELECT " + column + " FROM " + database.schema()
-                        + ".subscriptions WHERE name = :name")
+        String value = jdbi.withHandle(h -> h.createQuery(
+                        "SELECT " + column + " FROM " + database.schema() + ".subscriptions WHERE name = :name")
                 .bind("name", projection)
                 .mapTo(String.class)
                 .one());
@@ -82,7 +84,9 @@ class ProjectionDaemonTest {
     private static void awaitTrue(String what, Duration max, BooleanSupplier condition) throws InterruptedException {
         long deadline = System.nanoTime() + max.toNanos();
         while (!condition.getAsBoolean()) {
-            assertThat(System.nanoTime() - deadline).as("timed out waiting until " + what).isNegative();
+            assertThat(System.nanoTime() - deadline)
+                    .as("timed out waiting until " + what)
+                    .isNegative();
             Thread.sleep(20);
         }
     }
@@ -90,24 +94,31 @@ class ProjectionDaemonTest {
     @Test
     void await_projection_returns_once_the_append_is_in_the_read_model() throws Exception {
         CountingProjection projection = new CountingProjection(CountingProjection.uniqueName("ryw")).createTables(jdbi);
-        ProjectionDaemon daemon = daemon(projection, ProjectionListener.NONE, Duration.ofSeconds(2)).start();
+        ProjectionDaemon daemon = daemon(projection, ProjectionListener.NONE, Duration.ofSeconds(2))
+                .start();
         List<AppendResult> appends = CountingProjection.append(store, "ryw", 30, 5);
 
-        long checkpoint = daemon.awaitProjection(projection.name(), appends.get(appends.size() - 1), Duration.ofSeconds(30));
+        long checkpoint =
+                daemon.awaitProjection(projection.name(), appends.get(appends.size() - 1), Duration.ofSeconds(30));
 
-        assertThat(checkpoint).isGreaterThanOrEqualTo(store.positionOf(appends.get(appends.size() - 1).commitId()).orElseThrow());
+        assertThat(checkpoint)
+                .isGreaterThanOrEqualTo(
+                        store.positionOf(appends.get(appends.size() - 1).commitId())
+                                .orElseThrow());
         assertThat(projection.appliedCount(jdbi)).isGreaterThanOrEqualTo(30);
         projection.assertEqualsFreshReplay(jdbi, store);
     }
 
     @Test
     void await_projection_times_out_with_a_typed_exception_when_the_projection_does_not_get_there() {
-        CountingProjection projection = new CountingProjection(CountingProjection.uniqueName("idle")).createTables(jdbi);
+        CountingProjection projection =
+                new CountingProjection(CountingProjection.uniqueName("idle")).createTables(jdbi);
         ProjectionDaemon notStarted = daemon(projection, ProjectionListener.NONE, Duration.ofSeconds(2));
         AppendResult append = CountingProjection.append(store, "idle", 1, 1).get(0);
         long position = store.positionOf(append.commitId()).orElseThrow();
 
-        Throwable thrown = catchThrowable(() -> notStarted.awaitProjection(projection.name(), append, Duration.ofMillis(200)));
+        Throwable thrown =
+                catchThrowable(() -> notStarted.awaitProjection(projection.name(), append, Duration.ofMillis(200)));
 
         assertThat(thrown).isInstanceOf(ProjectionTimeoutException.class).hasMessageContaining(projection.name());
         ProjectionTimeoutException timeout = (ProjectionTimeoutException) thrown;
@@ -129,7 +140,8 @@ class ProjectionDaemonTest {
     @Test
     void a_zombie_whose_lease_was_taken_over_cannot_commit_its_checkpoint_and_gives_the_projection_up()
             throws Exception {
-        CountingProjection projection = new CountingProjection(CountingProjection.uniqueName("zombie")).createTables(jdbi);
+        CountingProjection projection =
+                new CountingProjection(CountingProjection.uniqueName("zombie")).createTables(jdbi);
         List<Boolean> ownership = new CopyOnWriteArrayList<>();
         ProjectionListener listener = new ProjectionListener() {
             @Override
@@ -138,7 +150,8 @@ class ProjectionDaemonTest {
             }
         };
         // A long lease: the zombie renews rarely, so it finds out from the refused compare-and-set first.
-        ProjectionDaemon zombie = daemon(projection, listener, Duration.ofSeconds(60)).start();
+        ProjectionDaemon zombie =
+                daemon(projection, listener, Duration.ofSeconds(60)).start();
         CountingProjection.append(store, "zombie", 20, 5);
         zombie.awaitPosition(projection.name(), store.headPosition(), Duration.ofSeconds(30));
         long applied = projection.appliedCount(jdbi);
@@ -148,7 +161,10 @@ class ProjectionDaemonTest {
                 + " WHERE name = '" + projection.name() + "'");
 
         CountingProjection.append(store, "zombie", 20, 5);
-        awaitTrue("the zombie gave the projection up", Duration.ofSeconds(30), () -> zombie.ownedProjections().isEmpty());
+        awaitTrue(
+                "the zombie gave the projection up",
+                Duration.ofSeconds(30),
+                () -> zombie.ownedProjections().isEmpty());
 
         assertThat(ownership).containsExactly(true, false);
         assertThat(projection.appliedCount(jdbi)).isEqualTo(applied);
@@ -158,7 +174,8 @@ class ProjectionDaemonTest {
 
     @Test
     void connections_terminated_mid_run_are_survived_with_nothing_lost_or_applied_twice() throws Exception {
-        CountingProjection projection = new CountingProjection(CountingProjection.uniqueName("terminated"), 5).createTables(jdbi);
+        CountingProjection projection =
+                new CountingProjection(CountingProjection.uniqueName("terminated"), 5).createTables(jdbi);
         List<Exception> failures = new CopyOnWriteArrayList<>();
         ProjectionListener listener = new ProjectionListener() {
             @Override
@@ -166,7 +183,8 @@ class ProjectionDaemonTest {
                 failures.add(error);
             }
         };
-        ProjectionDaemon daemon = daemon(projection, listener, Duration.ofSeconds(2)).start();
+        ProjectionDaemon daemon =
+                daemon(projection, listener, Duration.ofSeconds(2)).start();
         CountingProjection.append(store, "terminated", 300, 10);
 
         int terminated = 0;
@@ -181,13 +199,15 @@ class ProjectionDaemonTest {
 
         assertThat(terminated).isPositive();
         projection.assertEqualsFreshReplay(jdbi, store);
-        System.out.printf("pg_terminate_backend: %d connections terminated, %d batch failures retried, %d events%n",
+        System.out.printf(
+                "pg_terminate_backend: %d connections terminated, %d batch failures retried, %d events%n",
                 terminated, failures.size(), head);
     }
 
     @Test
     void a_rebuild_while_events_keep_arriving_ends_equal_to_a_fresh_replay_and_reports_progress() throws Exception {
-        CountingProjection projection = new CountingProjection(CountingProjection.uniqueName("rebuilt")).createTables(jdbi);
+        CountingProjection projection =
+                new CountingProjection(CountingProjection.uniqueName("rebuilt")).createTables(jdbi);
         List<ProjectionProgress> progress = new CopyOnWriteArrayList<>();
         ProjectionListener listener = new ProjectionListener() {
             @Override
@@ -195,7 +215,8 @@ class ProjectionDaemonTest {
                 progress.add(p);
             }
         };
-        ProjectionDaemon daemon = daemon(projection, listener, Duration.ofSeconds(2)).start();
+        ProjectionDaemon daemon =
+                daemon(projection, listener, Duration.ofSeconds(2)).start();
         CountingProjection.append(store, "rebuilt", 1_000, 10);
         daemon.awaitPosition(projection.name(), store.headPosition(), Duration.ofSeconds(30));
         progress.clear();
@@ -204,7 +225,9 @@ class ProjectionDaemonTest {
         try (BackgroundWriter writer = new BackgroundWriter(store, "rebuilt", 2)) {
             Thread.sleep(100);
             atReset = daemon.rebuild(projection.name());
-            awaitTrue("the rebuild caught up", Duration.ofSeconds(60),
+            awaitTrue(
+                    "the rebuild caught up",
+                    Duration.ofSeconds(60),
                     () -> daemon.progress(projection.name()).status() == ProjectionStatus.ACTIVE);
             Thread.sleep(100);
         }
@@ -236,7 +259,8 @@ class ProjectionDaemonTest {
             }
 
             @Override
-            public void applyBatch(org.jdbi.v3.core.Handle handle, List<io.nexus.eventstore.core.RecordedEvent> events) {
+            public void applyBatch(
+                    org.jdbi.v3.core.Handle handle, List<io.nexus.eventstore.core.RecordedEvent> events) {
                 counting.applyBatch(handle, events);
                 if (failuresLeft[0]-- > 0) {
                     throw new IllegalStateException("flaky read model");
@@ -248,7 +272,8 @@ class ProjectionDaemonTest {
                 counting.reset(handle);
             }
         };
-        ProjectionDaemon daemon = daemon(flaky, ProjectionListener.NONE, Duration.ofSeconds(2)).start();
+        ProjectionDaemon daemon =
+                daemon(flaky, ProjectionListener.NONE, Duration.ofSeconds(2)).start();
         CountingProjection.append(store, "flaky", 40, 5);
 
         daemon.awaitPosition(counting.name(), store.headPosition(), Duration.ofSeconds(30));
@@ -261,9 +286,13 @@ class ProjectionDaemonTest {
     void a_filtered_projection_sees_only_matching_events_and_still_advances_past_the_others() throws Exception {
         String name = CountingProjection.uniqueName("filtered");
         List<String> seen = new CopyOnWriteArrayList<>();
-        Projection projection = Projection.of(name, EventFilter.categories("wanted"),
-                (handle, event) -> seen.add(event.streamId().value()), handle -> seen.clear());
-        ProjectionDaemon daemon = daemon(projection, ProjectionListener.NONE, Duration.ofSeconds(2)).start();
+        Projection projection = Projection.of(
+                name,
+                EventFilter.categories("wanted"),
+                (handle, event) -> seen.add(event.streamId().value()),
+                handle -> seen.clear());
+        ProjectionDaemon daemon = daemon(projection, ProjectionListener.NONE, Duration.ofSeconds(2))
+                .start();
         CountingProjection.append(store, "unwanted", 30, 5);
         CountingProjection.append(store, "wanted", 7, 1);
         CountingProjection.append(store, "unwanted", 30, 5);

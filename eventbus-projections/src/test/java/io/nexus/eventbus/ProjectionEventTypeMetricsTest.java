@@ -30,7 +30,9 @@ class ProjectionEventTypeMetricsTest {
 
     ProjectionEventTypeMetricsTest(TestDatabase database) {
         this.database = database;
-        this.store = PostgresEventStore.builder(database.dataSource()).schema(database.schema()).build();
+        this.store = PostgresEventStore.builder(database.dataSource())
+                .schema(database.schema())
+                .build();
     }
 
     @AfterEach
@@ -53,13 +55,16 @@ class ProjectionEventTypeMetricsTest {
 
     @Test
     void a_projection_counts_its_processed_events_per_event_type() throws Exception {
-        CountingProjection projection =
-                new CountingProjection(CountingProjection.uniqueName("typed")).createTables(Jdbi.create(database.dataSource()));
+        CountingProjection projection = new CountingProjection(CountingProjection.uniqueName("typed"))
+                .createTables(Jdbi.create(database.dataSource()));
         String name = projection.name();
         List<AppendResult> appends = new ArrayList<>();
         ProjectionDaemon daemon = ProjectionDaemon.builder(store, database.dataSource())
                 .register(projection)
-                .config(BusConfig.builder().batchSize(4).flushInterval(Duration.ofMillis(20)).build())
+                .config(BusConfig.builder()
+                        .batchSize(4)
+                        .flushInterval(Duration.ofMillis(20))
+                        .build())
                 .meterRegistry(registry)
                 .build();
 
@@ -67,7 +72,9 @@ class ProjectionEventTypeMetricsTest {
             daemon.start();
             for (int i = 0; i < 7; i++) {
                 String type = i % 3 == 0 ? "typed.shipped" : "typed.placed";
-                appends.add(store.append(StreamId.of("typed", i), ExpectedVersion.any(),
+                appends.add(store.append(
+                        StreamId.of("typed", i),
+                        ExpectedVersion.any(),
                         List.of(NewEvent.of(type, RawJson.of("{}")), NewEvent.of("typed.noted", RawJson.of("{}")))));
             }
             daemon.awaitProjection(name, appends.get(appends.size() - 1), Duration.ofSeconds(30));
@@ -81,7 +88,9 @@ class ProjectionEventTypeMetricsTest {
         assertThat(processed(name, "typed.placed")).isEqualTo(4);
         assertThat(processed(name, "typed.shipped")).isEqualTo(3);
         assertThat(processed(name, "typed.noted")).isEqualTo(7);
-        assertThat(registry.find("nexus.projection.events.processed").tag("projection", name).counters())
+        assertThat(registry.find("nexus.projection.events.processed")
+                        .tag("projection", name)
+                        .counters())
                 .hasSize(3)
                 .extracting(Counter::count)
                 .containsExactlyInAnyOrder(4.0, 3.0, 7.0);

@@ -39,7 +39,9 @@ class ProjectionFailoverTest {
     ProjectionFailoverTest(TestDatabase database) {
         this.database = database;
         this.jdbi = Jdbi.create(database.dataSource());
-        this.store = PostgresEventStore.builder(database.dataSource()).schema(database.schema()).build();
+        this.store = PostgresEventStore.builder(database.dataSource())
+                .schema(database.schema())
+                .build();
     }
 
     @AfterEach
@@ -59,9 +61,18 @@ class ProjectionFailoverTest {
     private Process startWorker(String projection, long sleepMillisPerBatch, Duration lease) throws IOException {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         File log = workerLog(projection);
-        Process process = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), "-Xmx128m",
-                ProjectionWorkerMain.class.getName(), database.jdbcUrl(), database.schema(), projection,
-                Long.toString(lease.toMillis()), Long.toString(sleepMillisPerBatch), Boolean.toString(database.autoCommit()))
+        Process process = new ProcessBuilder(
+                        java,
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        "-Xmx128m",
+                        ProjectionWorkerMain.class.getName(),
+                        database.jdbcUrl(),
+                        database.schema(),
+                        projection,
+                        Long.toString(lease.toMillis()),
+                        Long.toString(sleepMillisPerBatch),
+                        Boolean.toString(database.autoCommit()))
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log))
                 .start();
@@ -72,7 +83,8 @@ class ProjectionFailoverTest {
     /** How many workers of {@code projection} have printed their start line to the log they share. */
     private static long startedWorkers(String projection) {
         try (Stream<String> lines = Files.lines(workerLog(projection).toPath())) {
-            return lines.filter(line -> line.startsWith("worker ") && line.endsWith(" started")).count();
+            return lines.filter(line -> line.startsWith("worker ") && line.endsWith(" started"))
+                    .count();
         } catch (IOException | UncheckedIOException e) {
             return 0; // not written yet
         }
@@ -90,7 +102,11 @@ class ProjectionFailoverTest {
         ProjectionDaemon.Builder builder = ProjectionDaemon.builder(store, database.dataSource())
                 .owner(owner)
                 .leaseDuration(lease)
-                .config(BusConfig.builder().batchSize(50).flushInterval(Duration.ofMillis(20)).workerCount(2).build());
+                .config(BusConfig.builder()
+                        .batchSize(50)
+                        .flushInterval(Duration.ofMillis(20))
+                        .workerCount(2)
+                        .build());
         for (Projection projection : projections) {
             builder.register(projection);
         }
@@ -100,8 +116,8 @@ class ProjectionFailoverTest {
     }
 
     private String ownerInDatabase(String projection) {
-        return jdbi.withHandle(h -> h.createQuery("SELECT coalesce(owner, '') FROM " + database.schema()
-                        + ".subscriptions WHERE name = :name")
+        return jdbi.withHandle(h -> h.createQuery(
+                        "SELECT coalesce(owner, '') FROM " + database.schema() + ".subscriptions WHERE name = :name")
                 .bind("name", projection)
                 .mapTo(String.class)
                 .findOne()
@@ -112,7 +128,9 @@ class ProjectionFailoverTest {
         long start = System.nanoTime();
         long deadline = start + max.toNanos();
         while (!condition.getAsBoolean()) {
-            assertThat(System.nanoTime() - deadline).as("timed out waiting until " + what).isNegative();
+            assertThat(System.nanoTime() - deadline)
+                    .as("timed out waiting until " + what)
+                    .isNegative();
             Thread.sleep(20);
         }
         return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
@@ -133,20 +151,27 @@ class ProjectionFailoverTest {
                 // The random moment counts from the worker's start, not the JVM's launch: on a loaded machine a JVM
                 // can take longer to start than the whole window, and then no worker would ever process a batch.
                 int started = kill + 1;
-                awaitTrue("worker " + started + " started", Duration.ofSeconds(60),
+                awaitTrue(
+                        "worker " + started + " started",
+                        Duration.ofSeconds(60),
                         () -> startedWorkers(name) >= started);
                 Thread.sleep(random.nextLong(1_500, 4_000));
                 worker.destroyForcibly();
                 worker.waitFor(10, TimeUnit.SECONDS);
-                checkpointsAfterKills.add(jdbi.withHandle(h -> h.createQuery("SELECT position FROM "
-                        + database.schema() + ".subscriptions WHERE name = :name").bind("name", name)
-                        .mapTo(Long.class).findOne().orElse(0L)));
+                checkpointsAfterKills.add(jdbi.withHandle(h -> h.createQuery(
+                                "SELECT position FROM " + database.schema() + ".subscriptions WHERE name = :name")
+                        .bind("name", name)
+                        .mapTo(Long.class)
+                        .findOne()
+                        .orElse(0L)));
             }
         }
-        ProjectionDaemon survivor = daemon("survivor", new CountingProjection(name)).start();
+        ProjectionDaemon survivor =
+                daemon("survivor", new CountingProjection(name)).start();
         survivor.awaitPosition(name, store.headPosition(), Duration.ofSeconds(90));
 
-        System.out.println("checkpoints after each SIGKILL: " + checkpointsAfterKills + ", head " + store.headPosition());
+        System.out.println(
+                "checkpoints after each SIGKILL: " + checkpointsAfterKills + ", head " + store.headPosition());
         assertThat(checkpointsAfterKills).isSorted();
         assertThat(checkpointsAfterKills.get(checkpointsAfterKills.size() - 1)).isPositive();
         projection.assertEqualsFreshReplay(jdbi, store);
@@ -160,8 +185,12 @@ class ProjectionFailoverTest {
         // A longer lease for the owner, so that a loaded machine cannot make it lapse before the kill.
         Duration ownerLease = Duration.ofSeconds(3);
         Process owner = startWorker(name, 0, ownerLease);
-        awaitTrue("the worker process owns the projection", Duration.ofSeconds(60), () -> !ownerInDatabase(name).isEmpty());
-        ProjectionDaemon survivor = daemon("survivor-" + name, new CountingProjection(name)).start();
+        awaitTrue(
+                "the worker process owns the projection",
+                Duration.ofSeconds(60),
+                () -> !ownerInDatabase(name).isEmpty());
+        ProjectionDaemon survivor =
+                daemon("survivor-" + name, new CountingProjection(name)).start();
 
         for (int i = 0; i < 10; i++) {
             Thread.sleep(ownerLease.toMillis() / 10);
@@ -169,12 +198,15 @@ class ProjectionFailoverTest {
             assertThat(ownerInDatabase(name)).isNotEqualTo(survivor.owner());
         }
         owner.destroyForcibly();
-        long tookMillis = awaitTrue("the survivor took over", Duration.ofSeconds(15),
+        long tookMillis = awaitTrue(
+                "the survivor took over",
+                Duration.ofSeconds(15),
                 () -> survivor.ownedProjections().contains(name));
         CountingProjection.append(store, "takeover", 100, 10);
         survivor.awaitPosition(name, store.headPosition(), Duration.ofSeconds(30));
 
-        System.out.println("take-over after SIGKILL of the owner: " + tookMillis + " ms (lease " + ownerLease.toMillis() + " ms)");
+        System.out.println(
+                "take-over after SIGKILL of the owner: " + tookMillis + " ms (lease " + ownerLease.toMillis() + " ms)");
         assertThat(ownerInDatabase(name)).isEqualTo(survivor.owner());
         projection.assertEqualsFreshReplay(jdbi, store);
     }
@@ -182,12 +214,20 @@ class ProjectionFailoverTest {
     @Test
     void two_daemons_on_one_database_own_each_projection_once_and_the_other_takes_over_when_the_owner_stops()
             throws Exception {
-        List<String> names = List.of(CountingProjection.uniqueName("shared"), CountingProjection.uniqueName("shared"),
+        List<String> names = List.of(
+                CountingProjection.uniqueName("shared"),
+                CountingProjection.uniqueName("shared"),
                 CountingProjection.uniqueName("shared"));
         names.forEach(n -> new CountingProjection(n).createTables(jdbi));
         // The default lease: a graceful stop releases at once, and a loaded machine must not let leases lapse.
-        ProjectionDaemon first = daemon("first", ProjectionDaemon.DEFAULT_LEASE_DURATION, names.stream().map(CountingProjection::new).toArray(Projection[]::new));
-        ProjectionDaemon second = daemon("second", ProjectionDaemon.DEFAULT_LEASE_DURATION, names.stream().map(CountingProjection::new).toArray(Projection[]::new));
+        ProjectionDaemon first = daemon(
+                "first",
+                ProjectionDaemon.DEFAULT_LEASE_DURATION,
+                names.stream().map(CountingProjection::new).toArray(Projection[]::new));
+        ProjectionDaemon second = daemon(
+                "second",
+                ProjectionDaemon.DEFAULT_LEASE_DURATION,
+                names.stream().map(CountingProjection::new).toArray(Projection[]::new));
         first.start();
         second.start();
         CountingProjection.append(store, "shared", 300, 10);
@@ -222,7 +262,9 @@ class ProjectionFailoverTest {
         ProjectionDaemon other = owner == first ? second : first;
 
         owner.close();
-        long tookMillis = awaitTrue("the other daemon owns everything", Duration.ofSeconds(10),
+        long tookMillis = awaitTrue(
+                "the other daemon owns everything",
+                Duration.ofSeconds(10),
                 () -> other.ownedProjections().containsAll(names));
         CountingProjection.append(store, "shared", 100, 10);
         for (String name : names) {
@@ -267,7 +309,8 @@ class ProjectionFailoverTest {
         owner.awaitPosition(name, store.headPosition(), Duration.ofSeconds(30));
 
         assertThat(reset.status()).isEqualTo(ProjectionStatus.REBUILDING);
-        assertThat(ownerProgress).anyMatch(p -> p.status() == ProjectionStatus.REBUILDING && p.checkpoint() < reset.head());
+        assertThat(ownerProgress)
+                .anyMatch(p -> p.status() == ProjectionStatus.REBUILDING && p.checkpoint() < reset.head());
         assertThat(owner.ownedProjections()).containsExactly(name);
         projection.assertEqualsFreshReplay(jdbi, store);
     }

@@ -26,7 +26,9 @@ class ProjectionThroughputTest {
     ProjectionThroughputTest(TestDatabase database) {
         this.database = database;
         this.jdbi = Jdbi.create(database.dataSource());
-        this.store = PostgresEventStore.builder(database.dataSource()).schema(database.schema()).build();
+        this.store = PostgresEventStore.builder(database.dataSource())
+                .schema(database.schema())
+                .build();
     }
 
     @AfterEach
@@ -67,9 +69,15 @@ class ProjectionThroughputTest {
                 daemon.awaitPosition(projection.name(), head, Duration.ofMinutes(2));
                 double rebuildSeconds = (System.nanoTime() - rebuildStart) / 1e9;
 
-                System.out.printf("throughput, %d events, batch %d: catch-up %.0f events/s (%.2f s), rebuild %.0f"
-                        + " events/s (%.2f s); readAll alone in pages of 500: %.0f events/s%n", head, batchSize,
-                        head / catchUpSeconds, catchUpSeconds, head / rebuildSeconds, rebuildSeconds,
+                System.out.printf(
+                        "throughput, %d events, batch %d: catch-up %.0f events/s (%.2f s), rebuild %.0f"
+                                + " events/s (%.2f s); readAll alone in pages of 500: %.0f events/s%n",
+                        head,
+                        batchSize,
+                        head / catchUpSeconds,
+                        catchUpSeconds,
+                        head / rebuildSeconds,
+                        rebuildSeconds,
                         read / rawSeconds);
                 projection.assertEqualsFreshReplay(jdbi, store);
             }

@@ -19,11 +19,15 @@ public final class ProjectionWorkerMain {
         config.setMaximumPoolSize(4);
         config.setAutoCommit(Boolean.parseBoolean(args[5]));
         HikariDataSource dataSource = new HikariDataSource(config);
-        PostgresEventStore store = PostgresEventStore.builder(dataSource).schema(args[1]).build();
+        PostgresEventStore store =
+                PostgresEventStore.builder(dataSource).schema(args[1]).build();
         ProjectionDaemon daemon = ProjectionDaemon.builder(store, dataSource)
                 .register(new CountingProjection(args[2], Long.parseLong(args[4])))
                 .leaseDuration(Duration.ofMillis(Long.parseLong(args[3])))
-                .config(BusConfig.builder().batchSize(20).retryDelay(Duration.ofMillis(100)).build())
+                .config(BusConfig.builder()
+                        .batchSize(20)
+                        .retryDelay(Duration.ofMillis(100))
+                        .build())
                 .build()
                 .start();
         System.out.println("worker " + daemon.owner() + " started");

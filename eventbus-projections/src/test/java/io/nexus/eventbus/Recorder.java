@@ -31,8 +31,8 @@ final class Recorder implements EventListener {
         while (events.size() < count) {
             long left = deadline - System.nanoTime();
             if (left <= 0) {
-                throw new AssertionError("expected " + count + " events within 10 s, got " + events.size() + ": "
-                        + types());
+                throw new AssertionError(
+                        "expected " + count + " events within 10 s, got " + events.size() + ": " + types());
             }
             NANOSECONDS.timedWait(this, left);
         }

@@ -54,7 +54,9 @@ class TracingTest {
 
     @Test
     void by_default_the_postgres_bus_traces_an_effect_to_its_cause() throws Exception {
-        try (PostgresEventBus bus = PostgresEventBus.builder(database.dataSource()).schema(database.schema()).build()) {
+        try (PostgresEventBus bus = PostgresEventBus.builder(database.dataSource())
+                .schema(database.schema())
+                .build()) {
             RecordedEvent[] events = causeAndEffect(bus);
 
             assertThat(events[1].correlationId()).isEqualTo(events[0].eventId());

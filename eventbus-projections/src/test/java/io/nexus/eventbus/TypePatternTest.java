@@ -43,8 +43,23 @@ class TypePatternTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"", " ", "user*", "*user", "user.*.changed", "**", "*.*", "user.**", ".*", "*.", "us er.*",
-        "*.err or", "user.?", "user.* "})
+    @ValueSource(
+            strings = {
+                "",
+                " ",
+                "user*",
+                "*user",
+                "user.*.changed",
+                "**",
+                "*.*",
+                "user.**",
+                ".*",
+                "*.",
+                "us er.*",
+                "*.err or",
+                "user.?",
+                "user.* "
+            })
     void a_malformed_pattern_is_refused_with_the_pattern_and_the_forms(String pattern) {
         assertThatThrownBy(() -> TypePattern.of(pattern))
                 .isInstanceOf(IllegalArgumentException.class)

@@ -78,20 +78,31 @@ public final class BankAccountExample {
         EventTypeRegistry types = EventTypeRegistry.builder()
                 .register(AccountOpened.class, MoneyDeposited.class, MoneyWithdrawn.class)
                 .build();
-        try (PostgresEventStore store = PostgresEventStore.builder(dataSource).schema("bank").types(types).build()) {
+        try (PostgresEventStore store = PostgresEventStore.builder(dataSource)
+                .schema("bank")
+                .types(types)
+                .build()) {
             long start = store.headPosition() + 1;
             String run = Long.toString(System.nanoTime(), 36);
             StreamId alice = StreamId.of("account", "alice-" + run);
-            store.append(alice, ExpectedVersion.noStream(), List.of(
-                    NewEvent.of(new AccountOpened(alice.value(), "Alice")),
-                    NewEvent.of(new MoneyDeposited(alice.value(), new BigDecimal("100.00")))));
-            store.append(alice, ExpectedVersion.exactly(2), List.of(
-                    NewEvent.of(new MoneyWithdrawn(alice.value(), new BigDecimal("30.00")))));
+            store.append(
+                    alice,
+                    ExpectedVersion.noStream(),
+                    List.of(
+                            NewEvent.of(new AccountOpened(alice.value(), "Alice")),
+                            NewEvent.of(new MoneyDeposited(alice.value(), new BigDecimal("100.00")))));
+            store.append(
+                    alice,
+                    ExpectedVersion.exactly(2),
+                    List.of(NewEvent.of(new MoneyWithdrawn(alice.value(), new BigDecimal("30.00")))));
             for (String name : List.of("bob", "carol")) {
                 StreamId account = StreamId.of("account", name + "-" + run);
-                store.append(account, ExpectedVersion.noStream(), List.of(
-                        NewEvent.of(new AccountOpened(account.value(), name)),
-                        NewEvent.of(new MoneyDeposited(account.value(), new BigDecimal("10.00")))));
+                store.append(
+                        account,
+                        ExpectedVersion.noStream(),
+                        List.of(
+                                NewEvent.of(new AccountOpened(account.value(), name)),
+                                NewEvent.of(new MoneyDeposited(account.value(), new BigDecimal("10.00")))));
             }
             out.printf("Appended 7 events to 3 account streams%n");
 
@@ -99,15 +110,23 @@ public final class BankAccountExample {
             for (RecordedEvent event : store.readStream(alice, 1, 1_000)) {
                 rebuilt = rebuilt.apply(event);
             }
-            out.printf("Rebuilt %s from its stream: owner %s, balance %s, version %d%n",
+            out.printf(
+                    "Rebuilt %s from its stream: owner %s, balance %s, version %d%n",
                     alice, rebuilt.owner(), rebuilt.balance(), rebuilt.version());
 
             List<RecordedEvent> all = store.readAll(start, 1_000);
             out.printf("The global order from position %d:%n", start);
             for (RecordedEvent event : all) {
-                out.printf("  %4d  %-28s v%d  %s%n", event.position(), event.streamId(), event.streamVersion(), event.type());
+                out.printf(
+                        "  %4d  %-28s v%d  %s%n",
+                        event.position(), event.streamId(), event.streamVersion(), event.type());
             }
-            return new Summary(rebuilt, all.size(), all.stream().map(e -> e.streamId() + "@" + e.streamVersion()).toList());
+            return new Summary(
+                    rebuilt,
+                    all.size(),
+                    all.stream()
+                            .map(e -> e.streamId() + "@" + e.streamVersion())
+                            .toList());
         }
     }
 }

@@ -38,10 +38,11 @@ public final class BusExample {
     /** In-process handlers on the memory bus; returns what they logged, in handling order. */
     public static List<String> inProcess() throws Exception {
         Welcomer welcomer = new Welcomer();
-        try (MemoryEventBus bus = MemoryEventBus.builder().workerCount(2).maxQueueSize(1_000).build()) {
+        try (MemoryEventBus bus =
+                MemoryEventBus.builder().workerCount(2).maxQueueSize(1_000).build()) {
             bus.subscribe("user.*", event -> welcomer.log.add("audit " + event.type()), 0);
-            bus.register(welcomer);                                            // @EventHandler methods
-            var next = bus.waitFor("user.registered", Duration.ofSeconds(5));  // request/response over events
+            bus.register(welcomer); // @EventHandler methods
+            var next = bus.waitFor("user.registered", Duration.ofSeconds(5)); // request/response over events
 
             bus.emit(NewEvent.of("user.registered", "ada"));
             next.get(5, TimeUnit.SECONDS);
@@ -54,9 +55,11 @@ public final class BusExample {
         EventStoreSchema.migrate(dataSource, "bus_example");
         List<String> received = new CopyOnWriteArrayList<>();
         CountDownLatch done = new CountDownLatch(2);
-        try (PostgresEventBus bus = PostgresEventBus.builder(dataSource).schema("bus_example").build();
+        try (PostgresEventBus bus = PostgresEventBus.builder(dataSource)
+                        .schema("bus_example")
+                        .build();
                 DurableSubscription mailer = bus.subscribeDurable("mailer", "order.*", event -> {
-                    received.add(event.type());                              // at least once, after commit
+                    received.add(event.type()); // at least once, after commit
                     done.countDown();
                 })) {
             bus.emit(NewEvent.of("order.placed", "{\"id\":42}"));

@@ -1,7 +1,7 @@
 package io.nexus.examples;
 
-import io.nexus.eventbus.ProjectionDaemon;
 import io.nexus.eventbus.Projection;
+import io.nexus.eventbus.ProjectionDaemon;
 import io.nexus.eventstore.core.AppendResult;
 import io.nexus.eventstore.core.EventFilter;
 import io.nexus.eventstore.core.EventTypeRegistry;
@@ -79,16 +79,22 @@ public final class ProjectionExample {
         EventTypeRegistry types = EventTypeRegistry.builder()
                 .register(AccountOpened.class, MoneyDeposited.class, MoneyWithdrawn.class)
                 .build();
-        try (PostgresEventStore store = PostgresEventStore.builder(dataSource).schema("bank").types(types).build();
+        try (PostgresEventStore store = PostgresEventStore.builder(dataSource)
+                        .schema("bank")
+                        .types(types)
+                        .build();
                 ProjectionDaemon daemon = ProjectionDaemon.builder(store, dataSource)
                         .register(new AccountBalances())
                         .build()
                         .start()) {
             StreamId alice = StreamId.of("account", "alice-" + Long.toString(System.nanoTime(), 36));
-            AppendResult appended = store.append(alice, ExpectedVersion.noStream(), List.of(
-                    NewEvent.of(new AccountOpened(alice.value(), "Alice")),
-                    NewEvent.of(new MoneyDeposited(alice.value(), new BigDecimal("100.00"))),
-                    NewEvent.of(new MoneyWithdrawn(alice.value(), new BigDecimal("30.00")))));
+            AppendResult appended = store.append(
+                    alice,
+                    ExpectedVersion.noStream(),
+                    List.of(
+                            NewEvent.of(new AccountOpened(alice.value(), "Alice")),
+                            NewEvent.of(new MoneyDeposited(alice.value(), new BigDecimal("100.00"))),
+                            NewEvent.of(new MoneyWithdrawn(alice.value(), new BigDecimal("30.00")))));
 
             daemon.awaitProjection("account-balances", appended, Duration.ofSeconds(30));
 

@@ -19,7 +19,8 @@ class BankAccountExampleTest {
         ByteArrayOutputStream buffer = new ByteArrayOutputStream();
 
         Summary summary = BankAccountExample.run(dataSource, new PrintStream(buffer, true, StandardCharsets.UTF_8));
-        Summary again = BankAccountExample.run(dataSource, new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+        Summary again = BankAccountExample.run(
+                dataSource, new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
 
         assertThat(summary.rebuilt().balance()).isEqualByComparingTo(new BigDecimal("70.00"));
         assertThat(summary.rebuilt().owner()).isEqualTo("Alice");
@@ -27,6 +28,8 @@ class BankAccountExampleTest {
         assertThat(summary.globalEvents()).isEqualTo(7);
         assertThat(summary.globalOrder().get(0)).endsWith("@1");
         assertThat(again.globalEvents()).isEqualTo(7);
-        assertThat(buffer.toString(StandardCharsets.UTF_8)).contains("balance 70.00").contains("The global order");
+        assertThat(buffer.toString(StandardCharsets.UTF_8))
+                .contains("balance 70.00")
+                .contains("The global order");
     }
 }

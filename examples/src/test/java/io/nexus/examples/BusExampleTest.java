@@ -21,6 +21,7 @@ class BusExampleTest {
 
     @Test
     void a_yaml_configuration_gives_a_postgres_bus(TestDatabase database) {
-        assertThat(BusExample.fromYaml(database.jdbcUrl(), database.dataSource())).isEqualTo("PostgresEventBus");
+        assertThat(BusExample.fromYaml(database.jdbcUrl(), database.dataSource()))
+                .isEqualTo("PostgresEventBus");
     }
 }

@@ -60,10 +60,13 @@ public final class EventStoreSchema {
      * @throws SchemaMigrationException when the database cannot be reached
      */
     public static List<SchemaMigration> info(DataSource dataSource, String schema) {
-        return run("read migration info of", schema, () -> Arrays.stream(flyway(dataSource, schema).info().all())
-                .filter(info -> info.getVersion() != null)
-                .map(EventStoreSchema::toSchemaMigration)
-                .toList());
+        return run(
+                "read migration info of",
+                schema,
+                () -> Arrays.stream(flyway(dataSource, schema).info().all())
+                        .filter(info -> info.getVersion() != null)
+                        .map(EventStoreSchema::toSchemaMigration)
+                        .toList());
     }
 
     /**
@@ -128,7 +131,9 @@ public final class EventStoreSchema {
     }
 
     static Flyway flyway(DataSource dataSource, String schema) {
-        return configuration(schema).dataSource(requireNonNull(dataSource, "dataSource")).load();
+        return configuration(schema)
+                .dataSource(requireNonNull(dataSource, "dataSource"))
+                .load();
     }
 
     static FluentConfiguration configuration(String schema) {

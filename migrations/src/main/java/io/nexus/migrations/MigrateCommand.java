@@ -39,10 +39,12 @@ public final class MigrateCommand implements Callable<Integer> {
     String url = "";
 
     @Option(names = "--user", description = "database user (default: from the URL)")
-    @Nullable String user;
+    @Nullable
+    String user;
 
     @Option(names = "--password", description = "password (default: from the URL, or $NEXUS_DB_PASSWORD)")
-    @Nullable String password;
+    @Nullable
+    String password;
 
     @Option(names = "--schema", description = "event store schema (default: ${DEFAULT-VALUE})")
     String schema = EventStoreSchema.DEFAULT_SCHEMA;
@@ -63,7 +65,9 @@ public final class MigrateCommand implements Callable<Integer> {
      * @return the exit code: 0 on success
      */
     public static int run(String... args) {
-        return new CommandLine(new MigrateCommand()).setCaseInsensitiveEnumValuesAllowed(true).execute(args);
+        return new CommandLine(new MigrateCommand())
+                .setCaseInsensitiveEnumValuesAllowed(true)
+                .execute(args);
     }
 
     @Override

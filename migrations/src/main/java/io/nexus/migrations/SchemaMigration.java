@@ -11,4 +11,8 @@ import org.jspecify.annotations.Nullable;
  * @param state Flyway's state name: {@code Pending}, {@code Success}, {@code Failed}, ...
  * @param installedOn when it was applied; null while pending
  */
-public record SchemaMigration(String version, String description, String state, @Nullable Instant installedOn) {}
+public record SchemaMigration(
+        String version,
+        String description,
+        String state,
+        @Nullable Instant installedOn) {}

@@ -74,7 +74,9 @@ public final class PgBouncer implements AutoCloseable {
             Path ini = directory.resolve("pgbouncer.ini");
             Path users = directory.resolve("userlist.txt");
             Files.writeString(users, quote(user) + " " + quote(password) + "\n", StandardCharsets.UTF_8);
-            Files.writeString(ini, """
+            Files.writeString(
+                    ini,
+                    """
                     [databases]
                     * = host=%s port=%d
                     [pgbouncer]
@@ -87,8 +89,13 @@ public final class PgBouncer implements AutoCloseable {
                     default_pool_size = %d
                     max_client_conn = 500
                     ignore_startup_parameters = extra_float_digits,options
-                    """.formatted(server.getHost(), server.getPort() < 0 ? 5432 : server.getPort(), port, users,
-                    serverConnections), StandardCharsets.UTF_8);
+                    """.formatted(
+                                    server.getHost(),
+                                    server.getPort() < 0 ? 5432 : server.getPort(),
+                                    port,
+                                    users,
+                                    serverConnections),
+                    StandardCharsets.UTF_8);
             for (Path file : List.of(ini, users)) {
                 Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-r--r--"));
             }
@@ -154,7 +161,8 @@ public final class PgBouncer implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         try (Stream<Path> files = Files.walk(directory)) {
-            files.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+            files.sorted(Comparator.reverseOrder())
+                    .forEach(path -> path.toFile().delete());
         } catch (IOException e) {
             // a leftover temporary directory is harmless
         }

@@ -14,7 +14,8 @@ import org.junit.jupiter.api.extension.ParameterResolver;
  * class, it fails the class if connections were left checked out, then drops the database.
  */
 public final class PostgresExtension implements BeforeAllCallback, AfterAllCallback, ParameterResolver {
-    private static final ExtensionContext.Namespace NAMESPACE = ExtensionContext.Namespace.create(PostgresExtension.class);
+    private static final ExtensionContext.Namespace NAMESPACE =
+            ExtensionContext.Namespace.create(PostgresExtension.class);
 
     @Override
     public void beforeAll(ExtensionContext context) {
@@ -64,9 +65,10 @@ public final class PostgresExtension implements BeforeAllCallback, AfterAllCallb
 
     /** The class's database: created in beforeAll, found from the class's store by every child context. */
     private static TestDatabase database(ExtensionContext context) {
-        return context.getStore(NAMESPACE).getOrComputeIfAbsent(
-                context.getRequiredTestClass(),
-                c -> TestDatabaseServer.get().createDatabase(!c.isAnnotationPresent(AutoCommitOff.class)),
-                TestDatabase.class);
+        return context.getStore(NAMESPACE)
+                .getOrComputeIfAbsent(
+                        context.getRequiredTestClass(),
+                        c -> TestDatabaseServer.get().createDatabase(!c.isAnnotationPresent(AutoCommitOff.class)),
+                        TestDatabase.class);
     }
 }

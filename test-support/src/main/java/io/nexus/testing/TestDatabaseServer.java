@@ -52,18 +52,21 @@ final class TestDatabaseServer {
     private static TestDatabaseServer start() {
         String url = System.getenv(ENV_URL);
         if (url != null && !url.isBlank()) {
-            return new TestDatabaseServer(url, ENV_URL + " (" + url.replaceAll("password=[^&]*", "password=***") + ")", null);
+            return new TestDatabaseServer(
+                    url, ENV_URL + " (" + url.replaceAll("password=[^&]*", "password=***") + ")", null);
         }
         if (dockerAvailable()) {
             PostgreSQLContainer container = new PostgreSQLContainer("postgres:17-alpine");
             container.start();
-            String containerUrl = container.getJdbcUrl() + (container.getJdbcUrl().contains("?") ? "&" : "?")
-                    + "user=" + container.getUsername() + "&password=" + container.getPassword();
+            String containerUrl =
+                    container.getJdbcUrl() + (container.getJdbcUrl().contains("?") ? "&" : "?") + "user="
+                            + container.getUsername() + "&password=" + container.getPassword();
             return new TestDatabaseServer(containerUrl, "Testcontainers (postgres:17-alpine)", container::stop);
         }
         try {
             EmbeddedPostgres embedded = EmbeddedPostgres.builder().start();
-            return new TestDatabaseServer(embedded.getJdbcUrl("postgres", "postgres"), "embedded PostgreSQL 17 (zonky)", embedded);
+            return new TestDatabaseServer(
+                    embedded.getJdbcUrl("postgres", "postgres"), "embedded PostgreSQL 17 (zonky)", embedded);
         } catch (Exception | LinkageError e) {
             throw new IllegalStateException("""
                     No PostgreSQL for the tests. Give one of:

@@ -39,14 +39,17 @@ class EventStoreSchemaTest {
     void a_schema_name_that_could_inject_sql_is_refused_before_connecting() {
         for (String bad : List.of("", "Upper", "1abc", "a-b", "a;drop", "x".repeat(51))) {
             assertThatThrownBy(() -> EventStoreSchema.migrate(database.dataSource(), bad))
-                    .as(bad).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'" + bad + "'");
+                    .as(bad)
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("'" + bad + "'");
         }
     }
 
     @Test
     void validating_a_schema_that_was_never_migrated_fails_clearly() {
         assertThatThrownBy(() -> EventStoreSchema.validate(database.dataSource(), "never_migrated"))
-                .isInstanceOf(SchemaMigrationException.class).hasMessageContaining("never_migrated");
+                .isInstanceOf(SchemaMigrationException.class)
+                .hasMessageContaining("never_migrated");
     }
 
     @Test

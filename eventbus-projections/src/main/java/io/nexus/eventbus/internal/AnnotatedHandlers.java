@@ -69,7 +69,8 @@ public final class AnnotatedHandlers {
         } catch (RuntimeException e) { // InaccessibleObjectException, SecurityException
             throw new IllegalArgumentException("@EventHandler method " + name + " is not accessible", e);
         }
-        EventListener listener = event -> invoke(method, target, parameter == RecordedEvent.class ? event : event.data());
+        EventListener listener =
+                event -> invoke(method, target, parameter == RecordedEvent.class ? event : event.data());
         if (parameter != RecordedEvent.class) {
             // A payload-typed handler only sees payloads of its class: that is part of what it subscribes to.
             Predicate<RecordedEvent> userCondition = condition;
@@ -98,8 +99,10 @@ public final class AnnotatedHandlers {
             constructor.setAccessible(true);
             return constructor.newInstance();
         } catch (ReflectiveOperationException | RuntimeException e) {
-            throw new IllegalArgumentException("@EventHandler method " + name + ": cannot create condition "
-                    + conditionClass.getName() + " (it needs a no-argument constructor and must not be abstract)", e);
+            throw new IllegalArgumentException(
+                    "@EventHandler method " + name + ": cannot create condition " + conditionClass.getName()
+                            + " (it needs a no-argument constructor and must not be abstract)",
+                    e);
         }
     }
 

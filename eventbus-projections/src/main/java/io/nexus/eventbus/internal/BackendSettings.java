@@ -28,22 +28,50 @@ public final class BackendSettings {
             + " queue and reads no store (batches and polling belong to the PostgreSQL bus)";
 
     private static final List<Rule> MEMORY = List.of(
-            new Rule("retry_attempts", "retryAttempts", BusConfig::retryAttempts,
-                    BusConfig.DEFAULT_RETRY_ATTEMPTS, MEMORY_DOES_NOT_RETRY),
-            new Rule("retry_delay", "retryDelay", BusConfig::retryDelay,
-                    BusConfig.DEFAULT_RETRY_DELAY, MEMORY_DOES_NOT_RETRY),
-            new Rule("exponential_backoff", "exponentialBackoff", BusConfig::exponentialBackoff,
-                    BusConfig.DEFAULT_EXPONENTIAL_BACKOFF, MEMORY_DOES_NOT_RETRY),
-            new Rule("batch_size", "batchSize", BusConfig::batchSize,
-                    BusConfig.DEFAULT_BATCH_SIZE, MEMORY_DOES_NOT_READ),
-            new Rule("flush_interval", "flushInterval", BusConfig::flushInterval,
-                    BusConfig.DEFAULT_FLUSH_INTERVAL, MEMORY_DOES_NOT_READ));
+            new Rule(
+                    "retry_attempts",
+                    "retryAttempts",
+                    BusConfig::retryAttempts,
+                    BusConfig.DEFAULT_RETRY_ATTEMPTS,
+                    MEMORY_DOES_NOT_RETRY),
+            new Rule(
+                    "retry_delay",
+                    "retryDelay",
+                    BusConfig::retryDelay,
+                    BusConfig.DEFAULT_RETRY_DELAY,
+                    MEMORY_DOES_NOT_RETRY),
+            new Rule(
+                    "exponential_backoff",
+                    "exponentialBackoff",
+                    BusConfig::exponentialBackoff,
+                    BusConfig.DEFAULT_EXPONENTIAL_BACKOFF,
+                    MEMORY_DOES_NOT_RETRY),
+            new Rule(
+                    "batch_size",
+                    "batchSize",
+                    BusConfig::batchSize,
+                    BusConfig.DEFAULT_BATCH_SIZE,
+                    MEMORY_DOES_NOT_READ),
+            new Rule(
+                    "flush_interval",
+                    "flushInterval",
+                    BusConfig::flushInterval,
+                    BusConfig.DEFAULT_FLUSH_INTERVAL,
+                    MEMORY_DOES_NOT_READ));
 
     private static final List<Rule> POSTGRES = List.of(
-            new Rule("max_queue_size", "maxQueueSize", BusConfig::maxQueueSize, BusConfig.DEFAULT_MAX_QUEUE_SIZE,
+            new Rule(
+                    "max_queue_size",
+                    "maxQueueSize",
+                    BusConfig::maxQueueSize,
+                    BusConfig.DEFAULT_MAX_QUEUE_SIZE,
                     "its emit appends to the store and returns after the commit, so no event waits in a queue of the"
                             + " bus (the queue bound applies to backend memory)"),
-            new Rule("emit_timeout", "emitTimeout", BusConfig::emitTimeout, BusConfig.DEFAULT_EMIT_TIMEOUT,
+            new Rule(
+                    "emit_timeout",
+                    "emitTimeout",
+                    BusConfig::emitTimeout,
+                    BusConfig.DEFAULT_EMIT_TIMEOUT,
                     "its emit waits for the database (bounded by the connection pool's timeout), never for queue"
                             + " space (the timeout applies to backend memory)"));
 

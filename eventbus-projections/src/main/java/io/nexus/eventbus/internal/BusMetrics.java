@@ -64,29 +64,43 @@ public final class BusMetrics {
 
     public void emitted(String type) {
         if (registry != null) {
-            Counter.builder("nexus.bus.events.emitted").tag("type", type).register(registry).increment();
+            Counter.builder("nexus.bus.events.emitted")
+                    .tag("type", type)
+                    .register(registry)
+                    .increment();
         }
     }
 
     /** Records one event of {@code type} handled by {@code subscription} in {@code nanos}. */
     public void processed(String subscription, String type, long nanos) {
         if (registry != null) {
-            Counter.builder("nexus.bus.events.processed").tag("subscription", subscription).tag("type", type)
-                    .register(registry).increment();
-            Timer.builder("nexus.bus.processing.time").tag("subscription", subscription).tag("type", type)
-                    .register(registry).record(nanos, TimeUnit.NANOSECONDS);
+            Counter.builder("nexus.bus.events.processed")
+                    .tag("subscription", subscription)
+                    .tag("type", type)
+                    .register(registry)
+                    .increment();
+            Timer.builder("nexus.bus.processing.time")
+                    .tag("subscription", subscription)
+                    .tag("type", type)
+                    .register(registry)
+                    .record(nanos, TimeUnit.NANOSECONDS);
         }
     }
 
     public void retried(String subscription) {
         if (registry != null) {
-            Counter.builder("nexus.bus.retries").tag("subscription", subscription).register(registry).increment();
+            Counter.builder("nexus.bus.retries")
+                    .tag("subscription", subscription)
+                    .register(registry)
+                    .increment();
         }
     }
 
     public void deadLettered(String subscription) {
         if (registry != null) {
-            Counter.builder("nexus.bus.dead.letters").tag("subscription", subscription).register(registry)
+            Counter.builder("nexus.bus.dead.letters")
+                    .tag("subscription", subscription)
+                    .register(registry)
                     .increment();
         }
     }

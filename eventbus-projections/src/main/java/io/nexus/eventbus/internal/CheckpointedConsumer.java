@@ -154,8 +154,13 @@ public final class CheckpointedConsumer {
      * Resets the checkpoint of row {@code name} to 0 with {@code status}, in one transaction with {@code clear} and
      * after any batch in flight (of any owner) committed; the owner sees the row moved and replays from the start.
      */
-    public static void reset(Jdbi jdbi, SubscriptionRows rows, SubscriptionName name, SubscriptionStatus.Kind kind,
-            ProjectionStatus status, Consumer<Handle> clear) {
+    public static void reset(
+            Jdbi jdbi,
+            SubscriptionRows rows,
+            SubscriptionName name,
+            SubscriptionStatus.Kind kind,
+            ProjectionStatus status,
+            Consumer<Handle> clear) {
         jdbi.useTransaction(handle -> {
             rows.ensure(handle, name.value(), kind);
             rows.lock(handle, name.value());
@@ -205,8 +210,10 @@ public final class CheckpointedConsumer {
                     retryAt = 0;
                     leaseDeadline = sentAt + lease.duration().toNanos();
                     token = taken.get().fencingToken();
-                    LOG.log(Level.DEBUG, () -> "'" + name + "' acquired by " + owner() + " with fencing token "
-                            + token + " at checkpoint " + checkpoint);
+                    LOG.log(
+                            Level.DEBUG,
+                            () -> "'" + name + "' acquired by " + owner() + " with fencing token " + token
+                                    + " at checkpoint " + checkpoint);
                     delivery.onOwnershipChanged(true, token);
                 }
             }
@@ -220,8 +227,12 @@ public final class CheckpointedConsumer {
     // of it before the consumer stops counting as owned, so whoever sees it not owned has been told.
     private synchronized void lose(long held) {
         if (token == held) {
-            LOG.log(Level.INFO, "''{0}'': {1} lost its lease (token {2}); another process took over",
-                    name, owner(), held);
+            LOG.log(
+                    Level.INFO,
+                    "''{0}'': {1} lost its lease (token {2}); another process took over",
+                    name,
+                    owner(),
+                    held);
             delivery.onOwnershipChanged(false, held);
             token = 0;
         }
@@ -280,9 +291,8 @@ public final class CheckpointedConsumer {
             }
             verify = false;
             int batchSize = config.batchSize();
-            List<RecordedEvent> events = head > from
-                    ? store.readAllUpTo(from + 1, head, batchSize, delivery.filter())
-                    : List.of();
+            List<RecordedEvent> events =
+                    head > from ? store.readAllUpTo(from + 1, head, batchSize, delivery.filter()) : List.of();
             long started = System.nanoTime();
             long last = events.isEmpty() ? from : events.get(events.size() - 1).position();
             long handled = delivery.deliver(events, this);
@@ -295,8 +305,8 @@ public final class CheckpointedConsumer {
             long to = !complete ? Math.max(handled, from) : full ? last : Math.max(Math.max(head, last), from);
             List<RecordedEvent> applied = complete ? events : List.of();
             Optional<String> status = jdbi.inTransaction(handle -> {
-                Optional<String> advanced = rows.advance(
-                        handle, name.value(), owner(), held, from, to, complete && !full, lease.millis());
+                Optional<String> advanced =
+                        rows.advance(handle, name.value(), owner(), held, from, to, complete && !full, lease.millis());
                 if (advanced.isEmpty()) {
                     handle.rollback();
                     return advanced;
@@ -328,8 +338,12 @@ public final class CheckpointedConsumer {
             paused = isPaused(row.get().status());
             return paused ? Next.DONE : Next.MORE;
         }
-        LOG.log(Level.WARNING, "''{0}'': checkpoint compare-and-set refused with token {1}; another process owns it"
-                + " now, batch rolled back", name, held);
+        LOG.log(
+                Level.WARNING,
+                "''{0}'': checkpoint compare-and-set refused with token {1}; another process owns it"
+                        + " now, batch rolled back",
+                name,
+                held);
         lose(held);
         return Next.DONE;
     }
@@ -339,8 +353,11 @@ public final class CheckpointedConsumer {
         int failed = ++attempts;
         long delay = retryDelayMillis(config, failed);
         retryAt = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(delay);
-        LOG.log(Level.WARNING, "'" + name + "' failed after position " + from + " (attempt " + failed
-                + "); retrying in " + delay + " ms from its checkpoint", error);
+        LOG.log(
+                Level.WARNING,
+                "'" + name + "' failed after position " + from + " (attempt " + failed + "); retrying in " + delay
+                        + " ms from its checkpoint",
+                error);
         try {
             recordError(held, String.valueOf(error));
         } catch (RuntimeException e) {

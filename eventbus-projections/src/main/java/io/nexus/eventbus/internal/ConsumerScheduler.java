@@ -61,7 +61,8 @@ public final class ConsumerScheduler implements AutoCloseable {
         consumer.stop();
         consumers.remove(consumer);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (consumer.busy.get() && consumer.turnThread != Thread.currentThread()
+        while (consumer.busy.get()
+                && consumer.turnThread != Thread.currentThread()
                 && System.nanoTime() - deadline < 0) {
             try {
                 Thread.sleep(5);

@@ -120,13 +120,14 @@ public final class Dispatcher {
         waiter.future.whenComplete((event, error) -> waiters.remove(waiter));
         // Weak, so that a wait answered early does not keep its event reachable until the timeout fires.
         WeakReference<CompletableFuture<RecordedEvent>> future = new WeakReference<>(waiter.future);
-        CompletableFuture.delayedExecutor(timeout.toNanos(), TimeUnit.NANOSECONDS).execute(() -> {
-            CompletableFuture<RecordedEvent> pending = future.get();
-            if (pending != null) {
-                pending.completeExceptionally(new TimeoutException(
-                        "no event matching '" + pattern.pattern() + "' within " + timeout));
-            }
-        });
+        CompletableFuture.delayedExecutor(timeout.toNanos(), TimeUnit.NANOSECONDS)
+                .execute(() -> {
+                    CompletableFuture<RecordedEvent> pending = future.get();
+                    if (pending != null) {
+                        pending.completeExceptionally(new TimeoutException(
+                                "no event matching '" + pattern.pattern() + "' within " + timeout));
+                    }
+                });
         return waiter.future;
     }
 

@@ -28,13 +28,16 @@ public record LeasePolicy(String owner, Duration duration) {
 
     /** The default owner name: {@code <pid>@<host>/<8 random hex digits>}, distinct per bus and daemon. */
     public static String defaultOwner() {
-        return ManagementFactory.getRuntimeMXBean().getName() + "/" + UUID.randomUUID().toString().substring(0, 8);
+        return ManagementFactory.getRuntimeMXBean().getName() + "/"
+                + UUID.randomUUID().toString().substring(0, 8);
     }
 
     /** Returns {@code owner} if it is 1 to 200 characters, not blank, without control characters. */
     public static String checkOwner(String owner) {
         requireNonNull(owner, "owner");
-        if (owner.isBlank() || owner.length() > MAX_OWNER_LENGTH || owner.chars().anyMatch(Character::isISOControl)) {
+        if (owner.isBlank()
+                || owner.length() > MAX_OWNER_LENGTH
+                || owner.chars().anyMatch(Character::isISOControl)) {
             throw new IllegalArgumentException("owner must be 1 to " + MAX_OWNER_LENGTH
                     + " characters, not blank, without control characters; was '" + owner + "'");
         }
@@ -45,8 +48,7 @@ public record LeasePolicy(String owner, Duration duration) {
     public static Duration checkDuration(Duration duration) {
         requireNonNull(duration, "leaseDuration");
         if (duration.compareTo(MIN_DURATION) < 0) {
-            throw new IllegalArgumentException(
-                    "leaseDuration must be at least " + MIN_DURATION + ", was " + duration);
+            throw new IllegalArgumentException("leaseDuration must be at least " + MIN_DURATION + ", was " + duration);
         }
         return duration;
     }

@@ -150,8 +150,11 @@ public final class PerEventDelivery implements Delivery, DurableSubscription {
                         return Outcome.LEASE_LOST;
                     }
                     metrics.deadLettered(name());
-                    LOG.log(Level.WARNING, "durable subscription '" + name() + "' dead-lettered event "
-                            + event.eventId() + " at position " + event.position() + " after " + attempts + " attempts", e);
+                    LOG.log(
+                            Level.WARNING,
+                            "durable subscription '" + name() + "' dead-lettered event " + event.eventId()
+                                    + " at position " + event.position() + " after " + attempts + " attempts",
+                            e);
                     return Outcome.DEAD_LETTERED;
                 }
                 metrics.retried(name());
@@ -171,8 +174,10 @@ public final class PerEventDelivery implements Delivery, DurableSubscription {
     public CompletableFuture<Boolean> redeliver(long deadLetterId) {
         CompletableFuture<Boolean> result = new CompletableFuture<>();
         if (!isActive() || closed) {
-            result.completeExceptionally(new IllegalStateException("durable subscription '" + name()
-                    + "' is not consumed by this process right now (another process holds its lease, or it is closed)"));
+            result.completeExceptionally(
+                    new IllegalStateException(
+                            "durable subscription '" + name()
+                                    + "' is not consumed by this process right now (another process holds its lease, or it is closed)"));
             return result;
         }
         redeliveries.add(new Redelivery(deadLetterId, result));
@@ -192,8 +197,9 @@ public final class PerEventDelivery implements Delivery, DurableSubscription {
             try {
                 Outcome outcome = redeliver(request.deadLetterId(), consumer);
                 if (outcome == Outcome.LEASE_LOST || outcome == Outcome.CLOSED) {
-                    request.result().completeExceptionally(new IllegalStateException("durable subscription '"
-                            + name() + "' " + (outcome == Outcome.CLOSED ? "closed" : "lost its lease")));
+                    request.result()
+                            .completeExceptionally(new IllegalStateException("durable subscription '" + name() + "' "
+                                    + (outcome == Outcome.CLOSED ? "closed" : "lost its lease")));
                     return false;
                 }
                 request.result().complete(outcome == Outcome.HANDLED);
@@ -206,8 +212,7 @@ public final class PerEventDelivery implements Delivery, DurableSubscription {
     }
 
     private Outcome redeliver(long id, CheckpointedConsumer consumer) {
-        Optional<Long> deadPosition =
-                jdbi.inTransaction(handle -> rows.deadLetterPosition(handle, name(), id));
+        Optional<Long> deadPosition = jdbi.inTransaction(handle -> rows.deadLetterPosition(handle, name(), id));
         if (deadPosition.isEmpty()) {
             throw new IllegalArgumentException("no dead letter " + id + " of durable subscription '" + name() + "'");
         }
@@ -235,7 +240,8 @@ public final class PerEventDelivery implements Delivery, DurableSubscription {
     public void onClosed() {
         Redelivery pending;
         while ((pending = redeliveries.poll()) != null) {
-            pending.result().completeExceptionally(new IllegalStateException("durable subscription '" + name() + "' closed"));
+            pending.result()
+                    .completeExceptionally(new IllegalStateException("durable subscription '" + name() + "' closed"));
         }
     }
 

@@ -67,7 +67,9 @@ public final class ProjectionMetrics {
                     .tag("type", type)
                     .register(meters)
                     .increment(count));
-            Timer.builder("nexus.projection.batch.time").tag("projection", projection).register(registry)
+            Timer.builder("nexus.projection.batch.time")
+                    .tag("projection", projection)
+                    .register(registry)
                     .record(nanos, TimeUnit.NANOSECONDS);
         }
     }
@@ -75,7 +77,9 @@ public final class ProjectionMetrics {
     /** Records a failed batch of {@code projection}; every failed batch is retried after a delay. */
     public void batchFailed(String projection) {
         if (registry != null) {
-            Counter.builder("nexus.projection.batch.failures").tag("projection", projection).register(registry)
+            Counter.builder("nexus.projection.batch.failures")
+                    .tag("projection", projection)
+                    .register(registry)
                     .increment();
         }
     }
@@ -83,7 +87,9 @@ public final class ProjectionMetrics {
     /** Records a rebuild of {@code projection}. */
     public void rebuilt(String projection) {
         if (registry != null) {
-            Counter.builder("nexus.projection.rebuilds").tag("projection", projection).register(registry)
+            Counter.builder("nexus.projection.rebuilds")
+                    .tag("projection", projection)
+                    .register(registry)
                     .increment();
         }
     }

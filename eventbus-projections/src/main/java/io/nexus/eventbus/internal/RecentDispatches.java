@@ -18,6 +18,7 @@ import java.util.UUID;
 public final class RecentDispatches {
     /** Far longer than the WAL writer's flush delay (3 × 200 ms by default). */
     private static final long WINDOW_NANOS = 10_000_000_000L;
+
     private static final int MAX_ENTRIES = 20_000;
 
     private record Dispatch(long position, UUID eventId, long at) {}
@@ -28,14 +29,17 @@ public final class RecentDispatches {
     public void add(RecordedEvent event) {
         long now = System.nanoTime();
         recent.addLast(new Dispatch(event.position(), event.eventId(), now));
-        while (!recent.isEmpty() && (recent.size() > MAX_ENTRIES || now - recent.peekFirst().at() > WINDOW_NANOS)) {
+        while (!recent.isEmpty()
+                && (recent.size() > MAX_ENTRIES || now - recent.peekFirst().at() > WINDOW_NANOS)) {
             recent.removeFirst();
         }
     }
 
     /** The oldest remembered position, if any. */
     public OptionalLong oldestPosition() {
-        return recent.isEmpty() ? OptionalLong.empty() : OptionalLong.of(recent.peekFirst().position());
+        return recent.isEmpty()
+                ? OptionalLong.empty()
+                : OptionalLong.of(recent.peekFirst().position());
     }
 
     /** How many dispatches are remembered. */

@@ -23,7 +23,8 @@ public final class StoreHeadSource implements HeadSource {
      * exception.
      */
     public static StoreHeadSource open(PostgresEventStore store, Duration pollInterval) {
-        StoreHeadSource source = new StoreHeadSource(requireNonNull(store, "store").watchHead(pollInterval));
+        StoreHeadSource source =
+                new StoreHeadSource(requireNonNull(store, "store").watchHead(pollInterval));
         try {
             store.headPosition();
         } catch (RuntimeException e) {

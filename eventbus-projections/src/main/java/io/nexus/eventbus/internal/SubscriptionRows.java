@@ -44,8 +44,16 @@ public final class SubscriptionRows {
 
         /** The operator's view of this row, with {@code head} the head of the global order. */
         public SubscriptionStatus toStatus(long head) {
-            return new SubscriptionStatus(SubscriptionName.of(name), kind, ProjectionStatus.fromSql(status), position,
-                    Math.max(head, 0), owner, leaseExpiresAt, lastError, lastErrorAt);
+            return new SubscriptionStatus(
+                    SubscriptionName.of(name),
+                    kind,
+                    ProjectionStatus.fromSql(status),
+                    position,
+                    Math.max(head, 0),
+                    owner,
+                    leaseExpiresAt,
+                    lastError,
+                    lastErrorAt);
         }
     }
 
@@ -121,8 +129,7 @@ public final class SubscriptionRows {
                 SELECT :name, :position, :eventId, :streamId, :type, :attempts, :error
                 WHERE EXISTS (SELECT 1 FROM %2$s WHERE name = :name AND owner = :owner AND fencing_token = :token)
                 ON CONFLICT ON CONSTRAINT dead_letters_subscription_event_id_key DO UPDATE
-                SET attempts = %1$s.attempts + EXCLUDED.attempts, error = EXCLUDED.error, failed_at = now()"""
-                .formatted(deadLetters, table);
+                SET attempts = %1$s.attempts + EXCLUDED.attempts, error = EXCLUDED.error, failed_at = now()""".formatted(deadLetters, table);
         deadLetterPosition = "SELECT position FROM " + deadLetters + " WHERE id = :id AND subscription = :name";
         deadLetterSubscription = "SELECT subscription FROM " + deadLetters + " WHERE id = :id";
         deleteDeadLetter = "DELETE FROM " + deadLetters + " WHERE id = :id";
@@ -137,8 +144,12 @@ public final class SubscriptionRows {
      * @throws IllegalArgumentException if the name belongs to the other kind, from either side
      */
     public void ensure(Handle handle, String name, SubscriptionStatus.Kind expected) {
-        handle.createUpdate(ensure).bind("name", name).bind("kind", sql(expected)).execute();
-        String actual = handle.createQuery(kind).bind("name", name).mapTo(String.class).one();
+        handle.createUpdate(ensure)
+                .bind("name", name)
+                .bind("kind", sql(expected))
+                .execute();
+        String actual =
+                handle.createQuery(kind).bind("name", name).mapTo(String.class).one();
         if (!sql(expected).equals(actual)) {
             throw new IllegalArgumentException("'" + name + "' is a " + actual + ", not a " + describe(expected)
                     + ": subscriptions and projections share one namespace; choose another name");
@@ -166,12 +177,22 @@ public final class SubscriptionRows {
     }
 
     public void release(Handle handle, String name, String owner, long token) {
-        handle.createUpdate(release).bind("name", name).bind("owner", owner).bind("token", token).execute();
+        handle.createUpdate(release)
+                .bind("name", name)
+                .bind("owner", owner)
+                .bind("token", token)
+                .execute();
     }
 
     /** Moves the checkpoint from {@code from} to {@code to} if the lease still holds; the new status if it did. */
     public Optional<String> advance(
-            Handle handle, String name, String owner, long token, long from, long to, boolean caughtUp,
+            Handle handle,
+            String name,
+            String owner,
+            long token,
+            long from,
+            long to,
+            boolean caughtUp,
             long leaseMillis) {
         return handle.createQuery(advance)
                 .bind("leaseMillis", leaseMillis)
@@ -233,7 +254,10 @@ public final class SubscriptionRows {
     }
 
     public Optional<String> deadLetterSubscription(Handle handle, long id) {
-        return handle.createQuery(deadLetterSubscription).bind("id", id).mapTo(String.class).findOne();
+        return handle.createQuery(deadLetterSubscription)
+                .bind("id", id)
+                .mapTo(String.class)
+                .findOne();
     }
 
     public boolean deleteDeadLetter(Handle handle, long id) {

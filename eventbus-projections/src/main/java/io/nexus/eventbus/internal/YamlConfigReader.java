@@ -25,9 +25,23 @@ public final class YamlConfigReader {
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
     private static final Pattern VARIABLE = Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)(:-([^}]*))?}");
     private static final Pattern SIMPLE_DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h)?");
-    private static final Set<String> TOP_KEYS = Set.of("backend", "max_queue_size", "worker_count", "emit_timeout",
-            "retry_attempts", "retry_delay", "exponential_backoff", "batch_size", "flush_interval", "persistence",
-            "retention_days", "metrics", "tracing", "postgres", "redis", "rabbitmq");
+    private static final Set<String> TOP_KEYS = Set.of(
+            "backend",
+            "max_queue_size",
+            "worker_count",
+            "emit_timeout",
+            "retry_attempts",
+            "retry_delay",
+            "exponential_backoff",
+            "batch_size",
+            "flush_interval",
+            "persistence",
+            "retention_days",
+            "metrics",
+            "tracing",
+            "postgres",
+            "redis",
+            "rabbitmq");
 
     private final Function<String, @Nullable String> environment;
 
@@ -42,8 +56,12 @@ public final class YamlConfigReader {
         } catch (JsonProcessingException e) {
             throw new IllegalArgumentException("the configuration is not valid YAML: " + e.getOriginalMessage(), e);
         }
-        if (root == null || !root.isObject() || !root.has("nexus") || !root.get("nexus").isObject()) {
-            throw new IllegalArgumentException("the configuration must be a YAML map with a top-level 'nexus:' section");
+        if (root == null
+                || !root.isObject()
+                || !root.has("nexus")
+                || !root.get("nexus").isObject()) {
+            throw new IllegalArgumentException(
+                    "the configuration must be a YAML map with a top-level 'nexus:' section");
         }
         return new YamlConfigReader(environment).nexus((ObjectNode) root.get("nexus"));
     }
@@ -68,19 +86,24 @@ public final class YamlConfigReader {
                 s.bool("persistence").orElse(backend != NexusConfig.Backend.MEMORY),
                 s.integer("retention_days").orElse(NexusConfig.DEFAULT_RETENTION_DAYS),
                 s.bool("tracing").orElse(NexusConfig.DEFAULT_TRACING),
-                s.section("postgres", Set.of("url", "user", "password", "schema")).map(p -> new NexusConfig.Postgres(
-                        p.requiredText("url"),
-                        p.text("user").orElse(null),
-                        p.text("password").orElse(null),
-                        p.text("schema").orElse("nexus"))).orElse(null),
-                s.section("redis", Set.of("url", "stream", "consumer_group", "max_length")).map(r -> new NexusConfig.Redis(
-                        r.requiredText("url"),
-                        r.text("stream").orElse("nexus-events"),
-                        r.text("consumer_group").orElse("nexus"),
-                        r.integer("max_length").orElse(0))).orElse(null),
-                s.section("rabbitmq", Set.of("uri", "exchange")).map(r -> new NexusConfig.RabbitMq(
-                        r.requiredText("uri"),
-                        r.text("exchange").orElse("nexus.events"))).orElse(null));
+                s.section("postgres", Set.of("url", "user", "password", "schema"))
+                        .map(p -> new NexusConfig.Postgres(
+                                p.requiredText("url"),
+                                p.text("user").orElse(null),
+                                p.text("password").orElse(null),
+                                p.text("schema").orElse("nexus")))
+                        .orElse(null),
+                s.section("redis", Set.of("url", "stream", "consumer_group", "max_length"))
+                        .map(r -> new NexusConfig.Redis(
+                                r.requiredText("url"),
+                                r.text("stream").orElse("nexus-events"),
+                                r.text("consumer_group").orElse("nexus"),
+                                r.integer("max_length").orElse(0)))
+                        .orElse(null),
+                s.section("rabbitmq", Set.of("uri", "exchange"))
+                        .map(r -> new NexusConfig.RabbitMq(
+                                r.requiredText("uri"), r.text("exchange").orElse("nexus.events")))
+                        .orElse(null));
     }
 
     private NexusConfig.Backend backend(String value) {
@@ -140,7 +163,8 @@ public final class YamlConfigReader {
         }
 
         String requiredText(String key) {
-            return text(key).filter(v -> !v.isBlank())
+            return text(key)
+                    .filter(v -> !v.isBlank())
                     .orElseThrow(() -> new IllegalArgumentException(path + "." + key + " is required"));
         }
 
@@ -149,7 +173,8 @@ public final class YamlConfigReader {
                 try {
                     return Integer.parseInt(v.trim());
                 } catch (NumberFormatException e) {
-                    throw new IllegalArgumentException(path + "." + key + " must be a whole number, was '" + v + "'", e);
+                    throw new IllegalArgumentException(
+                            path + "." + key + " must be a whole number, was '" + v + "'", e);
                 }
             });
         }
@@ -158,7 +183,8 @@ public final class YamlConfigReader {
             return text(key).map(v -> switch (v.trim().toLowerCase(Locale.ROOT)) {
                 case "true", "yes", "on" -> true;
                 case "false", "no", "off" -> false;
-                default -> throw new IllegalArgumentException(path + "." + key + " must be true or false, was '" + v + "'");
+                default ->
+                    throw new IllegalArgumentException(path + "." + key + " must be true or false, was '" + v + "'");
             });
         }
 
@@ -195,8 +221,9 @@ public final class YamlConfigReader {
             String replacement = environment.apply(name);
             if (replacement == null) {
                 if (matcher.group(2) == null) {
-                    throw new IllegalArgumentException(key + " uses ${" + name
-                            + "}, but the environment variable is not set (use ${" + name + ":-default} for a default)");
+                    throw new IllegalArgumentException(
+                            key + " uses ${" + name + "}, but the environment variable is not set (use ${" + name
+                                    + ":-default} for a default)");
                 }
                 replacement = matcher.group(3);
             }

@@ -69,7 +69,6 @@ public abstract class RelayContract<P extends RelayPublisher> {
         return closeable;
     }
 
-
     /** Starts a consumer of what {@link #publisher()} publishes, as its own group or queue {@code name}. */
     protected abstract void startConsumer(String name, EventTypeRegistry types, EventListener listener);
 
@@ -130,8 +129,19 @@ public abstract class RelayContract<P extends RelayPublisher> {
         JsonNode envelope = new ObjectMapper().readTree(body);
         List<String> fields = new ArrayList<>();
         envelope.properties().forEach(field -> fields.add(field.getKey()));
-        assertThat(fields).containsExactly("eventId", "type", "streamId", "streamVersion", "position", "recordedAt",
-                "correlationId", "causationId", "source", "metadata", "data");
+        assertThat(fields)
+                .containsExactly(
+                        "eventId",
+                        "type",
+                        "streamId",
+                        "streamVersion",
+                        "position",
+                        "recordedAt",
+                        "correlationId",
+                        "causationId",
+                        "source",
+                        "metadata",
+                        "data");
         assertThat(envelope.get("eventId").asText()).isEqualTo(sent.eventId().toString());
         assertThat(envelope.get("type").asText()).isEqualTo("order.placed");
         assertThat(envelope.get("streamId").asText()).isEqualTo("order-42");
@@ -147,11 +157,20 @@ public abstract class RelayContract<P extends RelayPublisher> {
 
     @Test
     void a_registered_payload_type_is_decoded_to_its_class_and_absent_ids_stay_absent() throws Exception {
-        TestEvents.OrderPlaced payload =
-                new TestEvents.OrderPlaced("42", 1999, Instant.parse("2026-11-27T04:00:00Z"));
+        TestEvents.OrderPlaced payload = new TestEvents.OrderPlaced("42", 1999, Instant.parse("2026-11-27T04:00:00Z"));
         RecordedEvent full = TestEvents.fullyPopulated(payload);
-        RecordedEvent sent = new RecordedEvent(full.streamId(), full.streamVersion(), full.position(), full.eventId(),
-                full.type(), payload, Map.of(), null, null, null, full.recordedAt());
+        RecordedEvent sent = new RecordedEvent(
+                full.streamId(),
+                full.streamVersion(),
+                full.position(),
+                full.eventId(),
+                full.type(),
+                payload,
+                Map.of(),
+                null,
+                null,
+                null,
+                full.recordedAt());
         List<RecordedEvent> received = new CopyOnWriteArrayList<>();
         startConsumer(
                 "typed",

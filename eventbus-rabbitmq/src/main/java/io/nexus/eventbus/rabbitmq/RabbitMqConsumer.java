@@ -113,8 +113,8 @@ public final class RabbitMqConsumer implements AutoCloseable {
         requireNonNull(listener, "listener");
         synchronized (lifecycle) {
             if (closed || connection != null) {
-                throw new IllegalStateException("consumer of queue '" + queue + "' was already "
-                        + (closed ? "closed" : "started"));
+                throw new IllegalStateException(
+                        "consumer of queue '" + queue + "' was already " + (closed ? "closed" : "started"));
             }
             Connection opened = RabbitMqSettings.connect(uri, "nexus-consumer-" + queue);
             try {
@@ -136,13 +136,14 @@ public final class RabbitMqConsumer implements AutoCloseable {
                         queue,
                         false,
                         (consumerTag, delivery) -> deliver(channel, listener, delivery),
-                        consumerTag -> LOG.log(Level.WARNING, "the broker cancelled the consumer of queue '" + queue
-                                + "' (was the queue deleted?)"));
+                        consumerTag -> LOG.log(
+                                Level.WARNING,
+                                "the broker cancelled the consumer of queue '" + queue + "' (was the queue deleted?)"));
             } catch (IOException | RuntimeException e) {
                 opened.abort();
                 throw e instanceof IOException io
-                        ? new UncheckedIOException("cannot set up queue '" + queue + "' on exchange '" + exchange
-                                + "'", io)
+                        ? new UncheckedIOException(
+                                "cannot set up queue '" + queue + "' on exchange '" + exchange + "'", io)
                         : (RuntimeException) e;
             }
             connection = opened;
@@ -155,8 +156,11 @@ public final class RabbitMqConsumer implements AutoCloseable {
         try {
             event = codec.decode(new String(delivery.getBody(), StandardCharsets.UTF_8));
         } catch (RuntimeException e) {
-            LOG.log(Level.ERROR, "cannot decode message " + delivery.getProperties().getMessageId() + " from queue '"
-                    + queue + "'; " + rejection(), e);
+            LOG.log(
+                    Level.ERROR,
+                    "cannot decode message " + delivery.getProperties().getMessageId() + " from queue '" + queue + "'; "
+                            + rejection(),
+                    e);
             reject(channel, tag);
             return;
         }
@@ -167,8 +171,11 @@ public final class RabbitMqConsumer implements AutoCloseable {
         try {
             listener.handle(event);
         } catch (Exception e) {
-            LOG.log(Level.WARNING, "listener of queue '" + queue + "' failed on event " + event.eventId()
-                    + " of type '" + event.type() + "'; " + rejection(), e);
+            LOG.log(
+                    Level.WARNING,
+                    "listener of queue '" + queue + "' failed on event " + event.eventId() + " of type '" + event.type()
+                            + "'; " + rejection(),
+                    e);
             reject(channel, tag);
             return;
         }
@@ -176,9 +183,7 @@ public final class RabbitMqConsumer implements AutoCloseable {
     }
 
     private String rejection() {
-        return deadLetterExchange == null
-                ? "requeued"
-                : "dead-lettered to exchange '" + deadLetterExchange + "'";
+        return deadLetterExchange == null ? "requeued" : "dead-lettered to exchange '" + deadLetterExchange + "'";
     }
 
     private void reject(Channel channel, long tag) throws IOException {

@@ -105,7 +105,10 @@ public final class RabbitMqPublisher implements RelayPublisher {
                 .messageId(event.eventId().toString())
                 .type(event.type())
                 .timestamp(Date.from(event.recordedAt()))
-                .correlationId(event.correlationId() == null ? null : event.correlationId().toString())
+                .correlationId(
+                        event.correlationId() == null
+                                ? null
+                                : event.correlationId().toString())
                 .appId(event.source())
                 .build();
         try {
@@ -115,21 +118,22 @@ public final class RabbitMqPublisher implements RelayPublisher {
                 throw new IOException("the broker nacked event " + event.eventId());
             }
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot publish event " + event.eventId() + " to exchange '" + exchange
-                    + "'", e);
+            throw new UncheckedIOException(
+                    "cannot publish event " + event.eventId() + " to exchange '" + exchange + "'", e);
         } catch (ShutdownSignalException e) {
             // the connection is down (and perhaps recovering) or the channel was closed by the broker
-            throw new UncheckedIOException("cannot publish event " + event.eventId() + " to exchange '" + exchange
-                    + "'", new IOException(e.getMessage(), e));
+            throw new UncheckedIOException(
+                    "cannot publish event " + event.eventId() + " to exchange '" + exchange + "'",
+                    new IOException(e.getMessage(), e));
         } catch (TimeoutException e) {
             abandonChannel();
-            throw new UncheckedIOException("cannot publish event " + event.eventId() + " to exchange '" + exchange
-                    + "'", new IOException("no publisher confirm within " + confirmTimeout, e));
+            throw new UncheckedIOException(
+                    "cannot publish event " + event.eventId() + " to exchange '" + exchange + "'",
+                    new IOException("no publisher confirm within " + confirmTimeout, e));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new UncheckedIOException(
-                    "interrupted while waiting for the confirm of event " + event.eventId(),
-                    new IOException(e));
+                    "interrupted while waiting for the confirm of event " + event.eventId(), new IOException(e));
         }
     }
 

@@ -47,7 +47,9 @@ public final class RabbitMqRelay extends BrokerRelay<RabbitMqPublisher> {
         return new RabbitMqRelay(
                 bus,
                 subscriptionName,
-                () -> RabbitMqPublisher.builder(settings.uri()).exchange(settings.exchange()).build());
+                () -> RabbitMqPublisher.builder(settings.uri())
+                        .exchange(settings.exchange())
+                        .build());
     }
 
     /** {@return the exchange events are relayed to} */

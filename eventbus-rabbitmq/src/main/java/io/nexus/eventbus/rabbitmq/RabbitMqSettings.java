@@ -20,12 +20,12 @@ final class RabbitMqSettings {
     static String name(String what, String value) {
         requireNonNull(value, what);
         if (value.isBlank() || value.length() > 255 || !value.strip().equals(value)) {
-            throw new IllegalArgumentException(what + " must be 1 to 255 characters without surrounding whitespace, "
-                    + "was '" + value + "'");
+            throw new IllegalArgumentException(
+                    what + " must be 1 to 255 characters without surrounding whitespace, " + "was '" + value + "'");
         }
         if (value.startsWith("amq.") && what.equals("queue")) {
-            throw new IllegalArgumentException(what + " must not start with the reserved prefix 'amq.', was '"
-                    + value + "'");
+            throw new IllegalArgumentException(
+                    what + " must not start with the reserved prefix 'amq.', was '" + value + "'");
         }
         return value;
     }

@@ -142,14 +142,15 @@ class RabbitMqRelayTest extends RelayContract<RabbitMqPublisher> {
     }
 
     @Test
-    void two_consumers_of_one_queue_receive_each_event_exactly_once_and_another_queue_receives_all()
-            throws Exception {
+    void two_consumers_of_one_queue_receive_each_event_exactly_once_and_another_queue_receives_all() throws Exception {
         int count = 300;
         String workers = queue("workers");
         Map<UUID, AtomicInteger> deliveries = new ConcurrentHashMap<>();
         AtomicInteger total = new AtomicInteger();
         EventListener counting = event -> {
-            deliveries.computeIfAbsent(event.eventId(), id -> new AtomicInteger()).incrementAndGet();
+            deliveries
+                    .computeIfAbsent(event.eventId(), id -> new AtomicInteger())
+                    .incrementAndGet();
             total.incrementAndGet();
         };
         Set<UUID> audit = ConcurrentHashMap.newKeySet();
@@ -209,7 +210,9 @@ class RabbitMqRelayTest extends RelayContract<RabbitMqPublisher> {
         Map<UUID, AtomicInteger> attempts = new ConcurrentHashMap<>();
         Set<UUID> handled = ConcurrentHashMap.newKeySet();
         start(RabbitMqConsumer.builder(url, queue), event -> {
-            if (attempts.computeIfAbsent(event.eventId(), id -> new AtomicInteger()).incrementAndGet() == 1) {
+            if (attempts.computeIfAbsent(event.eventId(), id -> new AtomicInteger())
+                            .incrementAndGet()
+                    == 1) {
                 throw new IllegalStateException("first attempt fails");
             }
             handled.add(event.eventId());
@@ -275,13 +278,19 @@ class RabbitMqRelayTest extends RelayContract<RabbitMqPublisher> {
         for (int i = 0; i < count; i++) {
             deadIds.add(channel.basicGet(deadLetters, true).getProps().getMessageId());
         }
-        assertThat(deadIds).isEqualTo(sent.stream().map(e -> e.eventId().toString()).collect(Collectors.toSet()));
+        assertThat(deadIds)
+                .isEqualTo(sent.stream().map(e -> e.eventId().toString()).collect(Collectors.toSet()));
     }
 
     @Test
     void type_patterns_route_like_nexus_type_patterns() throws Exception {
         List<String> types = List.of(
-                "user.registered", "user.profile.changed", "user", "payment.error", "a.b.error", "error",
+                "user.registered",
+                "user.profile.changed",
+                "user",
+                "payment.error",
+                "a.b.error",
+                "error",
                 "order.placed");
         Map<String, List<String>> receivedByPattern = new ConcurrentHashMap<>();
         List<String> patterns = List.of("user.*", "*.error", "*", "user.registered");
@@ -293,22 +302,28 @@ class RabbitMqRelayTest extends RelayContract<RabbitMqPublisher> {
                     event -> received.add(event.type()));
         }
         List<String> both = new CopyOnWriteArrayList<>();
-        start(RabbitMqConsumer.builder(url, queue("two-patterns")).typePatterns("user.registered", "*.error"),
+        start(
+                RabbitMqConsumer.builder(url, queue("two-patterns")).typePatterns("user.registered", "*.error"),
                 event -> both.add(event.type()));
 
         for (int i = 0; i < types.size(); i++) {
             publisher().handle(TestEvents.event(i + 1, types.get(i)));
         }
 
-        await("every type on the catch-all queue", WAIT, () -> receivedByPattern.get("*").size() == types.size());
+        await(
+                "every type on the catch-all queue",
+                WAIT,
+                () -> receivedByPattern.get("*").size() == types.size());
         Thread.sleep(300);
         for (String pattern : patterns) {
             TypePattern oracle = TypePattern.of(pattern);
             assertThat(receivedByPattern.get(pattern))
                     .as(pattern)
-                    .containsExactlyInAnyOrderElementsOf(types.stream().filter(oracle::matches).toList());
+                    .containsExactlyInAnyOrderElementsOf(
+                            types.stream().filter(oracle::matches).toList());
         }
-        assertThat(receivedByPattern.get("user.*")).containsExactlyInAnyOrder("user.registered", "user.profile.changed");
+        assertThat(receivedByPattern.get("user.*"))
+                .containsExactlyInAnyOrder("user.registered", "user.profile.changed");
         assertThat(receivedByPattern.get("*.error")).containsExactlyInAnyOrder("payment.error", "a.b.error");
         assertThat(both).containsExactlyInAnyOrder("user.registered", "payment.error", "a.b.error");
     }
@@ -332,7 +347,8 @@ class RabbitMqRelayTest extends RelayContract<RabbitMqPublisher> {
 
     @Test
     void a_publisher_that_cannot_reach_the_broker_fails_at_build() {
-        assertThatThrownBy(() -> RabbitMqPublisher.builder("amqp://guest:guest@127.0.0.1:1/").build())
+        assertThatThrownBy(() -> RabbitMqPublisher.builder("amqp://guest:guest@127.0.0.1:1/")
+                        .build())
                 .isInstanceOf(UncheckedIOException.class)
                 .hasMessageContaining("cannot connect to RabbitMQ at amqp://127.0.0.1:1/")
                 .hasMessageNotContaining("guest");

@@ -43,10 +43,13 @@ public final class RedisRelay extends BrokerRelay<RedisStreamPublisher> {
      */
     public static RedisRelay start(PostgresEventBus bus, NexusConfig.Redis settings, String subscriptionName) {
         requireNonNull(settings, "settings");
-        return new RedisRelay(bus, subscriptionName, () -> RedisStreamPublisher.builder(settings.url())
-                .streamKey(settings.stream())
-                .maxLength(settings.maxLength())
-                .build());
+        return new RedisRelay(
+                bus,
+                subscriptionName,
+                () -> RedisStreamPublisher.builder(settings.url())
+                        .streamKey(settings.stream())
+                        .maxLength(settings.maxLength())
+                        .build());
     }
 
     /** {@return the key of the stream events are relayed to} */

@@ -131,8 +131,8 @@ public final class RedisStreamConsumer implements AutoCloseable {
         requireNonNull(listener, "listener");
         synchronized (lifecycle) {
             if (closed || client != null) {
-                throw new IllegalStateException("consumer '" + consumerName + "' of group '" + group
-                        + "' was already " + (closed ? "closed" : "started"));
+                throw new IllegalStateException("consumer '" + consumerName + "' of group '" + group + "' was already "
+                        + (closed ? "closed" : "started"));
             }
             RedisClient redis = RedisClient.create(redisUrl);
             try {
@@ -166,8 +166,11 @@ public final class RedisStreamConsumer implements AutoCloseable {
             poll(redis, listener);
         } catch (Error e) {
             running = false;
-            LOG.log(Level.ERROR, "consumer '" + consumerName + "' of group '" + group + "' on stream '" + streamKey
-                    + "' stopped: its thread died; pending entries will be claimed by the group's other consumers", e);
+            LOG.log(
+                    Level.ERROR,
+                    "consumer '" + consumerName + "' of group '" + group + "' on stream '" + streamKey
+                            + "' stopped: its thread died; pending entries will be claimed by the group's other consumers",
+                    e);
             throw e;
         }
     }
@@ -195,8 +198,11 @@ public final class RedisStreamConsumer implements AutoCloseable {
                 if (!running) {
                     return;
                 }
-                LOG.log(Level.WARNING, "consumer '" + consumerName + "' of group '" + group + "' on stream '"
-                        + streamKey + "' failed to read; retrying in " + RECONNECT_DELAY, e);
+                LOG.log(
+                        Level.WARNING,
+                        "consumer '" + consumerName + "' of group '" + group + "' on stream '" + streamKey
+                                + "' failed to read; retrying in " + RECONNECT_DELAY,
+                        e);
                 if (!sleep(RECONNECT_DELAY)) {
                     return;
                 }
@@ -227,8 +233,8 @@ public final class RedisStreamConsumer implements AutoCloseable {
         }
         List<StreamEntry> live = new ArrayList<>();
         for (StreamEntry entry : claimed) {
-            List<StreamPendingEntry> pending = redis.xpending(
-                    streamKey, group, XPendingParams.xPendingParams(entry.getID(), entry.getID(), 1));
+            List<StreamPendingEntry> pending =
+                    redis.xpending(streamKey, group, XPendingParams.xPendingParams(entry.getID(), entry.getID(), 1));
             long deliveries = pending.isEmpty() ? 0 : pending.get(0).getDeliveredTimes();
             if (deliveries > maxDeliveries) {
                 deadLetter(redis, entry, deliveries - 1);
@@ -246,9 +252,11 @@ public final class RedisStreamConsumer implements AutoCloseable {
         fields.put(FIELD_DELIVERIES, Long.toString(deliveries));
         StreamEntryID id = redis.xadd(deadLetterStreamKey, XAddParams.xAddParams(), fields);
         redis.xack(streamKey, group, entry.getID());
-        LOG.log(Level.ERROR, "group '" + group + "' gave up on entry " + entry.getID() + " of stream '" + streamKey
-                + "' (event " + fields.get(RedisStreamPublisher.FIELD_EVENT_ID) + ") after " + deliveries
-                + " deliveries; moved it to '" + deadLetterStreamKey + "' as " + id);
+        LOG.log(
+                Level.ERROR,
+                "group '" + group + "' gave up on entry " + entry.getID() + " of stream '" + streamKey
+                        + "' (event " + fields.get(RedisStreamPublisher.FIELD_EVENT_ID) + ") after " + deliveries
+                        + " deliveries; moved it to '" + deadLetterStreamKey + "' as " + id);
     }
 
     private void deliver(RedisClient redis, EventListener listener, List<StreamEntry> entries) {
@@ -258,23 +266,29 @@ public final class RedisStreamConsumer implements AutoCloseable {
             }
             RecordedEvent event;
             try {
-                String envelope = entry.getFields() == null ? null : entry.getFields().get(
-                        RedisStreamPublisher.FIELD_ENVELOPE);
+                String envelope =
+                        entry.getFields() == null ? null : entry.getFields().get(RedisStreamPublisher.FIELD_ENVELOPE);
                 if (envelope == null) {
-                    throw new IllegalArgumentException("entry has no '" + RedisStreamPublisher.FIELD_ENVELOPE
-                            + "' field: " + entry.getFields());
+                    throw new IllegalArgumentException(
+                            "entry has no '" + RedisStreamPublisher.FIELD_ENVELOPE + "' field: " + entry.getFields());
                 }
                 event = codec.decode(envelope);
             } catch (RuntimeException e) {
-                LOG.log(Level.ERROR, "consumer '" + consumerName + "' cannot decode entry " + entry.getID()
-                        + " of stream '" + streamKey + "'; it stays pending", e);
+                LOG.log(
+                        Level.ERROR,
+                        "consumer '" + consumerName + "' cannot decode entry " + entry.getID() + " of stream '"
+                                + streamKey + "'; it stays pending",
+                        e);
                 continue;
             }
             try {
                 listener.handle(event);
             } catch (Exception e) {
-                LOG.log(Level.WARNING, "listener of consumer '" + consumerName + "' failed on event "
-                        + event.eventId() + " (entry " + entry.getID() + "); it stays pending for a retry", e);
+                LOG.log(
+                        Level.WARNING,
+                        "listener of consumer '" + consumerName + "' failed on event " + event.eventId() + " (entry "
+                                + entry.getID() + "); it stays pending for a retry",
+                        e);
                 continue;
             }
             redis.xack(streamKey, group, entry.getID());

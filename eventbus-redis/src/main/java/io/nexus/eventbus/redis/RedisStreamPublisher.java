@@ -93,8 +93,13 @@ public final class RedisStreamPublisher implements RelayPublisher {
         return client.xadd(
                         streamKey,
                         params,
-                        Map.of(FIELD_EVENT_ID, event.eventId().toString(), FIELD_TYPE, event.type(),
-                                FIELD_ENVELOPE, envelope))
+                        Map.of(
+                                FIELD_EVENT_ID,
+                                event.eventId().toString(),
+                                FIELD_TYPE,
+                                event.type(),
+                                FIELD_ENVELOPE,
+                                envelope))
                 .toString();
     }
 

@@ -25,7 +25,8 @@ class RedisBuildersTest {
         assertThatThrownBy(() -> RedisStreamConsumer.builder("redis://localhost:6379", "g", ""))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("consumerName");
-        assertThatThrownBy(() -> RedisStreamPublisher.builder("redis://localhost:6379").streamKey(""))
+        assertThatThrownBy(() ->
+                        RedisStreamPublisher.builder("redis://localhost:6379").streamKey(""))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("streamKey");
     }
@@ -48,7 +49,8 @@ class RedisBuildersTest {
         assertThatThrownBy(() -> builder.claimIdleTime(Duration.ofSeconds(-1))).hasMessageContaining("claimIdleTime");
         assertThatThrownBy(() -> builder.maxDeliveries(-1)).hasMessageContaining("maxDeliveries must be >= 0, was -1");
         assertThatThrownBy(() -> builder.deadLetterStreamKey(" ")).hasMessageContaining("deadLetterStreamKey");
-        assertThatThrownBy(() -> RedisStreamPublisher.builder("redis://localhost:6379").maxLength(-1))
+        assertThatThrownBy(() ->
+                        RedisStreamPublisher.builder("redis://localhost:6379").maxLength(-1))
                 .hasMessageContaining("maxLength must be >= 0");
     }
 }

@@ -103,26 +103,30 @@ class RedisStreamRelayTest extends RelayContract<RedisStreamPublisher> {
         List<StreamEntry> entries = redis.xrange(streamKey, entryId, entryId);
         assertThat(entries).hasSize(1);
         assertThat(entries.get(0).getFields())
-                .containsEntry(RedisStreamPublisher.FIELD_EVENT_ID, sent.eventId().toString())
+                .containsEntry(
+                        RedisStreamPublisher.FIELD_EVENT_ID, sent.eventId().toString())
                 .containsEntry(RedisStreamPublisher.FIELD_TYPE, "user.registered")
                 .containsKey(RedisStreamPublisher.FIELD_ENVELOPE);
     }
 
     @Test
-    void two_consumers_in_one_group_receive_each_event_exactly_once_and_another_group_receives_all()
-            throws Exception {
+    void two_consumers_in_one_group_receive_each_event_exactly_once_and_another_group_receives_all() throws Exception {
         int count = 300;
         Map<UUID, AtomicInteger> deliveries = new ConcurrentHashMap<>();
         AtomicInteger first = new AtomicInteger();
         AtomicInteger second = new AtomicInteger();
         AtomicInteger total = new AtomicInteger();
         EventListener count1 = event -> {
-            deliveries.computeIfAbsent(event.eventId(), id -> new AtomicInteger()).incrementAndGet();
+            deliveries
+                    .computeIfAbsent(event.eventId(), id -> new AtomicInteger())
+                    .incrementAndGet();
             first.incrementAndGet();
             total.incrementAndGet();
         };
         EventListener count2 = event -> {
-            deliveries.computeIfAbsent(event.eventId(), id -> new AtomicInteger()).incrementAndGet();
+            deliveries
+                    .computeIfAbsent(event.eventId(), id -> new AtomicInteger())
+                    .incrementAndGet();
             second.incrementAndGet();
             total.incrementAndGet();
         };
@@ -153,7 +157,9 @@ class RedisStreamRelayTest extends RelayContract<RedisStreamPublisher> {
         int count = 50;
         List<RecordedEvent> sent = publish(count);
         redis.xgroupCreate(streamKey, "workers", new StreamEntryID(0, 0), false);
-        List<Map.Entry<String, List<StreamEntry>>> taken = redis.xreadGroup("workers", "dead",
+        List<Map.Entry<String, List<StreamEntry>>> taken = redis.xreadGroup(
+                "workers",
+                "dead",
                 XReadGroupParams.xReadGroupParams().count(count),
                 Map.of(streamKey, StreamEntryID.XREADGROUP_UNDELIVERED_ENTRY));
         assertThat(taken.get(0).getValue()).hasSize(count);
@@ -166,7 +172,10 @@ class RedisStreamRelayTest extends RelayContract<RedisStreamPublisher> {
         });
 
         await("the dead consumer's entries", WAIT, () -> total.get() >= count);
-        await("the acknowledgements", WAIT, () -> redis.xpending(streamKey, "workers").getTotal() == 0);
+        await(
+                "the acknowledgements",
+                WAIT,
+                () -> redis.xpending(streamKey, "workers").getTotal() == 0);
         assertThat(received).isEqualTo(ids(sent));
         assertThat(total).hasValue(count);
     }
@@ -184,7 +193,8 @@ class RedisStreamRelayTest extends RelayContract<RedisStreamPublisher> {
 
         await("an attempt at each event", WAIT, () -> attempts.get() >= count);
         assertThat(redis.xpending(streamKey, "workers").getTotal()).isEqualTo(count);
-        assertThat(redis.xpending(streamKey, "workers").getConsumerMessageCount()).containsEntry("w1", (long) count);
+        assertThat(redis.xpending(streamKey, "workers").getConsumerMessageCount())
+                .containsEntry("w1", (long) count);
     }
 
     @Test
@@ -193,7 +203,9 @@ class RedisStreamRelayTest extends RelayContract<RedisStreamPublisher> {
         Map<UUID, AtomicInteger> attempts = new ConcurrentHashMap<>();
         Set<UUID> handled = ConcurrentHashMap.newKeySet();
         consumer("workers", "w1", Duration.ofMillis(300), event -> {
-            if (attempts.computeIfAbsent(event.eventId(), id -> new AtomicInteger()).incrementAndGet() == 1) {
+            if (attempts.computeIfAbsent(event.eventId(), id -> new AtomicInteger())
+                            .incrementAndGet()
+                    == 1) {
                 throw new IllegalStateException("first attempt fails");
             }
             handled.add(event.eventId());
@@ -202,9 +214,13 @@ class RedisStreamRelayTest extends RelayContract<RedisStreamPublisher> {
         List<RecordedEvent> sent = publish(count);
 
         await("every event handled", WAIT, () -> handled.size() == count);
-        await("the acknowledgements", WAIT, () -> redis.xpending(streamKey, "workers").getTotal() == 0);
+        await(
+                "the acknowledgements",
+                WAIT,
+                () -> redis.xpending(streamKey, "workers").getTotal() == 0);
         assertThat(handled).isEqualTo(ids(sent));
-        assertThat(attempts.values()).allSatisfy(times -> assertThat(times.get()).isGreaterThanOrEqualTo(2));
+        assertThat(attempts.values())
+                .allSatisfy(times -> assertThat(times.get()).isGreaterThanOrEqualTo(2));
     }
 
     @Test
@@ -231,12 +247,16 @@ class RedisStreamRelayTest extends RelayContract<RedisStreamPublisher> {
             assertThat(attempts.keySet()).isEqualTo(ids(sent));
             assertThat(attempts.values()).allSatisfy(times -> assertThat(times).hasValue(2));
             List<StreamEntry> dead = redis.xrange(deadLetters, "-", "+");
-            assertThat(dead).extracting(entry -> entry.getFields().get(RedisStreamPublisher.FIELD_EVENT_ID))
-                    .containsExactlyElementsOf(sent.stream().map(event -> event.eventId().toString()).toList());
-            assertThat(dead).allSatisfy(entry -> assertThat(entry.getFields())
-                    .containsEntry(RedisStreamConsumer.FIELD_GROUP, "workers")
-                    .containsEntry(RedisStreamConsumer.FIELD_DELIVERIES, "2")
-                    .containsKeys(RedisStreamConsumer.FIELD_ORIGINAL_ID, RedisStreamPublisher.FIELD_ENVELOPE));
+            assertThat(dead)
+                    .extracting(entry -> entry.getFields().get(RedisStreamPublisher.FIELD_EVENT_ID))
+                    .containsExactlyElementsOf(sent.stream()
+                            .map(event -> event.eventId().toString())
+                            .toList());
+            assertThat(dead)
+                    .allSatisfy(entry -> assertThat(entry.getFields())
+                            .containsEntry(RedisStreamConsumer.FIELD_GROUP, "workers")
+                            .containsEntry(RedisStreamConsumer.FIELD_DELIVERIES, "2")
+                            .containsKeys(RedisStreamConsumer.FIELD_ORIGINAL_ID, RedisStreamPublisher.FIELD_ENVELOPE));
         } finally {
             redis.del(deadLetters);
         }
@@ -244,8 +264,10 @@ class RedisStreamRelayTest extends RelayContract<RedisStreamPublisher> {
 
     @Test
     void max_length_trims_the_stream_approximately() {
-        RedisStreamPublisher trimming = closeAfter(
-                RedisStreamPublisher.builder(url).streamKey(streamKey).maxLength(100).build());
+        RedisStreamPublisher trimming = closeAfter(RedisStreamPublisher.builder(url)
+                .streamKey(streamKey)
+                .maxLength(100)
+                .build());
 
         for (int i = 1; i <= 1000; i++) {
             trimming.handle(TestEvents.event(i, "order.placed"));
@@ -273,7 +295,8 @@ class RedisStreamRelayTest extends RelayContract<RedisStreamPublisher> {
 
     @Test
     void a_publisher_that_cannot_reach_redis_throws_so_the_subscription_retries() {
-        RedisStreamPublisher unreachable = closeAfter(RedisStreamPublisher.builder("redis://127.0.0.1:1").build());
+        RedisStreamPublisher unreachable =
+                closeAfter(RedisStreamPublisher.builder("redis://127.0.0.1:1").build());
 
         assertThatThrownBy(() -> unreachable.handle(TestEvents.event(1, "order.placed")))
                 .isInstanceOf(JedisException.class);

@@ -32,8 +32,8 @@ public final class EventTypeRegistry {
         protected String computeValue(Class<?> type) {
             EventType annotation = type.getAnnotation(EventType.class);
             if (annotation == null) {
-                throw new IllegalArgumentException(type.getName()
-                        + " has no @EventType annotation: annotate it or give the type name explicitly");
+                throw new IllegalArgumentException(
+                        type.getName() + " has no @EventType annotation: annotate it or give the type name explicitly");
             }
             return checkTypeName(annotation.value());
         }
@@ -104,7 +104,9 @@ public final class EventTypeRegistry {
      */
     public static String checkTypeName(String name) {
         requireNonNull(name, "type name");
-        if (name.isEmpty() || name.length() > MAX_TYPE_NAME_LENGTH || !TYPE_NAME.matcher(name).matches()) {
+        if (name.isEmpty()
+                || name.length() > MAX_TYPE_NAME_LENGTH
+                || !TYPE_NAME.matcher(name).matches()) {
             throw new IllegalArgumentException("event type name must be 1 to " + MAX_TYPE_NAME_LENGTH
                     + " characters of letters, digits and . _ : -, was '" + name + "'");
         }

@@ -41,7 +41,8 @@ public final class InMemoryEventStore implements EventStore {
 
     @Override
     public AppendResult append(StreamId streamId, ExpectedVersion expectedVersion, List<NewEvent> events) {
-        return appendAll(List.of(StreamAppend.of(streamId, expectedVersion, events))).get(0);
+        return appendAll(List.of(StreamAppend.of(streamId, expectedVersion, events)))
+                .get(0);
     }
 
     @Override
@@ -102,8 +103,8 @@ public final class InMemoryEventStore implements EventStore {
         long firstVersion = first.event().streamVersion();
         if (!isResendOf(append.expectedVersion(), firstVersion)) {
             throw new DuplicateEventException(
-                    first.event().eventId(), "stored at version " + firstVersion + ", not where "
-                            + append.expectedVersion() + " would put it");
+                    first.event().eventId(),
+                    "stored at version " + firstVersion + ", not where " + append.expectedVersion() + " would put it");
         }
         List<RecordedEvent> stream = streams.getOrDefault(append.streamId(), List.of());
         for (int i = 0; i < events.size(); i++) {
@@ -114,8 +115,8 @@ public final class InMemoryEventStore implements EventStore {
                 throw new DuplicateEventException(event.eventId(), "the stored event differs from the one re-sent");
             }
         }
-        return Optional.of(new AppendResult(
-                append.streamId(), firstVersion, firstVersion + events.size() - 1, first.commitId()));
+        return Optional.of(
+                new AppendResult(append.streamId(), firstVersion, firstVersion + events.size() - 1, first.commitId()));
     }
 
     static boolean isResendOf(ExpectedVersion expected, long storedFirstVersion) {

@@ -35,7 +35,9 @@ public record SchemaName(String value) {
      */
     public SchemaName {
         requireNonNull(value, "schema");
-        if (value.isEmpty() || value.length() > MAX_LENGTH || !NAME.matcher(value).matches()) {
+        if (value.isEmpty()
+                || value.length() > MAX_LENGTH
+                || !NAME.matcher(value).matches()) {
             throw new IllegalArgumentException("schema name must be 1 to " + MAX_LENGTH
                     + " characters of a-z, 0-9 and _, not starting with a digit, was '" + value + "'");
         }

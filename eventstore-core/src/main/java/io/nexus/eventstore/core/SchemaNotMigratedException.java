@@ -17,11 +17,14 @@ public final class SchemaNotMigratedException extends EventStoreException {
      * @param cause the database's error
      */
     public SchemaNotMigratedException(String schema, String database, Throwable cause) {
-        super("schema '" + schema + "' in " + database + " holds no Nexus event store (never migrated, or migrated by an"
-                + " older version): apply it first, from code with io.nexus.migrations.EventStoreSchema.migrate(dataSource, \""
-                + schema + "\") (module nexus-migrations), or from the command line with"
-                + " java -jar nexus-migrations-<version>-cli.jar migrate --url <jdbc-url> --schema " + schema
-                + " (the database said: " + firstLine(cause.getMessage()) + ")", cause);
+        super(
+                "schema '" + schema + "' in " + database
+                        + " holds no Nexus event store (never migrated, or migrated by an"
+                        + " older version): apply it first, from code with io.nexus.migrations.EventStoreSchema.migrate(dataSource, \""
+                        + schema + "\") (module nexus-migrations), or from the command line with"
+                        + " java -jar nexus-migrations-<version>-cli.jar migrate --url <jdbc-url> --schema " + schema
+                        + " (the database said: " + firstLine(cause.getMessage()) + ")",
+                cause);
         this.schema = schema;
     }
 

@@ -29,8 +29,7 @@ public record StreamId(String value) {
                     + value.length() + " ('" + value.substring(0, 20) + "...')");
         }
         if (!value.strip().equals(value)) {
-            throw new IllegalArgumentException(
-                    "stream id must not start or end with whitespace, was '" + value + "'");
+            throw new IllegalArgumentException("stream id must not start or end with whitespace, was '" + value + "'");
         }
         for (int i = 0; i < value.length(); i++) {
             char c = value.charAt(i);

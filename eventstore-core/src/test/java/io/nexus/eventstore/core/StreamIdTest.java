@@ -19,7 +19,8 @@ class StreamIdTest {
     @ParameterizedTest
     @ValueSource(strings = {"", " ", "\t"})
     void a_blank_stream_id_is_refused(String value) {
-        assertThatThrownBy(() -> StreamId.of(value)).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> StreamId.of(value))
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("blank");
     }
 
@@ -28,34 +29,44 @@ class StreamIdTest {
         String longest = "x".repeat(StreamId.MAX_LENGTH);
 
         assertThat(StreamId.of(longest).value()).hasSize(200);
-        assertThatThrownBy(() -> StreamId.of(longest + "x")).isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("at most 200").hasMessageContaining("201");
+        assertThatThrownBy(() -> StreamId.of(longest + "x"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("at most 200")
+                .hasMessageContaining("201");
     }
 
     @Test
     void control_characters_and_outer_whitespace_are_refused() {
-        assertThatThrownBy(() -> StreamId.of("order-\u000042")).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> StreamId.of("order-\u000042"))
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("U+0000");
-        assertThatThrownBy(() -> StreamId.of("order-\n42")).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> StreamId.of("order-\n42"))
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("control");
-        assertThatThrownBy(() -> StreamId.of(" order-42")).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> StreamId.of(" order-42"))
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("whitespace");
         assertThatThrownBy(() -> StreamId.of(null)).isInstanceOf(NullPointerException.class);
     }
 
     @Test
     void a_negative_exact_version_is_refused() {
-        assertThatThrownBy(() -> ExpectedVersion.exactly(-1)).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> ExpectedVersion.exactly(-1))
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("-1");
     }
 
     @Test
     void type_names_are_checked_and_registered_one_to_one() {
-        assertThatThrownBy(() -> NewEvent.of("has space", "x")).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> NewEvent.of("has space", "x"))
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("'has space'");
-        assertThatThrownBy(() -> NewEvent.of(new Object())).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> NewEvent.of(new Object()))
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("@EventType");
-        assertThatThrownBy(() -> EventTypeRegistry.builder().register("a", String.class).register("a", Integer.class))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("already registered");
+        assertThatThrownBy(() ->
+                        EventTypeRegistry.builder().register("a", String.class).register("a", Integer.class))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("already registered");
     }
 }

@@ -72,7 +72,8 @@ public sealed interface HeadNotifications {
      * LISTEN on a dedicated connection that {@link java.sql.DriverManager} opens on {@code jdbcUrl}; {@code user} and
      * {@code password} are both given or both absent (then the URL's apply). {@link #toString()} hides the password.
      */
-    record Listen(String jdbcUrl, @Nullable String user, @Nullable String password) implements HeadNotifications {
+    record Listen(
+            String jdbcUrl, @Nullable String user, @Nullable String password) implements HeadNotifications {
         /**
          * Checks the URL and that user and password come together.
          *
@@ -85,8 +86,7 @@ public sealed interface HeadNotifications {
         public Listen {
             requireNonNull(jdbcUrl, "jdbcUrl");
             if (!jdbcUrl.startsWith("jdbc:postgresql:")) {
-                throw new IllegalArgumentException(
-                        "notifications need a jdbc:postgresql: URL, was '" + jdbcUrl + "'");
+                throw new IllegalArgumentException("notifications need a jdbc:postgresql: URL, was '" + jdbcUrl + "'");
             }
             if ((user == null) != (password == null)) {
                 throw new IllegalArgumentException("give both user and password for notifications, or neither");

@@ -21,8 +21,8 @@ import io.nexus.eventstore.core.spi.EventSerializer;
 import io.nexus.eventstore.jdbc.internal.Appender;
 import io.nexus.eventstore.jdbc.internal.DatabaseLocation;
 import io.nexus.eventstore.jdbc.internal.EventCodec;
-import io.nexus.eventstore.jdbc.internal.EventStoreSql;
 import io.nexus.eventstore.jdbc.internal.EventReader;
+import io.nexus.eventstore.jdbc.internal.EventStoreSql;
 import io.nexus.eventstore.jdbc.internal.Sequencer;
 import io.nexus.eventstore.jdbc.internal.SqlErrors;
 import io.nexus.eventstore.jdbc.internal.StoreNotifications;
@@ -97,7 +97,10 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
     private volatile boolean closed;
     private final DatabaseLocation location;
 
-    private PostgresEventStore(Builder builder, DataSource dataSource, @Nullable HikariDataSource ownedPool,
+    private PostgresEventStore(
+            Builder builder,
+            DataSource dataSource,
+            @Nullable HikariDataSource ownedPool,
             HeadNotifications notifications) {
         this.dataSource = AutoCommitDataSource.from(dataSource); // every write of the store commits, on any pool
         this.jdbi = Jdbi.create(this.dataSource);
@@ -161,13 +164,15 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
     @Override
     public List<AppendResult> appendAll(List<StreamAppend> appends) {
         StreamAppend.checkBatch(appends);
-        List<AppendResult> results = run("append to " + appends.size() + " streams", handle -> handle.inTransaction(tx -> {
-            List<AppendResult> done = new ArrayList<>();
-            for (StreamAppend append : appends) {
-                done.add(appender.append(tx.getConnection(), append));
-            }
-            return done;
-        }));
+        List<AppendResult> results = run(
+                "append to " + appends.size() + " streams",
+                handle -> handle.inTransaction(tx -> {
+                    List<AppendResult> done = new ArrayList<>();
+                    for (StreamAppend append : appends) {
+                        done.add(appender.append(tx.getConnection(), append));
+                    }
+                    return done;
+                }));
         sequencer.request();
         return List.copyOf(results);
     }
@@ -175,13 +180,16 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
     @Override
     public List<RecordedEvent> readStream(StreamId streamId, long fromVersion, int maxCount) {
         ReadArguments.checkStreamRead(streamId, fromVersion, maxCount);
-        return run("read stream '" + streamId + "'", handle -> reader.readStream(handle, sequencer, streamId, fromVersion, maxCount, true));
+        return run(
+                "read stream '" + streamId + "'",
+                handle -> reader.readStream(handle, sequencer, streamId, fromVersion, maxCount, true));
     }
 
     @Override
     public List<RecordedEvent> readStreamBackward(StreamId streamId, long fromVersion, int maxCount) {
         ReadArguments.checkStreamRead(streamId, fromVersion, maxCount);
-        return run("read stream '" + streamId + "' backward",
+        return run(
+                "read stream '" + streamId + "' backward",
                 handle -> reader.readStream(handle, sequencer, streamId, fromVersion, maxCount, false));
     }
 
@@ -203,7 +211,8 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
                 return page;
             }
             long head = sequencer.sequence(handle);
-            long next = page.isEmpty() ? fromPosition : page.get(page.size() - 1).position() + 1;
+            long next =
+                    page.isEmpty() ? fromPosition : page.get(page.size() - 1).position() + 1;
             if (head < next) {
                 return page;
             }
@@ -224,7 +233,8 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
         if (toPosition < fromPosition) {
             return List.of();
         }
-        return run("read the global order from " + fromPosition + " to " + toPosition,
+        return run(
+                "read the global order from " + fromPosition + " to " + toPosition,
                 handle -> reader.readAllUpTo(handle, fromPosition, toPosition, maxCount, filter));
     }
 
@@ -302,7 +312,8 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
     }
 
     /** The pool this store opened from a JDBC URL, if it did; for tests of its settings. */
-    @Nullable HikariDataSource ownedPool() {
+    @Nullable
+    HikariDataSource ownedPool() {
         return ownedPool;
     }
 
@@ -432,7 +443,8 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
         public Builder maxPoolSize(int maxPoolSize) {
             requireUrl("maxPoolSize");
             if (maxPoolSize < 2) {
-                throw new IllegalArgumentException("maxPoolSize must be >= 2 (appends and the sequencer), was " + maxPoolSize);
+                throw new IllegalArgumentException(
+                        "maxPoolSize must be >= 2 (appends and the sequencer), was " + maxPoolSize);
             }
             this.maxPoolSize = maxPoolSize;
             return this;
@@ -472,7 +484,10 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
         /** {@return the store; with a JDBC URL, its pool is opened now} */
         public PostgresEventStore build() {
             if (dataSource != null) {
-                return new PostgresEventStore(this, dataSource, null,
+                return new PostgresEventStore(
+                        this,
+                        dataSource,
+                        null,
                         notifications != null ? notifications : HeadNotifications.listenOnPool());
             }
             String url = requireNonNull(jdbcUrl, "jdbcUrl"); // a builder has either a DataSource or a URL

@@ -28,7 +28,8 @@ class AutoCommitDataSourceTest {
     }
 
     private String newTable() {
-        String table = "public.t_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+        String table =
+                "public.t_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
         database.execute("CREATE TABLE " + table + " (n int)");
         return table;
     }
@@ -52,7 +53,9 @@ class AutoCommitDataSourceTest {
         assertThat(borrowed).isTrue();
         for (int i = 0; i < 3; i++) {
             try (Connection connection = database.dataSource().getConnection()) {
-                assertThat(connection.getAutoCommit()).as("a connection straight from the pool").isFalse();
+                assertThat(connection.getAutoCommit())
+                        .as("a connection straight from the pool")
+                        .isFalse();
             }
         }
     }
@@ -76,13 +79,17 @@ class AutoCommitDataSourceTest {
 
         jdbi.useTransaction(handle -> handle.execute("INSERT INTO " + table + " VALUES (1)"));
         assertThatThrownBy(() -> jdbi.useTransaction(handle -> {
-            handle.execute("INSERT INTO " + table + " VALUES (2)");
-            throw new IllegalStateException("roll this back");
-        })).isInstanceOf(IllegalStateException.class).hasMessage("roll this back");
+                    handle.execute("INSERT INTO " + table + " VALUES (2)");
+                    throw new IllegalStateException("roll this back");
+                }))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessage("roll this back");
         jdbi.useHandle(handle -> handle.execute("INSERT INTO " + table + " VALUES (3)"));
 
-        List<Integer> rows = Jdbi.create(database.dataSource()).withHandle(handle -> handle
-                .createQuery("SELECT n FROM " + table + " ORDER BY n").mapTo(Integer.class).list());
+        List<Integer> rows = Jdbi.create(database.dataSource())
+                .withHandle(handle -> handle.createQuery("SELECT n FROM " + table + " ORDER BY n")
+                        .mapTo(Integer.class)
+                        .list());
         assertThat(rows).containsExactly(1, 3);
     }
 

@@ -37,7 +37,9 @@ class AutoCommitOffPoolTest {
 
     AutoCommitOffPoolTest(TestDatabase database) {
         this.database = database;
-        this.store = PostgresEventStore.builder(database.dataSource()).types(EventTypeRegistry.rawJson()).build();
+        this.store = PostgresEventStore.builder(database.dataSource())
+                .types(EventTypeRegistry.rawJson())
+                .build();
     }
 
     @AfterEach
@@ -54,8 +56,9 @@ class AutoCommitOffPoolTest {
 
     @Test
     @Timeout(120)
-    void issue_9_a_reader_following_the_global_order_while_24_writers_append_and_roll_back_sees_each_commit_once_in_order()
-            throws Exception {
+    void
+            issue_9_a_reader_following_the_global_order_while_24_writers_append_and_roll_back_sees_each_commit_once_in_order()
+                    throws Exception {
         GapSafetyScenario.Result result = GapSafetyScenario.builder(database.dataSource(), store)
                 .writers(WRITERS)
                 .runFor(RUN_FOR)
@@ -67,7 +70,8 @@ class AutoCommitOffPoolTest {
                 .run();
 
         result.assertGapSafe();
-        assertThat(lastSequencedPosition()).isEqualTo(result.startPosition() + result.committed().size() - 1);
+        assertThat(lastSequencedPosition())
+                .isEqualTo(result.startPosition() + result.committed().size() - 1);
     }
 
     @Test
@@ -96,7 +100,8 @@ class AutoCommitOffPoolTest {
 
         assertThat(lastSequencedPosition()).isEqualTo(position);
         assertThat(store.headPosition()).isEqualTo(position);
-        assertThat(store.readAll(head + 1, 10)).extracting(RecordedEvent::eventId, RecordedEvent::position)
+        assertThat(store.readAll(head + 1, 10))
+                .extracting(RecordedEvent::eventId, RecordedEvent::position)
                 .containsExactly(tuple(id, position));
     }
 
@@ -104,7 +109,8 @@ class AutoCommitOffPoolTest {
     private long lastSequencedPosition() throws Exception {
         try (Connection connection = database.dataSource().getConnection();
                 Statement statement = connection.createStatement();
-                ResultSet row = statement.executeQuery("SELECT last_position FROM " + database.schema() + ".sequencer")) {
+                ResultSet row =
+                        statement.executeQuery("SELECT last_position FROM " + database.schema() + ".sequencer")) {
             row.next();
             return row.getLong(1);
         }

@@ -50,7 +50,9 @@ class EventRetentionTest {
         assertThat(left).extracting(RecordedEvent::streamVersion).containsExactly(3L);
         assertThat(left.get(0).position()).isEqualTo(lastPosition);
         assertThat(store.streamVersion(stream)).isEqualTo(3);
-        assertThat(store.readAll(1, 10)).extracting(RecordedEvent::streamVersion).containsExactly(3L);
+        assertThat(store.readAll(1, 10))
+                .extracting(RecordedEvent::streamVersion)
+                .containsExactly(3L);
     }
 
     @Test
@@ -60,7 +62,8 @@ class EventRetentionTest {
         Throwable thrown = catchThrowable(() -> database.execute("DELETE FROM nexus.events"));
 
         assertThat(SqlErrors.sqlState(thrown)).isEqualTo(SqlErrors.APPEND_ONLY);
-        assertThatThrownBy(() -> EventRetention.create(database.dataSource(), "nexus").removeOlderThan(Duration.ZERO))
+        assertThatThrownBy(() ->
+                        EventRetention.create(database.dataSource(), "nexus").removeOlderThan(Duration.ZERO))
                 .isInstanceOf(IllegalArgumentException.class);
     }
 

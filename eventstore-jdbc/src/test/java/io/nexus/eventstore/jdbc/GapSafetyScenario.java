@@ -203,7 +203,9 @@ final class GapSafetyScenario {
             Map<String, Long> lastVersion = new HashMap<>();
             for (RecordedEvent event : seen) {
                 long previous = lastVersion.getOrDefault(event.streamId().value(), 0L);
-                assertThat(event.streamVersion()).as("version order of %s", event.streamId()).isEqualTo(previous + 1);
+                assertThat(event.streamVersion())
+                        .as("version order of %s", event.streamId())
+                        .isEqualTo(previous + 1);
                 lastVersion.put(event.streamId().value(), event.streamVersion());
             }
         }

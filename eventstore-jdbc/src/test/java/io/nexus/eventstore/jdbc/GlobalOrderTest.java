@@ -35,7 +35,9 @@ class GlobalOrderTest {
 
     GlobalOrderTest(TestDatabase database) {
         this.database = database;
-        this.store = PostgresEventStore.builder(database.dataSource()).types(EventTypeRegistry.rawJson()).build();
+        this.store = PostgresEventStore.builder(database.dataSource())
+                .types(EventTypeRegistry.rawJson())
+                .build();
     }
 
     @AfterEach
@@ -57,7 +59,9 @@ class GlobalOrderTest {
             writers.add(pool.submit(() -> {
                 start.await();
                 for (int i = 0; i < perWriter; i++) {
-                    store.append(TestEvents.uniqueStream("order"), ExpectedVersion.noStream(),
+                    store.append(
+                            TestEvents.uniqueStream("order"),
+                            ExpectedVersion.noStream(),
                             List.of(TestEvents.orderPlaced()));
                 }
                 return null;
@@ -79,8 +83,8 @@ class GlobalOrderTest {
         assertThat(told.get()).isEqualTo(expected);
         try (Connection connection = database.dataSource().getConnection();
                 Statement statement = connection.createStatement();
-                ResultSet row = statement.executeQuery(
-                        "SELECT last_position FROM " + database.schema() + ".sequencer")) {
+                ResultSet row =
+                        statement.executeQuery("SELECT last_position FROM " + database.schema() + ".sequencer")) {
             row.next();
             assertThat(row.getLong(1)).isEqualTo(expected);
         }
@@ -88,8 +92,7 @@ class GlobalOrderTest {
 
     @RepeatedTest(2)
     @Timeout(120)
-    void a_reader_following_the_global_order_sees_every_committed_event_once_and_no_rolled_back_one()
-            throws Exception {
+    void a_reader_following_the_global_order_sees_every_committed_event_once_and_no_rolled_back_one() throws Exception {
         GapSafetyScenario.Result result = GapSafetyScenario.builder(database.dataSource(), store)
                 .writers(WRITERS)
                 .runFor(RUN_FOR)
@@ -123,7 +126,8 @@ class GlobalOrderTest {
 
             assertThat(whileOpen).extracting(RecordedEvent::eventId).containsExactly(prompt);
             assertThat(afterCommit).extracting(RecordedEvent::eventId).containsExactly(prompt, late);
-            assertThat(afterCommit.get(1).position()).isEqualTo(afterCommit.get(0).position() + 1);
+            assertThat(afterCommit.get(1).position())
+                    .isEqualTo(afterCommit.get(0).position() + 1);
             otherDb.rollback();
         } finally {
             other.dataSource().close();

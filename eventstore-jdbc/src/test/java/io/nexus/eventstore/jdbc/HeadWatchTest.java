@@ -28,7 +28,9 @@ class HeadWatchTest {
 
     HeadWatchTest(TestDatabase database) {
         this.database = database;
-        this.store = PostgresEventStore.builder(database.dataSource()).schema(database.schema()).build();
+        this.store = PostgresEventStore.builder(database.dataSource())
+                .schema(database.schema())
+                .build();
     }
 
     @AfterEach
@@ -37,7 +39,9 @@ class HeadWatchTest {
     }
 
     private long appendOne(PostgresEventStore target) {
-        target.append(StreamId.of("watched-" + UUID.randomUUID()), ExpectedVersion.any(),
+        target.append(
+                StreamId.of("watched-" + UUID.randomUUID()),
+                ExpectedVersion.any(),
                 List.of(NewEvent.of("test.event", "{}")));
         return target.headPosition();
     }
@@ -76,9 +80,10 @@ class HeadWatchTest {
     }
 
     @Test
-    void a_store_built_from_a_jdbc_url_listens_on_a_dedicated_connection_woken_by_another_process()
-            throws Exception {
-        try (PostgresEventStore fromUrl = PostgresEventStore.builder(database.jdbcUrl()).maxPoolSize(2).build();
+    void a_store_built_from_a_jdbc_url_listens_on_a_dedicated_connection_woken_by_another_process() throws Exception {
+        try (PostgresEventStore fromUrl = PostgresEventStore.builder(database.jdbcUrl())
+                        .maxPoolSize(2)
+                        .build();
                 HeadWatch watch = fromUrl.watchHead(LONG_POLL)) {
             awaitListening(watch);
             long before = watch.awaitHeadAbove(-1, Duration.ofSeconds(10));
@@ -135,10 +140,12 @@ class HeadWatchTest {
         assertThatThrownBy(() -> HeadNotifications.listen("jdbc:mysql://db/x"))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("'jdbc:mysql://db/x'");
-        assertThatThrownBy(() -> PostgresEventStore.builder(database.dataSource()).schema("x".repeat(51)))
+        assertThatThrownBy(
+                        () -> PostgresEventStore.builder(database.dataSource()).schema("x".repeat(51)))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("1 to 50 characters");
-        assertThat(HeadNotifications.listen("jdbc:postgresql://db/x", "app", "s3cret").toString())
+        assertThat(HeadNotifications.listen("jdbc:postgresql://db/x", "app", "s3cret")
+                        .toString())
                 .contains("app")
                 .doesNotContain("s3cret");
     }

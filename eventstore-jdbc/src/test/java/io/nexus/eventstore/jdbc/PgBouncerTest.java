@@ -89,7 +89,9 @@ class PgBouncerTest {
             awaitListening(watch);
             long before = watch.awaitHeadAbove(-1, Duration.ofSeconds(10));
 
-            otherProcess.append(StreamId.of("woken-" + UUID.randomUUID()), ExpectedVersion.any(),
+            otherProcess.append(
+                    StreamId.of("woken-" + UUID.randomUUID()),
+                    ExpectedVersion.any(),
                     List.of(NewEvent.of("test.event", "{}")));
             long appended = otherProcess.headPosition();
 
@@ -117,8 +119,7 @@ class PgBouncerTest {
     }
 
     @Test
-    void a_listen_on_a_pooled_connection_through_pgbouncer_is_reported_once_and_replaced_by_polling()
-            throws Exception {
+    void a_listen_on_a_pooled_connection_through_pgbouncer_is_reported_once_and_replaced_by_polling() throws Exception {
         try (CapturedWarnings warnings = new CapturedWarnings();
                 PostgresEventStore store = PostgresEventStore.builder(pool).build();
                 HeadWatch watch = store.watchHead(Duration.ofMillis(100))) {
@@ -144,13 +145,17 @@ class PgBouncerTest {
     void a_store_built_from_a_pgbouncer_url_detects_that_its_dedicated_listen_goes_through_the_bouncer()
             throws Exception {
         try (CapturedWarnings warnings = new CapturedWarnings();
-                PostgresEventStore store = PostgresEventStore.builder(bouncer.jdbcUrl()).maxPoolSize(3).build();
+                PostgresEventStore store = PostgresEventStore.builder(bouncer.jdbcUrl())
+                        .maxPoolSize(3)
+                        .build();
                 HeadWatch watch = store.watchHead(Duration.ofMillis(100))) {
             warnings.awaitOne(Duration.ofSeconds(30));
 
             assertThat(store.notifications()).isEqualTo(HeadNotifications.listen(bouncer.jdbcUrl()));
             assertThat(watch.isListening()).isFalse();
-            assertThat(warnings.messages()).singleElement().asString()
+            assertThat(warnings.messages())
+                    .singleElement()
+                    .asString()
                     .contains("a dedicated connection to " + bouncer.jdbcUrl());
         }
     }
@@ -160,7 +165,9 @@ class PgBouncerTest {
         while (!watch.isListening() && System.nanoTime() < deadline) {
             Thread.sleep(10);
         }
-        assertThat(watch.isListening()).as("the LISTEN on the direct connection answered its probe").isTrue();
+        assertThat(watch.isListening())
+                .as("the LISTEN on the direct connection answered its probe")
+                .isTrue();
     }
 
     /** The WARNINGs the head tracker logs (System.Logger goes to java.util.logging here) while open. */
@@ -181,7 +188,9 @@ class PgBouncerTest {
             while (messages.isEmpty() && System.nanoTime() < deadline) {
                 Thread.sleep(20);
             }
-            assertThat(messages).as("a warning that notifications are not delivered").isNotEmpty();
+            assertThat(messages)
+                    .as("a warning that notifications are not delivered")
+                    .isNotEmpty();
         }
 
         @Override

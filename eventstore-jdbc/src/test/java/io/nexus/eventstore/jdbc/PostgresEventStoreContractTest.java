@@ -14,7 +14,9 @@ class PostgresEventStoreContractTest extends EventStoreContract {
     private final PostgresEventStore store;
 
     PostgresEventStoreContractTest(DataSource dataSource) {
-        store = PostgresEventStore.builder(dataSource).types(TestEvents.registry()).build();
+        store = PostgresEventStore.builder(dataSource)
+                .types(TestEvents.registry())
+                .build();
     }
 
     @Override

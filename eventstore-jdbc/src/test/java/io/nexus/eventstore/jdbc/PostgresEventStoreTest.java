@@ -70,10 +70,15 @@ class PostgresEventStoreTest {
         StreamId stream = uniqueStream("order");
         Instant at = Instant.parse("2026-11-27T10:15:30.123456Z");
         PostgresEventStore typed = PostgresEventStore.builder(database.dataSource())
-                .types(EventTypeRegistry.builder().register("order.timestamped", Timestamped.class).build())
+                .types(EventTypeRegistry.builder()
+                        .register("order.timestamped", Timestamped.class)
+                        .build())
                 .build();
         try (typed) {
-            typed.append(stream, ExpectedVersion.noStream(), List.of(NewEvent.of("order.timestamped", new Timestamped("a", at))));
+            typed.append(
+                    stream,
+                    ExpectedVersion.noStream(),
+                    List.of(NewEvent.of("order.timestamped", new Timestamped("a", at))));
 
             RecordedEvent read = typed.readStream(stream, 1, 1).get(0);
 
@@ -97,8 +102,10 @@ class PostgresEventStoreTest {
         // From the middle of the first commit, across the second, into the middle of the third.
         List<RecordedEvent> page = store.readAll(head + 151, 500);
 
-        assertThat(page).extracting(RecordedEvent::position)
-                .containsExactlyElementsOf(LongStream.range(head + 151, head + 651).boxed().toList());
+        assertThat(page)
+                .extracting(RecordedEvent::position)
+                .containsExactlyElementsOf(
+                        LongStream.range(head + 151, head + 651).boxed().toList());
         assertThat(page.get(0).eventId()).isEqualTo(firstBatch.get(150).eventId());
         assertThat(page.get(150).eventId()).isEqualTo(secondBatch.get(0).eventId());
         assertThat(page.get(450)).satisfies(event -> {
@@ -114,14 +121,21 @@ class PostgresEventStoreTest {
                 .types(EventTypeRegistry.builder().register(OrderPlaced.class).build())
                 .build()) {
             closed.close();
-            assertThat(closed.readAll(head + 1, 1_000)).extracting(RecordedEvent::position)
-                    .containsExactlyElementsOf(LongStream.range(head + 1, head + 901).boxed().toList());
+            assertThat(closed.readAll(head + 1, 1_000))
+                    .extracting(RecordedEvent::position)
+                    .containsExactlyElementsOf(
+                            LongStream.range(head + 1, head + 901).boxed().toList());
         }
         List<RecordedEvent> stream = store.readStream(first, 1, 1_000);
-        assertThat(stream).extracting(RecordedEvent::streamVersion)
-                .containsExactlyElementsOf(LongStream.rangeClosed(1, 600).boxed().toList());
-        assertThat(stream).extracting(RecordedEvent::eventId).containsExactlyElementsOf(
-                Stream.concat(firstBatch.stream(), thirdBatch.stream()).map(NewEvent::eventId).toList());
+        assertThat(stream)
+                .extracting(RecordedEvent::streamVersion)
+                .containsExactlyElementsOf(
+                        LongStream.rangeClosed(1, 600).boxed().toList());
+        assertThat(stream)
+                .extracting(RecordedEvent::eventId)
+                .containsExactlyElementsOf(Stream.concat(firstBatch.stream(), thirdBatch.stream())
+                        .map(NewEvent::eventId)
+                        .toList());
     }
 
     @Test
@@ -144,10 +158,16 @@ class PostgresEventStoreTest {
                     .isInstanceOf(UnknownEventTypeException.class)
                     .hasMessageContaining("'order.mystery'");
 
-            assertThat(strict.readAll(head + 1, 400)).extracting(RecordedEvent::eventId)
-                    .containsExactlyElementsOf(events.subList(0, 400).stream().map(NewEvent::eventId).toList());
-            assertThat(strict.readAll(head + 402, 600)).extracting(RecordedEvent::eventId)
-                    .containsExactlyElementsOf(events.subList(401, 701).stream().map(NewEvent::eventId).toList());
+            assertThat(strict.readAll(head + 1, 400))
+                    .extracting(RecordedEvent::eventId)
+                    .containsExactlyElementsOf(events.subList(0, 400).stream()
+                            .map(NewEvent::eventId)
+                            .toList());
+            assertThat(strict.readAll(head + 402, 600))
+                    .extracting(RecordedEvent::eventId)
+                    .containsExactlyElementsOf(events.subList(401, 701).stream()
+                            .map(NewEvent::eventId)
+                            .toList());
         }
     }
 
@@ -168,19 +188,25 @@ class PostgresEventStoreTest {
 
         // Read through the test's own store: the events were committed, not rolled back when the pool took its
         // connection back.
-        assertThat(store.readStream(stream, 1, 10)).extracting(RecordedEvent::eventId)
-                .containsExactlyElementsOf(events.stream().map(NewEvent::eventId).toList());
+        assertThat(store.readStream(stream, 1, 10))
+                .extracting(RecordedEvent::eventId)
+                .containsExactlyElementsOf(
+                        events.stream().map(NewEvent::eventId).toList());
     }
 
     @Test
     void a_payload_that_does_not_serialize_is_refused_and_nothing_is_written() {
         StreamId stream = uniqueStream("order");
 
-        Throwable thrown = catchThrowable(() -> store.append(stream, ExpectedVersion.any(),
+        Throwable thrown = catchThrowable(() -> store.append(
+                stream,
+                ExpectedVersion.any(),
                 List.of(orderPlaced(), NewEvent.of("order.broken", new Unserializable("x")))));
 
-        assertThat(thrown).isInstanceOf(EventSerializationException.class)
-                .hasMessageContaining("order.broken").hasMessageContaining(Unserializable.class.getName());
+        assertThat(thrown)
+                .isInstanceOf(EventSerializationException.class)
+                .hasMessageContaining("order.broken")
+                .hasMessageContaining(Unserializable.class.getName());
         assertThat(store.streamVersion(stream)).isZero();
     }
 
@@ -188,11 +214,15 @@ class PostgresEventStoreTest {
     void raw_json_that_is_not_json_is_refused_and_nothing_is_written() {
         StreamId stream = uniqueStream("order");
 
-        Throwable thrown = catchThrowable(() -> store.append(stream, ExpectedVersion.any(),
-                List.of(NewEvent.of("order.raw", RawJson.of("{not json")))));
+        Throwable thrown = catchThrowable(() -> store.append(
+                stream, ExpectedVersion.any(), List.of(NewEvent.of("order.raw", RawJson.of("{not json")))));
 
-        Throwable twoValues = catchThrowable(() -> store.append(stream, ExpectedVersion.any(),
-                List.of(NewEvent.of("order.raw", RawJson.of("{\"a\": 1} {\"b\": 2}")), NewEvent.of("order.raw", RawJson.of("{}")))));
+        Throwable twoValues = catchThrowable(() -> store.append(
+                stream,
+                ExpectedVersion.any(),
+                List.of(
+                        NewEvent.of("order.raw", RawJson.of("{\"a\": 1} {\"b\": 2}")),
+                        NewEvent.of("order.raw", RawJson.of("{}")))));
 
         assertThat(thrown).isInstanceOf(EventSerializationException.class).hasMessageContaining("order.raw");
         assertThat(twoValues).isInstanceOf(EventSerializationException.class).hasMessageContaining("more than one");
@@ -213,8 +243,10 @@ class PostgresEventStoreTest {
         }
         RecordedEvent raw = store.readStream(stream, 1, 10).get(0);
 
-        assertThat(thrown).isInstanceOf(UnknownEventTypeException.class)
-                .hasMessageContaining("'order.mystery'").hasMessageContaining(stream.value());
+        assertThat(thrown)
+                .isInstanceOf(UnknownEventTypeException.class)
+                .hasMessageContaining("'order.mystery'")
+                .hasMessageContaining(stream.value());
         assertThat(((UnknownEventTypeException) thrown).type()).isEqualTo("order.mystery");
         assertThat(raw.data()).isEqualTo(RawJson.of("{\"a\": 1}"));
     }
@@ -226,8 +258,10 @@ class PostgresEventStoreTest {
         PostgresEventStore unreachable = PostgresEventStore.builder(down).build();
 
         try (unreachable) {
-            assertThatThrownBy(() -> unreachable.append(uniqueStream("order"), ExpectedVersion.any(), List.of(orderPlaced())))
-                    .isInstanceOf(EventStoreAccessException.class).hasMessageContaining("could not append");
+            assertThatThrownBy(() ->
+                            unreachable.append(uniqueStream("order"), ExpectedVersion.any(), List.of(orderPlaced())))
+                    .isInstanceOf(EventStoreAccessException.class)
+                    .hasMessageContaining("could not append");
             assertThatThrownBy(() -> unreachable.readAll(1, 10)).isInstanceOf(EventStoreAccessException.class);
         }
     }
@@ -274,17 +308,22 @@ class PostgresEventStoreTest {
 
     @Test
     void a_bad_schema_name_is_refused_by_the_builder() {
-        assertThatThrownBy(() -> PostgresEventStore.builder(database.dataSource()).schema("nexus; DROP TABLE x"))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'nexus; DROP TABLE x'");
-        assertThatThrownBy(() -> PostgresEventStore.builder("jdbc:mysql://x")).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> PostgresEventStore.builder(database.dataSource()).user("x"))
+        assertThatThrownBy(
+                        () -> PostgresEventStore.builder(database.dataSource()).schema("nexus; DROP TABLE x"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("'nexus; DROP TABLE x'");
+        assertThatThrownBy(() -> PostgresEventStore.builder("jdbc:mysql://x"))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(
+                        () -> PostgresEventStore.builder(database.dataSource()).user("x"))
                 .isInstanceOf(IllegalStateException.class);
     }
 
     @Test
     void a_store_built_from_a_jdbc_url_owns_and_closes_its_pool() {
         StreamId stream = uniqueStream("order");
-        try (PostgresEventStore owned = PostgresEventStore.builder(database.jdbcUrl()).maxPoolSize(3).build()) {
+        try (PostgresEventStore owned =
+                PostgresEventStore.builder(database.jdbcUrl()).maxPoolSize(3).build()) {
             owned.append(stream, ExpectedVersion.any(), List.of(NewEvent.of("order.raw", RawJson.of("{}"))));
         }
 
@@ -295,7 +334,9 @@ class PostgresEventStoreTest {
     void an_append_in_another_schema_is_isolated() {
         EventStoreSchema.migrate(database.dataSource(), "tenant_b");
         StreamId stream = uniqueStream("order");
-        try (PostgresEventStore tenant = PostgresEventStore.builder(database.dataSource()).schema("tenant_b").build()) {
+        try (PostgresEventStore tenant = PostgresEventStore.builder(database.dataSource())
+                .schema("tenant_b")
+                .build()) {
             tenant.append(stream, ExpectedVersion.any(), List.of(NewEvent.of("order.raw", RawJson.of("{}"))));
 
             assertThat(tenant.streamVersion(stream)).isEqualTo(1);

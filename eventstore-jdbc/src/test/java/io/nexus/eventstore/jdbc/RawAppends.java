@@ -43,8 +43,8 @@ final class RawAppends {
     static long append(Connection connection, String stream, List<UUID> ids) {
         List<NewEvent> events = new ArrayList<>();
         for (int i = 0; i < ids.size(); i++) {
-            events.add(new NewEvent(ids.get(i), "test.event", RawJson.of("{\"n\":" + i + "}"), Map.of(),
-                    null, null, null));
+            events.add(new NewEvent(
+                    ids.get(i), "test.event", RawJson.of("{\"n\":" + i + "}"), Map.of(), null, null, null));
         }
         return APPENDER.append(connection, StreamAppend.of(StreamId.of(stream), ExpectedVersion.any(), events))
                 .nextExpectedVersion();

@@ -33,7 +33,9 @@ class UnmigratedSchemaTest {
 
     @Test
     void every_operation_on_a_schema_nobody_created_names_the_migrate_call_and_command() {
-        try (PostgresEventStore store = PostgresEventStore.builder(database.dataSource()).schema("never_migrated").build()) {
+        try (PostgresEventStore store = PostgresEventStore.builder(database.dataSource())
+                .schema("never_migrated")
+                .build()) {
             for (ThrowingCallable operation : operations(store)) {
                 Throwable thrown = catchThrowable(operation);
 
@@ -45,7 +47,9 @@ class UnmigratedSchemaTest {
     @Test
     void every_operation_on_an_empty_schema_names_the_migrate_call_and_command() {
         database.execute("CREATE SCHEMA IF NOT EXISTS created_empty");
-        try (PostgresEventStore store = PostgresEventStore.builder(database.dataSource()).schema("created_empty").build()) {
+        try (PostgresEventStore store = PostgresEventStore.builder(database.dataSource())
+                .schema("created_empty")
+                .build()) {
             for (ThrowingCallable operation : operations(store)) {
                 Throwable thrown = catchThrowable(operation);
 
@@ -73,7 +77,9 @@ class UnmigratedSchemaTest {
             public void close() {}
         };
         logger.addHandler(handler);
-        try (PostgresEventStore store = PostgresEventStore.builder(database.dataSource()).schema("unmigrated_seq").build()) {
+        try (PostgresEventStore store = PostgresEventStore.builder(database.dataSource())
+                .schema("unmigrated_seq")
+                .build()) {
             long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
             while (records.isEmpty() && System.nanoTime() < deadline) {
                 Thread.sleep(20);
@@ -91,7 +97,8 @@ class UnmigratedSchemaTest {
     }
 
     private void assertNotMigrated(Throwable thrown, String schema) {
-        assertThat(thrown).isInstanceOf(SchemaNotMigratedException.class)
+        assertThat(thrown)
+                .isInstanceOf(SchemaNotMigratedException.class)
                 .hasMessageContaining("schema '" + schema + "' in database '" + database.name() + "' at ")
                 .hasMessageContaining("io.nexus.migrations.EventStoreSchema.migrate(dataSource, \"" + schema + "\")")
                 .hasMessageContaining("migrate --url <jdbc-url> --schema " + schema);
@@ -101,7 +108,8 @@ class UnmigratedSchemaTest {
     private static List<ThrowingCallable> operations(PostgresEventStore store) {
         return List.of(
                 () -> store.append(uniqueStream("order"), ExpectedVersion.any(), List.of(orderPlaced())),
-                () -> store.appendAll(List.of(StreamAppend.of(uniqueStream("order"), ExpectedVersion.any(), List.of(orderPlaced())))),
+                () -> store.appendAll(
+                        List.of(StreamAppend.of(uniqueStream("order"), ExpectedVersion.any(), List.of(orderPlaced())))),
                 () -> store.readStream(uniqueStream("order"), 1, 10),
                 () -> store.readStreamBackward(uniqueStream("order"), 10, 10),
                 () -> store.streamVersion(uniqueStream("order")),

@@ -41,7 +41,8 @@ class UnreachableDatabaseTest {
                     () -> store.append(uniqueStream("order"), ExpectedVersion.any(), List.of(orderPlaced())));
 
             Duration took = Duration.ofNanos(System.nanoTime() - start);
-            assertThat(thrown).isInstanceOf(EventStoreAccessException.class)
+            assertThat(thrown)
+                    .isInstanceOf(EventStoreAccessException.class)
                     .hasMessageContaining("could not append to stream")
                     .hasMessageContaining("database 'orders_db' at 127.0.0.1:1")
                     .hasMessageNotContaining(PASSWORD);
@@ -59,21 +60,27 @@ class UnreachableDatabaseTest {
             HikariDataSource defaultPool = defaults.ownedPool();
             HikariDataSource configuredPool = configured.ownedPool();
 
-            assertThat(defaultPool.getConnectionTimeout()).isEqualTo(PostgresEventStore.DEFAULT_CONNECT_TIMEOUT.toMillis());
+            assertThat(defaultPool.getConnectionTimeout())
+                    .isEqualTo(PostgresEventStore.DEFAULT_CONNECT_TIMEOUT.toMillis());
             assertThat(defaultPool.getDataSourceProperties())
-                    .containsEntry("connectTimeout", "5").containsEntry("loginTimeout", "5");
+                    .containsEntry("connectTimeout", "5")
+                    .containsEntry("loginTimeout", "5");
             assertThat(configuredPool.getConnectionTimeout()).isEqualTo(1_500);
             assertThat(configuredPool.getDataSourceProperties())
-                    .containsEntry("connectTimeout", "2").containsEntry("loginTimeout", "2");
+                    .containsEntry("connectTimeout", "2")
+                    .containsEntry("loginTimeout", "2");
         }
     }
 
     @Test
     void a_connect_timeout_is_refused_below_250_ms_and_on_a_callers_data_source() {
         assertThatThrownBy(() -> PostgresEventStore.builder(DOWN_URL).connectTimeout(Duration.ofMillis(100)))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("PT0.1S");
-        assertThatThrownBy(() -> PostgresEventStore.builder(new PGSimpleDataSource()).connectTimeout(Duration.ofSeconds(5)))
-                .isInstanceOf(IllegalStateException.class).hasMessageContaining("connectTimeout");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("PT0.1S");
+        assertThatThrownBy(() ->
+                        PostgresEventStore.builder(new PGSimpleDataSource()).connectTimeout(Duration.ofSeconds(5)))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("connectTimeout");
     }
 
     @Test
@@ -86,7 +93,8 @@ class UnreachableDatabaseTest {
                 PostgresEventStore store = PostgresEventStore.builder(pool).build()) {
 
             for (ThrowingCallable operation : operations(store)) {
-                assertThat(catchThrowable(operation)).isInstanceOf(EventStoreAccessException.class)
+                assertThat(catchThrowable(operation))
+                        .isInstanceOf(EventStoreAccessException.class)
                         .hasMessageContaining("cannot connect to database 'orders_db' at 127.0.0.1:1")
                         .hasMessageNotContaining(PASSWORD);
             }
@@ -102,7 +110,8 @@ class UnreachableDatabaseTest {
 
         try (PostgresEventStore store = PostgresEventStore.builder(down).build()) {
             for (ThrowingCallable operation : operations(store)) {
-                assertThat(catchThrowable(operation)).isInstanceOf(EventStoreAccessException.class)
+                assertThat(catchThrowable(operation))
+                        .isInstanceOf(EventStoreAccessException.class)
                         .hasMessageContaining("cannot connect to database 'orders_db' at 127.0.0.1:1")
                         .hasMessageNotContaining(PASSWORD);
             }
@@ -111,11 +120,13 @@ class UnreachableDatabaseTest {
 
     @Test
     void a_data_source_that_does_not_say_where_it_connects_is_named_as_such() {
-        try (PostgresEventStore store = PostgresEventStore.builder(new RefusingDataSource()).build()) {
+        try (PostgresEventStore store =
+                PostgresEventStore.builder(new RefusingDataSource()).build()) {
             Throwable thrown = catchThrowable(
                     () -> store.append(uniqueStream("order"), ExpectedVersion.any(), List.of(orderPlaced())));
 
-            assertThat(thrown).isInstanceOf(EventStoreAccessException.class)
+            assertThat(thrown)
+                    .isInstanceOf(EventStoreAccessException.class)
                     .hasMessageContaining("cannot connect to " + DatabaseLocation.UNKNOWN);
         }
     }
@@ -123,7 +134,8 @@ class UnreachableDatabaseTest {
     private static List<ThrowingCallable> operations(PostgresEventStore store) {
         return List.of(
                 () -> store.append(uniqueStream("order"), ExpectedVersion.any(), List.of(orderPlaced())),
-                () -> store.appendAll(List.of(StreamAppend.of(uniqueStream("order"), ExpectedVersion.any(), List.of(orderPlaced())))),
+                () -> store.appendAll(
+                        List.of(StreamAppend.of(uniqueStream("order"), ExpectedVersion.any(), List.of(orderPlaced())))),
                 () -> store.readStream(uniqueStream("order"), 1, 10),
                 () -> store.readAll(1, 10),
                 store::headPosition);

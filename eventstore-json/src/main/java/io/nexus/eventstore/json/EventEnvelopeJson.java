@@ -73,8 +73,12 @@ public final class EventEnvelopeJson {
         root.put("streamVersion", event.streamVersion());
         root.put("position", event.position());
         root.put("recordedAt", event.recordedAt().toString());
-        root.put("correlationId", event.correlationId() == null ? null : event.correlationId().toString());
-        root.put("causationId", event.causationId() == null ? null : event.causationId().toString());
+        root.put(
+                "correlationId",
+                event.correlationId() == null ? null : event.correlationId().toString());
+        root.put(
+                "causationId",
+                event.causationId() == null ? null : event.causationId().toString());
         root.put("source", event.source());
         ObjectNode metadata = root.putObject("metadata");
         event.metadata().forEach(metadata::put);
@@ -144,8 +148,8 @@ public final class EventEnvelopeJson {
     private static String text(JsonNode root, String field, String type) {
         JsonNode node = root.get(field);
         if (node == null || !node.isTextual()) {
-            throw new EventSerializationException(type, "malformed event envelope: field '" + field
-                    + "' must be a string, was " + node);
+            throw new EventSerializationException(
+                    type, "malformed event envelope: field '" + field + "' must be a string, was " + node);
         }
         return node.asText();
     }
@@ -153,8 +157,8 @@ public final class EventEnvelopeJson {
     private static long number(JsonNode root, String field, String type) {
         JsonNode node = root.get(field);
         if (node == null || !node.canConvertToLong() || !node.isIntegralNumber()) {
-            throw new EventSerializationException(type, "malformed event envelope: field '" + field
-                    + "' must be an integer, was " + node);
+            throw new EventSerializationException(
+                    type, "malformed event envelope: field '" + field + "' must be an integer, was " + node);
         }
         return node.asLong();
     }

@@ -67,8 +67,7 @@ public final class JacksonEventSerializer implements EventSerializer {
         try {
             return readers.get(targetClass).readValue(utf8Json);
         } catch (Exception e) {
-            throw new EventSerializationException(
-                    type, "cannot decode the stored JSON as " + targetClass.getName(), e);
+            throw new EventSerializationException(type, "cannot decode the stored JSON as " + targetClass.getName(), e);
         }
     }
 
@@ -77,8 +76,7 @@ public final class JacksonEventSerializer implements EventSerializer {
         try {
             return readers.get(targetClass).readValue(json);
         } catch (Exception e) {
-            throw new EventSerializationException(
-                    type, "cannot decode the stored JSON as " + targetClass.getName(), e);
+            throw new EventSerializationException(type, "cannot decode the stored JSON as " + targetClass.getName(), e);
         }
     }
 }

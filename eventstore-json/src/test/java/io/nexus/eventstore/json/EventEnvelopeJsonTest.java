@@ -24,10 +24,13 @@ class EventEnvelopeJsonTest {
     private static RecordedEvent event(Object data) {
         InMemoryEventStore store = InMemoryEventStore.create();
         StreamId order = StreamId.of("order-42");
-        store.append(order, ExpectedVersion.noStream(), List.of(NewEvent.of("order.placed", data)
-                .withMetadata(Map.of("tenant", "acme"))
-                .withCorrelationId(UUID.randomUUID())
-                .withSource("checkout-service")));
+        store.append(
+                order,
+                ExpectedVersion.noStream(),
+                List.of(NewEvent.of("order.placed", data)
+                        .withMetadata(Map.of("tenant", "acme"))
+                        .withCorrelationId(UUID.randomUUID())
+                        .withSource("checkout-service")));
         return store.readStream(order, 0, 1).get(0);
     }
 
@@ -43,8 +46,9 @@ class EventEnvelopeJsonTest {
 
     @Test
     void a_registered_type_decodes_to_its_class() {
-        EventTypeRegistry types =
-                EventTypeRegistry.builder().register("order.placed", OrderPlaced.class).build();
+        EventTypeRegistry types = EventTypeRegistry.builder()
+                .register("order.placed", OrderPlaced.class)
+                .build();
         EventEnvelopeJson codec = new EventEnvelopeJson(JacksonEventSerializer.create(), types);
         OrderPlaced payload = new OrderPlaced("42", 1999, Instant.parse("2026-11-27T04:00:00Z"));
 

@@ -19,7 +19,8 @@ class JacksonEventSerializerTest {
         String json = serializer.serialize("order.placed", order);
 
         assertThat(json).contains("\"2026-11-27T04:00:00.123Z\"");
-        assertThat(serializer.deserialize("order.placed", json, OrderPlaced.class)).isEqualTo(order);
+        assertThat(serializer.deserialize("order.placed", json, OrderPlaced.class))
+                .isEqualTo(order);
     }
 
     @Test

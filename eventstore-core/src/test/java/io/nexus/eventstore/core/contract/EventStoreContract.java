@@ -98,14 +98,18 @@ public abstract class EventStoreContract {
         StreamId order = uniqueStream("order");
         store().append(order, ExpectedVersion.noStream(), List.of(orderPlaced()));
 
-        Throwable thrown = catchThrowable(() -> store().append(order, ExpectedVersion.noStream(), List.of(orderShipped())));
+        Throwable thrown =
+                catchThrowable(() -> store().append(order, ExpectedVersion.noStream(), List.of(orderShipped())));
 
         assertThat(thrown).isInstanceOf(WrongExpectedVersionException.class);
         WrongExpectedVersionException conflict = (WrongExpectedVersionException) thrown;
         assertThat(conflict.streamId()).isEqualTo(order);
         assertThat(conflict.expectedVersion()).isEqualTo(ExpectedVersion.noStream());
         assertThat(conflict.actualVersion()).isEqualTo(1);
-        assertThat(conflict.getMessage()).contains(order.value()).contains("NoStream").contains("version 1");
+        assertThat(conflict.getMessage())
+                .contains(order.value())
+                .contains("NoStream")
+                .contains("version 1");
         assertThat(store().readStream(order, 1, 10)).hasSize(1);
     }
 
@@ -113,7 +117,8 @@ public abstract class EventStoreContract {
     void stream_exists_is_refused_for_a_new_stream_and_accepted_for_an_existing_one() {
         StreamId order = uniqueStream("order");
 
-        Throwable thrown = catchThrowable(() -> store().append(order, ExpectedVersion.streamExists(), List.of(orderPlaced())));
+        Throwable thrown =
+                catchThrowable(() -> store().append(order, ExpectedVersion.streamExists(), List.of(orderPlaced())));
         store().append(order, ExpectedVersion.any(), List.of(orderPlaced()));
         AppendResult second = store().append(order, ExpectedVersion.streamExists(), List.of(orderShipped()));
 
@@ -127,8 +132,10 @@ public abstract class EventStoreContract {
         StreamId order = uniqueStream("order");
         store().append(order, ExpectedVersion.exactly(0), orderPlaced(2));
 
-        Throwable stale = catchThrowable(() -> store().append(order, ExpectedVersion.exactly(1), List.of(orderShipped())));
-        Throwable ahead = catchThrowable(() -> store().append(order, ExpectedVersion.exactly(3), List.of(orderShipped())));
+        Throwable stale =
+                catchThrowable(() -> store().append(order, ExpectedVersion.exactly(1), List.of(orderShipped())));
+        Throwable ahead =
+                catchThrowable(() -> store().append(order, ExpectedVersion.exactly(3), List.of(orderShipped())));
         AppendResult ok = store().append(order, ExpectedVersion.exactly(2), List.of(orderShipped()));
 
         assertThat(stale).isInstanceOf(WrongExpectedVersionException.class).hasMessageContaining("version 2");
@@ -177,9 +184,13 @@ public abstract class EventStoreContract {
 
         Throwable thrown = catchThrowable(() -> store().append(order, ExpectedVersion.noStream(), List.of(impostor)));
 
-        assertThat(thrown).isInstanceOf(DuplicateEventException.class).hasMessageContaining(placed.eventId().toString());
+        assertThat(thrown)
+                .isInstanceOf(DuplicateEventException.class)
+                .hasMessageContaining(placed.eventId().toString());
         assertThat(((DuplicateEventException) thrown).eventId()).isEqualTo(placed.eventId());
-        assertThat(store().readStream(order, 1, 10)).extracting(RecordedEvent::type).containsExactly("order.placed");
+        assertThat(store().readStream(order, 1, 10))
+                .extracting(RecordedEvent::type)
+                .containsExactly("order.placed");
     }
 
     @Test
@@ -189,8 +200,8 @@ public abstract class EventStoreContract {
         NewEvent placed = orderPlaced();
         store().append(first, ExpectedVersion.any(), List.of(placed));
 
-        Throwable thrown = catchThrowable(
-                () -> store().append(second, ExpectedVersion.any(), List.of(orderPlaced(), placed)));
+        Throwable thrown =
+                catchThrowable(() -> store().append(second, ExpectedVersion.any(), List.of(orderPlaced(), placed)));
 
         assertThat(thrown).isInstanceOf(DuplicateEventException.class);
         assertThat(store().streamVersion(second)).isZero();
@@ -242,10 +253,13 @@ public abstract class EventStoreContract {
                 .filter(e -> e.streamId().equals(a) || e.streamId().equals(b))
                 .toList();
         assertThat(ours).hasSize(5);
-        assertThat(ours).extracting(e -> e.streamId().value() + "@" + e.streamVersion())
+        assertThat(ours)
+                .extracting(e -> e.streamId().value() + "@" + e.streamVersion())
                 .containsExactly(a + "@1", a + "@2", a + "@3", b + "@1", a + "@4");
-        assertThat(page).extracting(RecordedEvent::position)
-                .containsExactlyElementsOf(LongStream.range(start, start + page.size()).boxed().toList());
+        assertThat(page)
+                .extracting(RecordedEvent::position)
+                .containsExactlyElementsOf(
+                        LongStream.range(start, start + page.size()).boxed().toList());
         assertThat(store().headPosition()).isGreaterThanOrEqualTo(ours.get(4).position());
     }
 
@@ -256,11 +270,14 @@ public abstract class EventStoreContract {
         List<RecordedEvent> ours = store().readStream(a, 1, 5);
         long third = readAllFrom(1).stream()
                 .filter(e -> e.eventId().equals(ours.get(2).eventId()))
-                .findFirst().orElseThrow().position();
+                .findFirst()
+                .orElseThrow()
+                .position();
 
         List<RecordedEvent> page = store().readAll(third, 2);
 
-        assertThat(page).extracting(RecordedEvent::eventId)
+        assertThat(page)
+                .extracting(RecordedEvent::eventId)
                 .containsExactly(ours.get(2).eventId(), ours.get(3).eventId());
     }
 
@@ -321,14 +338,17 @@ public abstract class EventStoreContract {
         withNull.add(null);
 
         assertThatThrownBy(() -> store().append(order, ExpectedVersion.any(), List.of()))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("at least one event");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("at least one event");
         assertThatThrownBy(() -> store().append(order, ExpectedVersion.any(), withNull))
-                .isInstanceOf(NullPointerException.class).hasMessageContaining("event 1");
+                .isInstanceOf(NullPointerException.class)
+                .hasMessageContaining("event 1");
         assertThatThrownBy(() -> store().readStream(order, 1, 0)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> store().appendAll(List.of(
                         StreamAppend.of(order, ExpectedVersion.any(), List.of(orderPlaced())),
                         StreamAppend.of(order, ExpectedVersion.any(), List.of(orderPlaced())))))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("twice");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("twice");
         assertThat(store().streamVersion(order)).isZero();
     }
 
@@ -338,11 +358,16 @@ public abstract class EventStoreContract {
         StreamId order = uniqueStream("order");
         store().append(order, ExpectedVersion.noStream(), List.of(orderPlaced()));
 
-        List<Object> outcomes = race(16, () -> store().append(order, ExpectedVersion.exactly(1), List.of(orderShipped())));
+        List<Object> outcomes =
+                race(16, () -> store().append(order, ExpectedVersion.exactly(1), List.of(orderShipped())));
 
         assertThat(outcomes).filteredOn(AppendResult.class::isInstance).hasSize(1);
-        assertThat(outcomes).filteredOn(WrongExpectedVersionException.class::isInstance).hasSize(15);
-        assertThat(store().readStream(order, 1, 100)).extracting(RecordedEvent::streamVersion).containsExactly(1L, 2L);
+        assertThat(outcomes)
+                .filteredOn(WrongExpectedVersionException.class::isInstance)
+                .hasSize(15);
+        assertThat(store().readStream(order, 1, 100))
+                .extracting(RecordedEvent::streamVersion)
+                .containsExactly(1L, 2L);
     }
 
     @RepeatedTest(3)
@@ -353,7 +378,9 @@ public abstract class EventStoreContract {
         List<Object> outcomes = race(16, () -> store().append(order, ExpectedVersion.noStream(), orderPlaced(2)));
 
         assertThat(outcomes).filteredOn(AppendResult.class::isInstance).hasSize(1);
-        assertThat(outcomes).filteredOn(WrongExpectedVersionException.class::isInstance).hasSize(15);
+        assertThat(outcomes)
+                .filteredOn(WrongExpectedVersionException.class::isInstance)
+                .hasSize(15);
         assertThat(store().streamVersion(order)).isEqualTo(2);
     }
 
@@ -365,7 +392,8 @@ public abstract class EventStoreContract {
         List<Object> outcomes = race(16, () -> store().append(order, ExpectedVersion.any(), orderPlaced(2)));
 
         assertThat(outcomes).allMatch(AppendResult.class::isInstance);
-        assertThat(store().readStream(order, 1, 100)).extracting(RecordedEvent::streamVersion)
+        assertThat(store().readStream(order, 1, 100))
+                .extracting(RecordedEvent::streamVersion)
                 .containsExactlyElementsOf(LongStream.rangeClosed(1, 32).boxed().toList());
     }
 
@@ -376,12 +404,15 @@ public abstract class EventStoreContract {
         StreamId fresh = uniqueStream("order");
         store().append(existing, ExpectedVersion.noStream(), List.of(orderPlaced()));
 
-        List<Object> onExisting = race(16, () -> store().append(existing, ExpectedVersion.streamExists(), List.of(orderShipped())));
-        List<Object> onFresh = race(16, () -> store().append(fresh, ExpectedVersion.streamExists(), List.of(orderShipped())));
+        List<Object> onExisting =
+                race(16, () -> store().append(existing, ExpectedVersion.streamExists(), List.of(orderShipped())));
+        List<Object> onFresh =
+                race(16, () -> store().append(fresh, ExpectedVersion.streamExists(), List.of(orderShipped())));
 
         assertThat(onExisting).allMatch(AppendResult.class::isInstance);
         assertThat(onFresh).allMatch(WrongExpectedVersionException.class::isInstance);
-        assertThat(store().readStream(existing, 1, 100)).extracting(RecordedEvent::streamVersion)
+        assertThat(store().readStream(existing, 1, 100))
+                .extracting(RecordedEvent::streamVersion)
                 .containsExactlyElementsOf(LongStream.rangeClosed(1, 17).boxed().toList());
         assertThat(store().streamVersion(fresh)).isZero();
     }

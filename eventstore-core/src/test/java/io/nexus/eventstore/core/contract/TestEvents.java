@@ -30,7 +30,8 @@ public final class TestEvents {
 
     public static NewEvent orderPlaced() {
         long n = SEQUENCE.incrementAndGet();
-        return NewEvent.of(new OrderPlaced("o-" + n, "customer-" + (n % 7), BigDecimal.valueOf(n, 2), List.of("sku-" + n)));
+        return NewEvent.of(
+                new OrderPlaced("o-" + n, "customer-" + (n % 7), BigDecimal.valueOf(n, 2), List.of("sku-" + n)));
     }
 
     public static NewEvent orderShipped() {
@@ -38,7 +39,9 @@ public final class TestEvents {
     }
 
     public static List<NewEvent> orderPlaced(int count) {
-        return java.util.stream.IntStream.range(0, count).mapToObj(i -> orderPlaced()).toList();
+        return java.util.stream.IntStream.range(0, count)
+                .mapToObj(i -> orderPlaced())
+                .toList();
     }
 
     /** A stream id no other test uses. */

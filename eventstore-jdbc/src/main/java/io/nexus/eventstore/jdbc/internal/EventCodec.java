@@ -64,7 +64,8 @@ public final class EventCodec {
         }
     }
 
-    @Nullable String metadata(NewEvent event) {
+    @Nullable
+    String metadata(NewEvent event) {
         if (event.metadata().isEmpty()) {
             return null;
         }

@@ -52,8 +52,8 @@ public final class EventReader implements AutoCloseable {
 
     /** Plain JDBC: Jdbi's result iteration was a measurable part of a 1,000-event read's client CPU. */
     private List<StoredEvent> streamPage(Connection connection, StreamId stream, long from, int max, boolean forward) {
-        try (PreparedStatement query = connection.prepareStatement(
-                forward ? sql.readStreamForward : sql.readStreamBackward)) {
+        try (PreparedStatement query =
+                connection.prepareStatement(forward ? sql.readStreamForward : sql.readStreamBackward)) {
             query.setString(1, stream.value());
             query.setLong(2, from);
             query.setInt(3, max);
@@ -95,9 +95,7 @@ public final class EventReader implements AutoCloseable {
 
     public List<RecordedEvent> readAll(Handle handle, long from, int max, EventFilter filter) {
         if (filter.isAll()) {
-            Query query = handle.createQuery(sql.readAllPage)
-                    .bind("from", from)
-                    .bind("max", max);
+            Query query = handle.createQuery(sql.readAllPage).bind("from", from).bind("max", max);
             return inPositionOrder(readPipelined(handle, query, max));
         }
         return readFiltered(handle, sql.readAllFiltered(filter), from, max, filter, null);
@@ -105,9 +103,7 @@ public final class EventReader implements AutoCloseable {
 
     private List<RecordedEvent> readFiltered(
             Handle handle, String statement, long from, int max, EventFilter filter, @Nullable Long to) {
-        Query query = handle.createQuery(statement)
-                .bind("from", from)
-                .bind("max", max);
+        Query query = handle.createQuery(statement).bind("from", from).bind("max", max);
         if (to != null) {
             query.bind("to", to.longValue());
         }
@@ -136,7 +132,10 @@ public final class EventReader implements AutoCloseable {
     }
 
     public Optional<Long> positionOf(Handle handle, long commitId) {
-        return handle.createQuery(sql.positionOf).bind("commitId", commitId).mapTo(Long.class).findOne();
+        return handle.createQuery(sql.positionOf)
+                .bind("commitId", commitId)
+                .mapTo(Long.class)
+                .findOne();
     }
 
     @Override

@@ -17,9 +17,11 @@ public final class EventStoreSql {
 
     /** Plain JDBC ({@code ?} parameters): stream, expected, ids, types, data, metadata, correlations, causations, sources. */
     final String append;
+
     final String sequence;
     /** Plain JDBC, as the two below: stream, from version, max. */
     final String readStreamForward;
+
     final String readStreamBackward;
     final String streamVersion;
     final String positionOf;
@@ -105,7 +107,8 @@ public final class EventStoreSql {
     /** {@link #readAllFiltered} ending at position {@code :to}. */
     String readAllFilteredUpTo(EventFilter filter) {
         return readAllFiltered.formatted(
-                filterCondition(filter) + " AND e.commit_index <= :to - c.first_position", "AND c.first_position <= :to");
+                filterCondition(filter) + " AND e.commit_index <= :to - c.first_position",
+                "AND c.first_position <= :to");
     }
 
     private static String filterCondition(EventFilter filter) {

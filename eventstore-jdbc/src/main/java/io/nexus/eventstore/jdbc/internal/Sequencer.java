@@ -127,16 +127,21 @@ public final class Sequencer implements AutoCloseable {
                 if (closed) {
                     return;
                 }
-                EventStoreException typed = SqlErrors.translate(
-                        "sequencing failed", e, sql.schema(), DatabaseLocation.of(dataSource));
+                EventStoreException typed =
+                        SqlErrors.translate("sequencing failed", e, sql.schema(), DatabaseLocation.of(dataSource));
                 if (!(typed instanceof SchemaNotMigratedException)) {
-                    LOG.log(System.Logger.Level.WARNING, typed.getMessage() + "; retrying in " + backoffMillis + " ms", e);
+                    LOG.log(
+                            System.Logger.Level.WARNING,
+                            typed.getMessage() + "; retrying in " + backoffMillis + " ms",
+                            e);
                 } else if (!reportedNotMigrated) {
                     // Said once: this thread retries every MAX_BACKOFF_MILLIS until someone migrates, and the
                     // store's callers get the same exception on every operation anyway.
                     reportedNotMigrated = true;
-                    LOG.log(System.Logger.Level.ERROR, typed.getMessage()
-                            + "; the sequencer keeps retrying quietly and works as soon as the schema is migrated");
+                    LOG.log(
+                            System.Logger.Level.ERROR,
+                            typed.getMessage()
+                                    + "; the sequencer keeps retrying quietly and works as soon as the schema is migrated");
                 }
                 LockSupport.parkNanos(this, backoffMillis * 1_000_000);
                 backoffMillis = Math.min(backoffMillis * 2, MAX_BACKOFF_MILLIS);

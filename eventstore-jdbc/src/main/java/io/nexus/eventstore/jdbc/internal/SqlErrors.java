@@ -54,8 +54,10 @@ public final class SqlErrors {
                         append.events().get(0).eventId(), "a concurrent append stored one of the batch's ids first");
             }
             if (state.equals("22P02") || state.startsWith("2202")) {
-                return new EventSerializationException(append.events().get(0).type(),
-                        "the database refused a payload of stream '" + append.streamId() + "' as JSON", e);
+                return new EventSerializationException(
+                        append.events().get(0).type(),
+                        "the database refused a payload of stream '" + append.streamId() + "' as JSON",
+                        e);
             }
         }
         return new EventStoreAccessException("could not append to stream '" + append.streamId() + "'", e);
@@ -110,8 +112,11 @@ public final class SqlErrors {
             }
         }
         return state != null
-                && (state.startsWith("08") || state.startsWith("28") || state.startsWith("57P")
-                        || state.equals("53300") || state.equals("3D000"));
+                && (state.startsWith("08")
+                        || state.startsWith("28")
+                        || state.startsWith("57P")
+                        || state.equals("53300")
+                        || state.equals("3D000"));
     }
 
     /** The SQLSTATE of the first {@link SQLException} in {@code e}'s causes, if any. */

@@ -286,8 +286,11 @@ public final class StoreNotifications implements AutoCloseable {
                 if (closed) {
                     return true;
                 }
-                LOG.log(Level.WARNING, "notification connection for schema " + schema + " (" + describe(source)
-                        + ") lost; reconnecting in " + backoff + " ms, polling meanwhile", e);
+                LOG.log(
+                        Level.WARNING,
+                        "notification connection for schema " + schema + " (" + describe(source)
+                                + ") lost; reconnecting in " + backoff + " ms, polling meanwhile",
+                        e);
                 backoff = pollWhileWaiting(backoff);
             }
         }
@@ -372,14 +375,17 @@ public final class StoreNotifications implements AutoCloseable {
 
     private void warnNotDelivered() {
         listening = false;
-        LOG.log(Level.WARNING, "Notifications are not delivered: LISTEN \"" + channel + "\" on " + describe(source)
-                + " did not receive a NOTIFY sent through the store's pool within " + probeTimeout.toSeconds()
-                + " s. Is that connection going through PgBouncer in transaction pooling? Falling back to polling the"
-                + " head every " + pollInterval.toMillis() + " ms, so subscribers see new events up to that late."
-                + " To be woken at once, LISTEN on a direct server connection:"
-                + " PostgresEventStore.builder(..).notifications(HeadNotifications.listen(\"jdbc:postgresql://<server,"
-                + " not the bouncer>/<db>\")); to poll without this warning:"
-                + " .notifications(HeadNotifications.pollOnly()).");
+        LOG.log(
+                Level.WARNING,
+                "Notifications are not delivered: LISTEN \"" + channel + "\" on " + describe(source)
+                        + " did not receive a NOTIFY sent through the store's pool within " + probeTimeout.toSeconds()
+                        + " s. Is that connection going through PgBouncer in transaction pooling? Falling back to polling the"
+                        + " head every " + pollInterval.toMillis()
+                        + " ms, so subscribers see new events up to that late."
+                        + " To be woken at once, LISTEN on a direct server connection:"
+                        + " PostgresEventStore.builder(..).notifications(HeadNotifications.listen(\"jdbc:postgresql://<server,"
+                        + " not the bouncer>/<db>\")); to poll without this warning:"
+                        + " .notifications(HeadNotifications.pollOnly()).");
     }
 
     private static String describe(HeadNotifications source) {
@@ -413,8 +419,11 @@ public final class StoreNotifications implements AutoCloseable {
                     return;
                 }
                 if (!failing) {
-                    LOG.log(Level.WARNING, "polling the head of schema " + schema + " failed; retrying every "
-                            + pollInterval.toMillis() + " ms", e);
+                    LOG.log(
+                            Level.WARNING,
+                            "polling the head of schema " + schema + " failed; retrying every "
+                                    + pollInterval.toMillis() + " ms",
+                            e);
                     failing = true;
                 }
             }

@@ -29,7 +29,9 @@ class StoreNotificationsTest {
 
     StoreNotificationsTest(TestDatabase database) {
         this.database = database;
-        this.store = PostgresEventStore.builder(database.dataSource()).schema(database.schema()).build();
+        this.store = PostgresEventStore.builder(database.dataSource())
+                .schema(database.schema())
+                .build();
     }
 
     @AfterEach
@@ -57,20 +59,24 @@ class StoreNotificationsTest {
     void the_head_is_known_soon_after_start() throws InterruptedException {
         long head = appendOne();
 
-        try (StoreNotifications notifications = StoreNotifications.start(database.dataSource(), database.schema(), LONG_POLL)) {
-            assertThat(notifications.awaitHeadAbove(head - 1, Duration.ofSeconds(10))).isEqualTo(head);
+        try (StoreNotifications notifications =
+                StoreNotifications.start(database.dataSource(), database.schema(), LONG_POLL)) {
+            assertThat(notifications.awaitHeadAbove(head - 1, Duration.ofSeconds(10)))
+                    .isEqualTo(head);
             assertThat(notifications.knownHead()).isEqualTo(head);
         }
     }
 
     @Test
     void a_notification_wakes_a_waiter_long_before_the_next_poll() throws InterruptedException {
-        try (StoreNotifications notifications = StoreNotifications.start(database.dataSource(), database.schema(), LONG_POLL)) {
+        try (StoreNotifications notifications =
+                StoreNotifications.start(database.dataSource(), database.schema(), LONG_POLL)) {
             long before = notifications.awaitHeadAbove(-1, Duration.ofSeconds(10));
 
             long head = appendOne();
 
-            assertThat(notifications.awaitHeadAbove(before, Duration.ofSeconds(10))).isGreaterThanOrEqualTo(head);
+            assertThat(notifications.awaitHeadAbove(before, Duration.ofSeconds(10)))
+                    .isGreaterThanOrEqualTo(head);
         }
     }
 
@@ -88,7 +94,8 @@ class StoreNotificationsTest {
         assertThat(told.get()).isEqualTo(head);
         assertThat(appendOne()).isGreaterThan(told.get()); // removed: told nothing new
 
-        try (StoreNotifications notifications = StoreNotifications.start(database.dataSource(), database.schema(), LONG_POLL)) {
+        try (StoreNotifications notifications =
+                StoreNotifications.start(database.dataSource(), database.schema(), LONG_POLL)) {
             long known = notifications.awaitHeadAbove(-1, Duration.ofSeconds(10));
 
             notifications.offer(known + 1_000);
@@ -105,36 +112,43 @@ class StoreNotificationsTest {
                 StoreNotifications.start(database.dataSource(), database.schema(), Duration.ofMillis(100))) {
             long before = notifications.awaitHeadAbove(-1, Duration.ofSeconds(10));
             // Committed but never sequenced by anyone: only the poll's sequence_commits() can give it a position.
-            database.execute("SELECT next_expected_version FROM " + database.schema() + ".append_to_stream('raw-"
-                    + UUID.randomUUID() + "', -1, ARRAY['" + UUID.randomUUID() + "']::uuid[], ARRAY['raw.event'],"
-                    + " '[{}]'::jsonb, '[null]'::jsonb, ARRAY[NULL]::uuid[], ARRAY[NULL]::uuid[], ARRAY[NULL]::text[])");
+            database.execute(
+                    "SELECT next_expected_version FROM " + database.schema() + ".append_to_stream('raw-"
+                            + UUID.randomUUID() + "', -1, ARRAY['" + UUID.randomUUID()
+                            + "']::uuid[], ARRAY['raw.event'],"
+                            + " '[{}]'::jsonb, '[null]'::jsonb, ARRAY[NULL]::uuid[], ARRAY[NULL]::uuid[], ARRAY[NULL]::text[])");
 
-            assertThat(notifications.awaitHeadAbove(before, Duration.ofSeconds(10))).isEqualTo(before + 1);
+            assertThat(notifications.awaitHeadAbove(before, Duration.ofSeconds(10)))
+                    .isEqualTo(before + 1);
         }
     }
 
     @Test
     void after_its_connection_is_terminated_it_reconnects_and_keeps_tracking_the_head() throws InterruptedException {
-        try (StoreNotifications notifications = StoreNotifications.start(database.dataSource(), database.schema(), LONG_POLL)) {
+        try (StoreNotifications notifications =
+                StoreNotifications.start(database.dataSource(), database.schema(), LONG_POLL)) {
             long before = notifications.awaitHeadAbove(-1, Duration.ofSeconds(10));
 
             assertThat(database.terminateConnections()).isPositive();
             long head = appendOne();
 
-            assertThat(notifications.awaitHeadAbove(before, Duration.ofSeconds(20))).isGreaterThanOrEqualTo(head);
+            assertThat(notifications.awaitHeadAbove(before, Duration.ofSeconds(20)))
+                    .isGreaterThanOrEqualTo(head);
             long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
             while (notifications.reconnects() == 0 && System.nanoTime() < deadline) {
                 Thread.sleep(20);
             }
             assertThat(notifications.reconnects()).isEqualTo(1);
             long next = appendOne();
-            assertThat(notifications.awaitHeadAbove(next - 1, Duration.ofSeconds(10))).isEqualTo(next);
+            assertThat(notifications.awaitHeadAbove(next - 1, Duration.ofSeconds(10)))
+                    .isEqualTo(next);
         }
     }
 
     @Test
     void a_wait_that_nothing_satisfies_returns_the_known_head_when_it_times_out() throws InterruptedException {
-        try (StoreNotifications notifications = StoreNotifications.start(database.dataSource(), database.schema(), LONG_POLL)) {
+        try (StoreNotifications notifications =
+                StoreNotifications.start(database.dataSource(), database.schema(), LONG_POLL)) {
             long head = notifications.awaitHeadAbove(-1, Duration.ofSeconds(10));
 
             long answer = notifications.awaitHeadAbove(head, Duration.ofMillis(50));
