@@ -10,10 +10,17 @@ import java.util.Optional;
  * order starts at position 1 and, among committed events, has no holes and never changes; a reader that asks for
  * everything from a position never misses a committed event and never sees one twice.
  *
+ * <p>Reads come two ways: bounded pages ({@link #readStream}, {@link #readStreamBackward}, {@link #readAll}), and
+ * lazily paged iterations of any length ({@link #streamEvents}, {@link #streamEventsBackward}, {@link #allEvents}) that
+ * read one page at a time, each page its own read, so no connection is held between pages and memory stays bounded.
+ *
  * <p>Every method throws {@link EventStoreAccessException} when the store cannot be reached; bad arguments throw
  * {@link IllegalArgumentException} or {@link NullPointerException} before anything is written.
  */
 public interface EventStore {
+    /** The page size of the lazily paged reads when the caller gives none: {@value}. */
+    int DEFAULT_PAGE_SIZE = 1_000;
+
     /**
      * Appends {@code events} to {@code streamId} atomically, if {@code expectedVersion} holds.
      *
@@ -60,6 +67,77 @@ public interface EventStore {
      * @return up to {@code maxCount} events of the stream with version {@code <= fromVersion}, newest first
      */
     List<RecordedEvent> readStreamBackward(StreamId streamId, long fromVersion, int maxCount);
+
+    /**
+     * Iterates a stream forward from {@code fromVersion} to its end, however long it is, reading {@link
+     * #DEFAULT_PAGE_SIZE} events at a time.
+     *
+     * @param streamId the stream to read
+     * @param fromVersion the version of the first event to return (versions start at 1)
+     * @return the stream's events with version {@code >= fromVersion}, oldest first, as {@link #streamEvents(StreamId,
+     *     long, int)} describes
+     * @throws IllegalArgumentException if {@code fromVersion} is negative
+     */
+    default Iterable<RecordedEvent> streamEvents(StreamId streamId, long fromVersion) {
+        return streamEvents(streamId, fromVersion, DEFAULT_PAGE_SIZE);
+    }
+
+    /**
+     * Iterates a stream forward from {@code fromVersion} to its end, however long it is, one page of {@link
+     * #readStream} at a time: {@code for (RecordedEvent event : store.streamEvents(id, 1)) { ... }}.
+     *
+     * <p>Each iterator reads its first page on its first {@code hasNext()} or {@code next()}, and the next page when it
+     * has handed out the last event of a page; it holds one page, and no connection, between reads. It ends at the
+     * first page shorter than {@code pageSize}, so events appended while it runs are returned if they are appended
+     * before it reads that last page, and never otherwise. The stream's events come back once each, oldest first,
+     * with versions that have no holes. A missing stream iterates nothing.
+     *
+     * <p>The iterable may be iterated any number of times, each time from {@code fromVersion}; an iterator is for one
+     * thread. {@code hasNext()} and {@code next()} throw what {@link #readStream} throws (such as {@link
+     * EventStoreAccessException}); after such a failure, calling {@code hasNext()} again retries the same page.
+     *
+     * @param streamId the stream to read
+     * @param fromVersion the version of the first event to return (versions start at 1)
+     * @param pageSize the most events each read fetches and the iterator holds
+     * @return the stream's events with version {@code >= fromVersion}, oldest first
+     * @throws IllegalArgumentException if {@code fromVersion} is negative or {@code pageSize} is below 1; checked at
+     *     this call, before anything is read
+     */
+    default Iterable<RecordedEvent> streamEvents(StreamId streamId, long fromVersion, int pageSize) {
+        return PagedEvents.forward(this, streamId, fromVersion, pageSize);
+    }
+
+    /**
+     * Iterates a stream backward from {@code fromVersion} to its first event, reading {@link #DEFAULT_PAGE_SIZE} events
+     * at a time.
+     *
+     * @param streamId the stream to read
+     * @param fromVersion the version of the first event to return; {@link Long#MAX_VALUE} starts at the end
+     * @return the stream's events with version {@code <= fromVersion}, newest first, as {@link
+     *     #streamEventsBackward(StreamId, long, int)} describes
+     * @throws IllegalArgumentException if {@code fromVersion} is negative
+     */
+    default Iterable<RecordedEvent> streamEventsBackward(StreamId streamId, long fromVersion) {
+        return streamEventsBackward(streamId, fromVersion, DEFAULT_PAGE_SIZE);
+    }
+
+    /**
+     * Iterates a stream backward from {@code fromVersion} to its first event, one page of {@link #readStreamBackward}
+     * at a time, holding one page and no connection between reads.
+     *
+     * <p>The first page fixes where the iteration starts, so events appended while it runs never appear. Iterating,
+     * repeating and failures work as for {@link #streamEvents(StreamId, long, int)}.
+     *
+     * @param streamId the stream to read
+     * @param fromVersion the version of the first event to return; {@link Long#MAX_VALUE} starts at the end
+     * @param pageSize the most events each read fetches and the iterator holds
+     * @return the stream's events with version {@code <= fromVersion}, newest first
+     * @throws IllegalArgumentException if {@code fromVersion} is negative or {@code pageSize} is below 1; checked at
+     *     this call, before anything is read
+     */
+    default Iterable<RecordedEvent> streamEventsBackward(StreamId streamId, long fromVersion, int pageSize) {
+        return PagedEvents.backward(this, streamId, fromVersion, pageSize);
+    }
 
     /**
      * Tells how far a stream has come.
@@ -120,6 +198,41 @@ public interface EventStore {
             end++;
         }
         return page.subList(0, end);
+    }
+
+    /**
+     * Iterates the global order from {@code fromPosition} up to its head, reading {@link #DEFAULT_PAGE_SIZE} events at
+     * a time.
+     *
+     * @param fromPosition the global position to start at (positions start at 1)
+     * @param filter which types and categories to keep
+     * @return the matching events, in the global order, as {@link #allEvents(long, EventFilter, int)} describes
+     * @throws IllegalArgumentException if {@code fromPosition} is negative
+     */
+    default Iterable<RecordedEvent> allEvents(long fromPosition, EventFilter filter) {
+        return allEvents(fromPosition, filter, DEFAULT_PAGE_SIZE);
+    }
+
+    /**
+     * Iterates the global order from {@code fromPosition} up to the head it finds when it starts, one page of {@link
+     * #readAllUpTo} at a time, holding one page and no connection between reads.
+     *
+     * <p>Each iterator reads {@link #headPosition()} with its first page and stops there: it returns every matching
+     * event committed before it started, once each and in the global order, and none that is ordered after that head,
+     * so it ends even while writers keep appending. It does not wait for new events; a caller that wants to follow
+     * the order continues from the last position it saw (or subscribes). Iterating again starts again, with a new
+     * head. Iterating, repeating and failures work as for {@link #streamEvents(StreamId, long, int)}.
+     *
+     * @param fromPosition the global position to start at (positions start at 1)
+     * @param filter which types and categories to keep
+     * @param pageSize the most events each read fetches and the iterator holds
+     * @return the matching events with position {@code >= fromPosition} up to the head at the start, in the global
+     *     order
+     * @throws IllegalArgumentException if {@code fromPosition} is negative or {@code pageSize} is below 1; checked at
+     *     this call, before anything is read
+     */
+    default Iterable<RecordedEvent> allEvents(long fromPosition, EventFilter filter, int pageSize) {
+        return PagedEvents.global(this, fromPosition, filter, pageSize);
     }
 
     /** {@return the position of the last event in the global order; 0 when the store is empty} */
