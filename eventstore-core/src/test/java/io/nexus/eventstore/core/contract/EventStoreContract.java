@@ -19,8 +19,12 @@ import io.nexus.eventstore.core.StreamId;
 import io.nexus.eventstore.core.WrongExpectedVersionException;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.NoSuchElementException;
+import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -28,6 +32,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.LongStream;
 import org.junit.jupiter.api.RepeatedTest;
 import org.junit.jupiter.api.Test;
@@ -415,6 +421,374 @@ public abstract class EventStoreContract {
                 .extracting(RecordedEvent::streamVersion)
                 .containsExactlyElementsOf(LongStream.rangeClosed(1, 17).boxed().toList());
         assertThat(store().streamVersion(fresh)).isZero();
+    }
+
+    @Test
+    void a_stream_longer_than_several_pages_iterates_completely_in_order() {
+        StreamId order = uniqueStream("order");
+        List<NewEvent> appended = appendInBatches(order, 2_500);
+
+        List<RecordedEvent> all = toList(store().streamEvents(order, 1, 1_000));
+        List<RecordedEvent> byDefault = toList(store().streamEvents(order, 1));
+        List<RecordedEvent> fromMiddle = toList(store().streamEvents(order, 1_234, 1_000));
+
+        assertThat(all)
+                .extracting(RecordedEvent::streamVersion)
+                .containsExactlyElementsOf(
+                        LongStream.rangeClosed(1, 2_500).boxed().toList());
+        assertThat(all)
+                .extracting(RecordedEvent::eventId)
+                .containsExactlyElementsOf(
+                        appended.stream().map(NewEvent::eventId).toList());
+        assertThat(byDefault)
+                .extracting(RecordedEvent::eventId)
+                .isEqualTo(all.stream().map(RecordedEvent::eventId).toList());
+        assertThat(fromMiddle)
+                .extracting(RecordedEvent::streamVersion)
+                .containsExactlyElementsOf(
+                        LongStream.rangeClosed(1_234, 2_500).boxed().toList());
+    }
+
+    @Test
+    void a_stream_longer_than_several_pages_iterates_backward_from_the_end_and_from_the_middle() {
+        StreamId order = uniqueStream("order");
+        appendInBatches(order, 2_500);
+
+        List<RecordedEvent> fromEnd = toList(store().streamEventsBackward(order, Long.MAX_VALUE, 1_000));
+        List<RecordedEvent> fromMiddle = toList(store().streamEventsBackward(order, 1_700, 1_000));
+        List<RecordedEvent> byDefault = toList(store().streamEventsBackward(order, 2_000));
+
+        assertThat(fromEnd).extracting(RecordedEvent::streamVersion).containsExactlyElementsOf(descending(2_500));
+        assertThat(fromMiddle).extracting(RecordedEvent::streamVersion).containsExactlyElementsOf(descending(1_700));
+        assertThat(byDefault).extracting(RecordedEvent::streamVersion).containsExactlyElementsOf(descending(2_000));
+    }
+
+    @Test
+    void a_missing_stream_and_a_start_past_the_end_iterate_nothing() {
+        StreamId missing = uniqueStream("nothing");
+        StreamId order = uniqueStream("order");
+        store().append(order, ExpectedVersion.noStream(), orderPlaced(3));
+
+        Iterator<RecordedEvent> empty = store().streamEvents(missing, 1, 10).iterator();
+
+        assertThat(empty.hasNext()).isFalse();
+        assertThatThrownBy(empty::next).isInstanceOf(NoSuchElementException.class);
+        assertThat(store().streamEventsBackward(missing, Long.MAX_VALUE, 10)).isEmpty();
+        assertThat(store().streamEvents(order, 4, 10)).isEmpty();
+        assertThat(store().streamEventsBackward(order, 0, 10)).isEmpty();
+        assertThat(store().allEvents(store().headPosition() + 1, EventFilter.ALL, 10))
+                .isEmpty();
+    }
+
+    @Test
+    void a_page_boundary_exactly_at_the_end_ends_the_iteration_after_one_empty_read() {
+        StreamId order = uniqueStream(uniqueCategory());
+        store().append(order, ExpectedVersion.noStream(), orderPlaced(20));
+        CountingStore counting = new CountingStore(store());
+
+        List<RecordedEvent> forward = toList(counting.streamEvents(order, 1, 10));
+        int forwardReads = counting.reads.size();
+        List<RecordedEvent> backward = toList(counting.streamEventsBackward(order, Long.MAX_VALUE, 10));
+        List<RecordedEvent> global = toList(counting.allEvents(1, EventFilter.categories(order.category()), 10));
+
+        assertThat(forward)
+                .extracting(RecordedEvent::streamVersion)
+                .containsExactlyElementsOf(LongStream.rangeClosed(1, 20).boxed().toList());
+        assertThat(forwardReads).isEqualTo(3);
+        assertThat(backward).extracting(RecordedEvent::streamVersion).containsExactlyElementsOf(descending(20));
+        assertThat(global)
+                .extracting(RecordedEvent::eventId)
+                .isEqualTo(forward.stream().map(RecordedEvent::eventId).toList());
+    }
+
+    @Test
+    void iterating_reads_lazily_one_page_at_a_time_and_may_start_again() {
+        StreamId order = uniqueStream("order");
+        store().append(order, ExpectedVersion.noStream(), orderPlaced(25));
+        CountingStore counting = new CountingStore(store());
+        Iterable<RecordedEvent> events = counting.streamEvents(order, 1, 10);
+
+        Iterator<RecordedEvent> iterator = events.iterator();
+        int readsBeforeUse = counting.reads.size();
+        iterator.next();
+        int readsAfterFirst = counting.reads.size();
+        for (int i = 1; i < 10; i++) {
+            iterator.next();
+        }
+        int readsAfterFirstPage = counting.reads.size();
+        iterator.next();
+        int readsAfterEleventh = counting.reads.size();
+        iterator.forEachRemaining(event -> {});
+        List<RecordedEvent> again = toList(events);
+
+        assertThat(readsBeforeUse).isZero();
+        assertThat(readsAfterFirst).isEqualTo(1);
+        assertThat(readsAfterFirstPage).isEqualTo(1);
+        assertThat(readsAfterEleventh).isEqualTo(2);
+        assertThat(counting.reads)
+                .containsExactly(
+                        "stream 1 10", "stream 11 10", "stream 21 10", "stream 1 10", "stream 11 10", "stream 21 10");
+        assertThat(again).hasSize(25);
+    }
+
+    @Test
+    void the_global_order_iterates_across_pages_keeping_only_what_the_filter_asks_for() {
+        long start = store().headPosition() + 1;
+        String category = uniqueCategory();
+        StreamId first = StreamId.of(category, 1);
+        StreamId second = StreamId.of(category, 2);
+        StreamId other = uniqueStream("other");
+        List<UUID> expected = new ArrayList<>();
+        for (int i = 0; i < 12; i++) {
+            NewEvent placed = orderPlaced();
+            NewEvent shipped = orderShipped();
+            store().append(first, ExpectedVersion.any(), List.of(placed));
+            store().append(other, ExpectedVersion.any(), orderPlaced(2));
+            store().append(second, ExpectedVersion.any(), List.of(shipped));
+            expected.add(placed.eventId());
+            expected.add(shipped.eventId());
+        }
+
+        List<RecordedEvent> ours = toList(store().allEvents(start, EventFilter.categories(category), 5));
+        List<RecordedEvent> shipped =
+                toList(store().allEvents(start, new EventFilter(Set.of("order.shipped"), Set.of(category)), 5));
+        List<RecordedEvent> everything = toList(store().allEvents(start, EventFilter.ALL, 7));
+
+        assertThat(ours).extracting(RecordedEvent::eventId).containsExactlyElementsOf(expected);
+        assertThat(ours).extracting(RecordedEvent::position).isSorted().doesNotHaveDuplicates();
+        assertThat(shipped).hasSize(12).allMatch(event -> event.streamId().equals(second));
+        assertThat(everything)
+                .extracting(RecordedEvent::position)
+                .containsExactlyElementsOf(LongStream.range(start, start + everything.size())
+                        .boxed()
+                        .toList());
+        assertThat(everything).hasSizeGreaterThanOrEqualTo(48);
+    }
+
+    @Test
+    void events_appended_during_a_forward_stream_iteration_appear_until_it_has_read_the_end() {
+        StreamId longer = uniqueStream("order");
+        StreamId shorter = uniqueStream("order");
+        store().append(longer, ExpectedVersion.noStream(), orderPlaced(25));
+        store().append(shorter, ExpectedVersion.noStream(), orderPlaced(5));
+        Iterator<RecordedEvent> longIterator =
+                store().streamEvents(longer, 1, 10).iterator();
+        Iterator<RecordedEvent> shortIterator =
+                store().streamEvents(shorter, 1, 10).iterator();
+
+        RecordedEvent firstOfLong = longIterator.next();
+        RecordedEvent firstOfShort = shortIterator.next();
+        store().append(longer, ExpectedVersion.exactly(25), orderPlaced(5));
+        store().append(shorter, ExpectedVersion.exactly(5), orderPlaced(5));
+        List<RecordedEvent> restOfLong = toList(() -> longIterator);
+        List<RecordedEvent> restOfShort = toList(() -> shortIterator);
+
+        assertThat(firstOfLong.streamVersion()).isEqualTo(1);
+        assertThat(restOfLong)
+                .extracting(RecordedEvent::streamVersion)
+                .containsExactlyElementsOf(LongStream.rangeClosed(2, 30).boxed().toList());
+        assertThat(firstOfShort.streamVersion()).isEqualTo(1);
+        assertThat(restOfShort).extracting(RecordedEvent::streamVersion).containsExactly(2L, 3L, 4L, 5L);
+    }
+
+    @Test
+    void events_appended_during_a_backward_stream_iteration_never_appear() {
+        StreamId order = uniqueStream("order");
+        store().append(order, ExpectedVersion.noStream(), orderPlaced(25));
+        Iterator<RecordedEvent> iterator =
+                store().streamEventsBackward(order, Long.MAX_VALUE, 10).iterator();
+
+        RecordedEvent first = iterator.next();
+        store().append(order, ExpectedVersion.exactly(25), orderPlaced(5));
+        List<RecordedEvent> rest = toList(() -> iterator);
+
+        assertThat(first.streamVersion()).isEqualTo(25);
+        assertThat(rest).extracting(RecordedEvent::streamVersion).containsExactlyElementsOf(descending(24));
+    }
+
+    @Test
+    void the_global_order_iteration_ends_at_the_head_it_found_when_it_started() {
+        long start = store().headPosition() + 1;
+        StreamId order = uniqueStream(uniqueCategory());
+        store().append(order, ExpectedVersion.noStream(), orderPlaced(25));
+        Iterator<RecordedEvent> iterator = store().allEvents(start, EventFilter.categories(order.category()), 10)
+                .iterator();
+
+        RecordedEvent first = iterator.next();
+        store().append(order, ExpectedVersion.exactly(25), orderPlaced(5));
+        List<RecordedEvent> rest = toList(() -> iterator);
+        List<RecordedEvent> again = toList(store().allEvents(start, EventFilter.categories(order.category()), 10));
+
+        assertThat(first.streamVersion()).isEqualTo(1);
+        assertThat(rest)
+                .extracting(RecordedEvent::streamVersion)
+                .containsExactlyElementsOf(LongStream.rangeClosed(2, 25).boxed().toList());
+        assertThat(again)
+                .extracting(RecordedEvent::streamVersion)
+                .containsExactlyElementsOf(LongStream.rangeClosed(1, 30).boxed().toList());
+    }
+
+    @RepeatedTest(3)
+    @Timeout(60)
+    void the_global_order_iteration_under_concurrent_appends_returns_a_prefix_without_gaps_and_ends() throws Exception {
+        long start = store().headPosition() + 1;
+        String category = uniqueCategory();
+        StreamId before = StreamId.of(category, "before");
+        store().append(before, ExpectedVersion.noStream(), orderPlaced(40));
+        AtomicBoolean stop = new AtomicBoolean();
+        AtomicInteger appendedDuring = new AtomicInteger();
+        ExecutorService writers = Executors.newFixedThreadPool(4);
+        List<RecordedEvent> iterated;
+        try {
+            CountDownLatch writing = new CountDownLatch(4);
+            List<Future<?>> running = new ArrayList<>();
+            for (int w = 0; w < 4; w++) {
+                StreamId stream = StreamId.of(category, "writer" + w);
+                running.add(writers.submit(() -> {
+                    do {
+                        store().append(stream, ExpectedVersion.any(), orderPlaced(3));
+                        appendedDuring.addAndGet(3);
+                        writing.countDown();
+                    } while (!stop.get());
+                    return null;
+                }));
+            }
+            writing.await();
+            iterated = toList(store().allEvents(start, EventFilter.categories(category), 7));
+            stop.set(true);
+            for (Future<?> writer : running) {
+                writer.get(50, TimeUnit.SECONDS);
+            }
+        } finally {
+            writers.shutdownNow();
+        }
+        List<RecordedEvent> afterwards = toList(store().allEvents(start, EventFilter.categories(category), 1_000));
+
+        assertThat(afterwards).hasSize(40 + appendedDuring.get());
+        assertThat(iterated.size()).isBetween(40 + 4 * 3, afterwards.size());
+        assertThat(iterated)
+                .extracting(RecordedEvent::eventId)
+                .containsExactlyElementsOf(afterwards.subList(0, iterated.size()).stream()
+                        .map(RecordedEvent::eventId)
+                        .toList());
+        assertThat(iterated)
+                .filteredOn(event -> event.streamId().equals(before))
+                .extracting(RecordedEvent::streamVersion)
+                .containsExactlyElementsOf(LongStream.rangeClosed(1, 40).boxed().toList());
+    }
+
+    @Test
+    void bad_iteration_arguments_are_refused_at_the_call() {
+        StreamId order = uniqueStream("order");
+
+        assertThatThrownBy(() -> store().streamEvents(order, -1))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("read start must be >= 0, was -1");
+        assertThatThrownBy(() -> store().streamEvents(order, 1, 0))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("pageSize must be >= 1, was 0");
+        assertThatThrownBy(() -> store().streamEventsBackward(order, -5, 10))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("was -5");
+        assertThatThrownBy(() -> store().streamEventsBackward(order, Long.MAX_VALUE, -1))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("pageSize must be >= 1, was -1");
+        assertThatThrownBy(() -> store().allEvents(-1, EventFilter.ALL))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("read start must be >= 0, was -1");
+        assertThatThrownBy(() -> store().allEvents(1, EventFilter.ALL, 0))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("pageSize must be >= 1, was 0");
+        assertThatThrownBy(() -> store().streamEvents(null, 1))
+                .isInstanceOf(NullPointerException.class)
+                .hasMessageContaining("streamId");
+        assertThatThrownBy(() -> store().allEvents(1, null))
+                .isInstanceOf(NullPointerException.class)
+                .hasMessageContaining("filter");
+    }
+
+    /** Appends {@code count} events in batches of 500; returns them in order. */
+    private List<NewEvent> appendInBatches(StreamId stream, int count) {
+        List<NewEvent> appended = new ArrayList<>();
+        while (appended.size() < count) {
+            List<NewEvent> batch = orderPlaced(Math.min(500, count - appended.size()));
+            store().append(stream, ExpectedVersion.exactly(appended.size()), batch);
+            appended.addAll(batch);
+        }
+        return appended;
+    }
+
+    private static List<Long> descending(long from) {
+        return LongStream.iterate(from, v -> v >= 1, v -> v - 1).boxed().toList();
+    }
+
+    private static String uniqueCategory() {
+        return "c" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+    }
+
+    private static List<RecordedEvent> toList(Iterable<RecordedEvent> events) {
+        List<RecordedEvent> list = new ArrayList<>();
+        events.forEach(list::add);
+        return list;
+    }
+
+    /** A store that records each page read the lazily paged reads make, and passes everything on. */
+    private static final class CountingStore implements EventStore {
+        private final EventStore delegate;
+        final List<String> reads = Collections.synchronizedList(new ArrayList<>());
+
+        CountingStore(EventStore delegate) {
+            this.delegate = delegate;
+        }
+
+        @Override
+        public AppendResult append(StreamId streamId, ExpectedVersion expectedVersion, List<NewEvent> events) {
+            return delegate.append(streamId, expectedVersion, events);
+        }
+
+        @Override
+        public List<AppendResult> appendAll(List<StreamAppend> appends) {
+            return delegate.appendAll(appends);
+        }
+
+        @Override
+        public List<RecordedEvent> readStream(StreamId streamId, long fromVersion, int maxCount) {
+            reads.add("stream " + fromVersion + " " + maxCount);
+            return delegate.readStream(streamId, fromVersion, maxCount);
+        }
+
+        @Override
+        public List<RecordedEvent> readStreamBackward(StreamId streamId, long fromVersion, int maxCount) {
+            reads.add("backward " + fromVersion + " " + maxCount);
+            return delegate.readStreamBackward(streamId, fromVersion, maxCount);
+        }
+
+        @Override
+        public long streamVersion(StreamId streamId) {
+            return delegate.streamVersion(streamId);
+        }
+
+        @Override
+        public List<RecordedEvent> readAll(long fromPosition, int maxCount, EventFilter filter) {
+            reads.add("all " + fromPosition + " " + maxCount);
+            return delegate.readAll(fromPosition, maxCount, filter);
+        }
+
+        @Override
+        public List<RecordedEvent> readAllUpTo(long fromPosition, long toPosition, int maxCount, EventFilter filter) {
+            reads.add("all " + fromPosition + " " + maxCount);
+            return delegate.readAllUpTo(fromPosition, toPosition, maxCount, filter);
+        }
+
+        @Override
+        public long headPosition() {
+            return delegate.headPosition();
+        }
+
+        @Override
+        public Optional<Long> positionOf(long commitId) {
+            return delegate.positionOf(commitId);
+        }
     }
 
     /** Every page of the global order from {@code start} to the end. */
