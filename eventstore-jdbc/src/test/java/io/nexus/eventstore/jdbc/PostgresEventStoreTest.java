@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import io.nexus.eventstore.core.EventFilter;
 import io.nexus.eventstore.core.EventSerializationException;
 import io.nexus.eventstore.core.EventStoreAccessException;
 import io.nexus.eventstore.core.EventTypeRegistry;
@@ -169,6 +170,52 @@ class PostgresEventStoreTest {
                             .map(NewEvent::eventId)
                             .toList());
         }
+    }
+
+    @Test
+    void the_lazily_paged_reads_hold_no_connection_between_pages() throws InterruptedException {
+        StreamId stream = uniqueStream("order");
+        StreamId other = uniqueStream("other");
+        // One pooled connection: an iterator that kept it between pages would leave the appends below waiting for it.
+        HikariConfig config = new HikariConfig();
+        config.setJdbcUrl(database.jdbcUrl());
+        config.setMaximumPoolSize(1);
+        try (HikariDataSource oneConnection = new HikariDataSource(config);
+                PostgresEventStore onOne = PostgresEventStore.builder(oneConnection)
+                        .types(TestEvents.registry())
+                        .build()) {
+            long start = onOne.headPosition() + 1;
+            onOne.append(stream, ExpectedVersion.noStream(), orderPlaced(25));
+            List<Integer> checkedOut = new ArrayList<>();
+            List<Long> seen = new ArrayList<>();
+
+            for (Iterable<RecordedEvent> events : List.of(
+                    onOne.streamEvents(stream, 1, 10),
+                    onOne.streamEventsBackward(stream, Long.MAX_VALUE, 10),
+                    onOne.allEvents(start, EventFilter.categories("order"), 10))) {
+                for (RecordedEvent event : events) {
+                    seen.add(event.streamVersion());
+                    if (seen.size() % 10 == 5) {
+                        checkedOut.add(activeConnectionsOnceSettled(oneConnection));
+                        onOne.append(other, ExpectedVersion.any(), List.of(TestEvents.orderShipped()));
+                    }
+                }
+            }
+
+            assertThat(seen).hasSize(75);
+            assertThat(checkedOut).hasSize(8).containsOnly(0);
+            assertThat(onOne.streamVersion(other)).isEqualTo(8);
+        }
+    }
+
+    /** Checked-out connections, once the store's sequencer thread has given back the one it may briefly take. */
+    private static int activeConnectionsOnceSettled(HikariDataSource pool) throws InterruptedException {
+        int active = pool.getHikariPoolMXBean().getActiveConnections();
+        for (int i = 0; i < 100 && active > 0; i++) {
+            Thread.sleep(20);
+            active = pool.getHikariPoolMXBean().getActiveConnections();
+        }
+        return active;
     }
 
     @Test
