@@ -1,6 +1,7 @@
 package io.nexus.examples;
 
 import com.zaxxer.hikari.HikariDataSource;
+import io.nexus.eventstore.core.EventFilter;
 import io.nexus.eventstore.core.EventType;
 import io.nexus.eventstore.core.EventTypeRegistry;
 import io.nexus.eventstore.core.ExpectedVersion;
@@ -12,6 +13,7 @@ import io.nexus.migrations.EventStoreSchema;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.PrintStream;
 import java.math.BigDecimal;
+import java.util.ArrayList;
 import java.util.List;
 import javax.sql.DataSource;
 
@@ -107,26 +109,22 @@ public final class BankAccountExample {
             out.printf("Appended 7 events to 3 account streams%n");
 
             Account rebuilt = Account.empty(alice.value());
-            for (RecordedEvent event : store.readStream(alice, 1, 1_000)) {
+            for (RecordedEvent event : store.streamEvents(alice, 1)) { // the whole stream, read a page at a time
                 rebuilt = rebuilt.apply(event);
             }
             out.printf(
                     "Rebuilt %s from its stream: owner %s, balance %s, version %d%n",
                     alice, rebuilt.owner(), rebuilt.balance(), rebuilt.version());
 
-            List<RecordedEvent> all = store.readAll(start, 1_000);
             out.printf("The global order from position %d:%n", start);
-            for (RecordedEvent event : all) {
+            List<String> globalOrder = new ArrayList<>();
+            for (RecordedEvent event : store.allEvents(start, EventFilter.ALL)) { // up to the head, page by page
                 out.printf(
                         "  %4d  %-28s v%d  %s%n",
                         event.position(), event.streamId(), event.streamVersion(), event.type());
+                globalOrder.add(event.streamId() + "@" + event.streamVersion());
             }
-            return new Summary(
-                    rebuilt,
-                    all.size(),
-                    all.stream()
-                            .map(e -> e.streamId() + "@" + e.streamVersion())
-                            .toList());
+            return new Summary(rebuilt, globalOrder.size(), List.copyOf(globalOrder));
         }
     }
 }

@@ -489,6 +489,7 @@ public abstract class EventStoreContract {
         List<RecordedEvent> forward = toList(counting.streamEvents(order, 1, 10));
         int forwardReads = counting.reads.size();
         List<RecordedEvent> backward = toList(counting.streamEventsBackward(order, Long.MAX_VALUE, 10));
+        int backwardReads = counting.reads.size() - forwardReads;
         List<RecordedEvent> global = toList(counting.allEvents(1, EventFilter.categories(order.category()), 10));
 
         assertThat(forward)
@@ -496,6 +497,7 @@ public abstract class EventStoreContract {
                 .containsExactlyElementsOf(LongStream.rangeClosed(1, 20).boxed().toList());
         assertThat(forwardReads).isEqualTo(3);
         assertThat(backward).extracting(RecordedEvent::streamVersion).containsExactlyElementsOf(descending(20));
+        assertThat(backwardReads).isEqualTo(2);
         assertThat(global)
                 .extracting(RecordedEvent::eventId)
                 .isEqualTo(forward.stream().map(RecordedEvent::eventId).toList());
