@@ -8,7 +8,7 @@ import java.util.List;
 /**
  * 100 events per transaction, a new stream each. Nexus: one {@code append} (one call of {@code append_to_stream}),
  * then the global order is assigned by the sequencer, which the round waits for. Raw: 100 {@code addBatch} rows sent
- * as rewritten multi-row INSERTs, then COMMIT.
+ * as rewritten multi-row INSERTs into the minimal {@link AppendBaseline} table, then COMMIT.
  */
 final class BatchAppend implements Workload {
     static final int BATCH = 100;
@@ -20,12 +20,14 @@ final class BatchAppend implements Workload {
 
     @Override
     public String description() {
-        return BATCH + " events per transaction, new stream each; raw: addBatch with reWriteBatchedInserts";
+        return BATCH
+                + " events per transaction, new stream each; raw: addBatch with reWriteBatchedInserts into the minimal"
+                + " table";
     }
 
     @Override
     public Double target() {
-        return 1.0;
+        return 0.9;
     }
 
     @Override
@@ -49,7 +51,7 @@ final class BatchAppend implements Workload {
     private static long raw(Bench bench) throws Exception {
         int batches = bench.sizes.batchesPerRound();
         for (int b = 0; b < batches; b++) {
-            bench.raw.appendBatch(bench.nextStream(), BATCH);
+            bench.baseline.appendBatch(bench.nextStream(), BATCH);
         }
         return (long) batches * BATCH;
     }

@@ -16,9 +16,11 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * What every workload works on: one connection pool, the Nexus store in schema {@value #NEXUS_SCHEMA}, the raw
- * baseline's identically shaped tables in schema {@value #RAW_SCHEMA}, and the writer threads. Opening it drops and
- * re-creates both schemas, so every run starts empty.
+ * What every workload works on: one connection pool, the Nexus store in schema {@value #NEXUS_SCHEMA}, the append
+ * baseline's minimal table in schema {@value AppendBaseline#SCHEMA}, the read baselines' identically shaped tables in
+ * schema {@value #RAW_SCHEMA}, and the writer threads. Opening it drops and re-creates the three schemas, so every
+ * run starts empty. Workloads that need other session settings open a second pool with {@link
+ * #openSynchronousCommitOff()}.
  */
 final class Bench implements AutoCloseable {
     static final String NEXUS_SCHEMA = "nexus_bench";
@@ -32,6 +34,7 @@ final class Bench implements AutoCloseable {
     final HikariDataSource dataSource;
     final PostgresEventStore store;
     final RawEvents raw;
+    final AppendBaseline baseline;
     final ExecutorService writers;
     private final String runId = UUID.randomUUID().toString().substring(0, 8);
     private final AtomicLong streams = new AtomicLong();
@@ -45,19 +48,13 @@ final class Bench implements AutoCloseable {
                 .types(EventTypeRegistry.builder().register(OrderCreated.class).build())
                 .build();
         this.raw = new RawEvents(dataSource, RAW_SCHEMA);
+        this.baseline = new AppendBaseline(dataSource);
         this.writers = Executors.newFixedThreadPool(WRITERS);
     }
 
     /** Connects to {@code jdbcUrl}, re-creates both schemas and opens the store. */
     static Bench open(String jdbcUrl, Sizes sizes) throws SQLException {
-        HikariConfig config = new HikariConfig();
-        config.setJdbcUrl(jdbcUrl);
-        config.setMaximumPoolSize(WRITERS + 4);
-        config.setMinimumIdle(WRITERS + 4);
-        config.setPoolName("nexus-bench");
-        // Only the raw batch baseline uses JDBC batches; pgjdbc then sends multi-row INSERTs.
-        config.addDataSourceProperty("reWriteBatchedInserts", "true");
-        HikariDataSource dataSource = new HikariDataSource(config);
+        HikariDataSource dataSource = new HikariDataSource(poolConfig(jdbcUrl, "nexus-bench"));
         try {
             try (Connection connection = dataSource.getConnection();
                     Statement statement = connection.createStatement()) {
@@ -66,10 +63,58 @@ final class Bench implements AutoCloseable {
             }
             EventStoreSchema.migrate(dataSource, NEXUS_SCHEMA);
             EventStoreSchema.migrate(dataSource, RAW_SCHEMA);
+            AppendBaseline.create(dataSource);
             return new Bench(sizes, jdbcUrl, dataSource);
         } catch (SQLException | RuntimeException e) {
             dataSource.close();
             throw e;
+        }
+    }
+
+    /**
+     * The settings of every pool of the run, Nexus's and the baselines' alike: the same size and the same URL
+     * parameters.
+     */
+    private static HikariConfig poolConfig(String jdbcUrl, String name) {
+        HikariConfig config = new HikariConfig();
+        config.setJdbcUrl(jdbcUrl);
+        config.setMaximumPoolSize(WRITERS + 4);
+        config.setMinimumIdle(WRITERS + 4);
+        config.setPoolName(name);
+        // Only the raw batch baseline uses JDBC batches; pgjdbc then sends multi-row INSERTs.
+        config.addDataSourceProperty("reWriteBatchedInserts", "true");
+        return config;
+    }
+
+    /**
+     * Opens a second pool whose sessions run with {@code synchronous_commit = off} (set on each new connection), and
+     * on it a second Nexus store on the same schema and the append baseline: both sides get the setting the same way.
+     */
+    SynchronousCommitOff openSynchronousCommitOff() {
+        HikariConfig config = poolConfig(jdbcUrl, "nexus-bench-async");
+        config.setConnectionInitSql("SET synchronous_commit = off");
+        HikariDataSource asyncPool = new HikariDataSource(config);
+        try {
+            PostgresEventStore asyncStore = PostgresEventStore.builder(asyncPool)
+                    .schema(NEXUS_SCHEMA)
+                    .types(EventTypeRegistry.builder()
+                            .register(OrderCreated.class)
+                            .build())
+                    .build();
+            return new SynchronousCommitOff(asyncPool, asyncStore, new AppendBaseline(asyncPool));
+        } catch (RuntimeException e) {
+            asyncPool.close();
+            throw e;
+        }
+    }
+
+    /** The pool of {@link #openSynchronousCommitOff()} with its Nexus store and append baseline. */
+    record SynchronousCommitOff(HikariDataSource dataSource, PostgresEventStore store, AppendBaseline baseline)
+            implements AutoCloseable {
+        @Override
+        public void close() {
+            store.close();
+            dataSource.close();
         }
     }
 

@@ -28,7 +28,7 @@ import picocli.CommandLine.Option;
 
 /**
  * The benchmark command: runs every workload (throughput beside raw JDBC, commit → handler latency through the bus,
- * projection rebuild) against the PostgreSQL at {@code --url}, or an embedded PostgreSQL 17 by default, prints the
+ * projection rebuild) and the WAL profile of a single append against the PostgreSQL at {@code --url}, or an embedded PostgreSQL 17 by default, prints the
  * results as a Markdown table and writes them as JSON.
  *
  * <pre>
@@ -36,7 +36,8 @@ import picocli.CommandLine.Option;
  * java -Xmx256m -jar benchmarks/target/nexus-benchmarks.jar [--url jdbc:postgresql://host/db?user=..] [--quick]
  * </pre>
  *
- * <p>The run drops and re-creates the schemas {@code nexus_bench} and {@code raw_baseline} of the target database.
+ * <p>The run drops and re-creates the schemas {@code nexus_bench}, {@code raw_baseline} and {@code raw_append} of the
+ * target database.
  */
 @Command(
         name = "nexus-benchmarks",
@@ -48,7 +49,7 @@ public final class BenchmarkCommand implements Callable<Integer> {
             names = "--url",
             description =
                     "JDBC URL of the PostgreSQL to use, credentials included "
-                            + "(its schemas nexus_bench and raw_baseline are dropped and re-created). Default: an embedded PostgreSQL 17.")
+                            + "(its schemas nexus_bench, raw_baseline and raw_append are dropped and re-created). Default: an embedded PostgreSQL 17.")
     private @Nullable String url;
 
     @Option(names = "--quick", description = "A CI-sized smoke run: seconds, small counts, numbers that mean nothing.")
@@ -60,7 +61,11 @@ public final class BenchmarkCommand implements Callable<Integer> {
                     + "Default: benchmarks/results/latest.json (quick.json with --quick).")
     private @Nullable Path output;
 
-    @Option(names = "--only", split = ",", description = "Run only the workloads whose names contain one of these.")
+    @Option(
+            names = "--only",
+            split = ",",
+            description = "Run only the workloads (and the WAL profile, named '" + WalProfiler.NAME
+                    + "') whose names contain one of these.")
     private List<String> only = new ArrayList<>();
 
     @Option(
@@ -90,10 +95,8 @@ public final class BenchmarkCommand implements Callable<Integer> {
                     sizes.latencyEvents(),
                     sizes.rebuildRounds());
         }
-        List<Workload> workloads = Workloads.all().stream()
-                .filter(w -> only.isEmpty()
-                        || only.stream().anyMatch(name -> w.name().contains(name)))
-                .toList();
+        List<Workload> workloads =
+                Workloads.all().stream().filter(w -> selected(w.name())).toList();
         String started = Instant.now().toString();
         try (EmbeddedPostgres embedded = url == null ? startEmbedded() : null) {
             String jdbcUrl =
@@ -107,6 +110,7 @@ public final class BenchmarkCommand implements Callable<Integer> {
                 System.out.println("note: the catch-up target is stated for -Xmx256m; run with java -Xmx256m -jar ...");
             }
             List<WorkloadResult> results = new ArrayList<>();
+            Results.WalProfile walProfile = null;
             Map<String, String> database;
             try (Bench bench = Bench.open(jdbcUrl, sizes)) {
                 database = database(bench, url == null ? "embedded PostgreSQL (zonky)" : redact(url));
@@ -115,16 +119,36 @@ public final class BenchmarkCommand implements Callable<Integer> {
                 for (Workload workload : workloads) {
                     results.add(harness.run(workload));
                 }
+                if (selected(WalProfiler.NAME)) {
+                    walProfile = new WalProfiler(bench, System.out).measure();
+                }
             }
             Results.Run run = new Results.Run(
-                    started, quick ? "quick" : "full", machine, database, payloadBytes, metadataBytes, sizes, results);
+                    started,
+                    quick ? "quick" : "full",
+                    machine,
+                    database,
+                    payloadBytes,
+                    metadataBytes,
+                    sizes,
+                    results,
+                    walProfile);
             System.out.println();
             System.out.print(Harness.table(results));
+            String profile = Harness.profileTable(results, walProfile);
+            if (!profile.isEmpty()) {
+                System.out.println();
+                System.out.print(profile);
+            }
             Path path = write(run);
             System.out.println();
             System.out.println("results written to " + path);
         }
         return 0;
+    }
+
+    private boolean selected(String name) {
+        return only.isEmpty() || only.stream().anyMatch(name::contains);
     }
 
     private static EmbeddedPostgres startEmbedded() throws IOException {

@@ -8,6 +8,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Runs workloads: set-up, warm-up rounds, then measured rounds of every side, alternating which side goes first so
@@ -55,20 +56,33 @@ final class Harness {
         for (int s = 0; s < sides.size(); s++) {
             rates.add(new ArrayList<>());
         }
-        for (int round = 0; round < rounds; round++) {
-            for (int i = 0; i < sides.size(); i++) {
-                int s = round % 2 == 0 ? i : sides.size() - 1 - i;
-                long started = System.nanoTime();
-                long processed = sides.get(s).round().run(bench);
-                double seconds = (System.nanoTime() - started) / 1e9;
-                events[s] = processed;
-                rates.get(s).add(processed / seconds);
-            }
-            out.printf("  round %d/%d:%s%n", round + 1, rounds, describeRound(sides, rates, round));
-        }
         List<SideResult> results = new ArrayList<>();
-        for (int s = 0; s < sides.size(); s++) {
-            results.add(summarize(sides.get(s), events[s], rates.get(s)));
+        try (WaitEventSampler sampler = workload.sampleWaitEvents() ? new WaitEventSampler(bench.jdbcUrl) : null) {
+            for (int round = 0; round < rounds; round++) {
+                for (int i = 0; i < sides.size(); i++) {
+                    int s = round % 2 == 0 ? i : sides.size() - 1 - i;
+                    if (sampler != null) {
+                        sampler.sample(sides.get(s).name());
+                    }
+                    long started = System.nanoTime();
+                    long processed = sides.get(s).round().run(bench);
+                    double seconds = (System.nanoTime() - started) / 1e9;
+                    if (sampler != null) {
+                        sampler.sample(null);
+                    }
+                    events[s] = processed;
+                    rates.get(s).add(processed / seconds);
+                }
+                out.printf("  round %d/%d:%s%n", round + 1, rounds, describeRound(sides, rates, round));
+            }
+            for (int s = 0; s < sides.size(); s++) {
+                Results.WaitEvents waits =
+                        sampler == null ? null : sampler.summary(sides.get(s).name());
+                if (waits != null) {
+                    out.printf("  wait events, %s: %s%n", sides.get(s).name(), topWaitEvents(waits, 6));
+                }
+                results.add(summarize(sides.get(s), events[s], rates.get(s), waits));
+            }
         }
         Double ratio = null;
         Double pairedRatio = null;
@@ -133,7 +147,8 @@ final class Harness {
         return line.toString();
     }
 
-    private static SideResult summarize(Workload.Side side, long events, List<Double> rates) {
+    private static SideResult summarize(
+            Workload.Side side, long events, List<Double> rates, Results.@Nullable WaitEvents waitEvents) {
         List<Double> sorted = new ArrayList<>(rates);
         sorted.sort(null);
         LatencySamples latencies = side.latencies();
@@ -144,7 +159,8 @@ final class Harness {
                 sorted.get(sorted.size() - 1),
                 events,
                 List.copyOf(rates),
-                latencies == null ? null : latencies.summary());
+                latencies == null ? null : latencies.summary(),
+                waitEvents);
     }
 
     private static double median(List<Double> values) {
@@ -190,6 +206,75 @@ final class Harness {
                     result.met() == null ? "" : result.met() ? "yes" : "**no**"));
         }
         return table.toString();
+    }
+
+    /**
+     * The profile as Markdown: WAL per single-event append of each side (if measured), whether {@code
+     * pg_stat_statements} was there, and the wait events of every workload that sampled them.
+     */
+    static String profileTable(List<WorkloadResult> results, Results.@Nullable WalProfile wal) {
+        StringBuilder table = new StringBuilder();
+        if (wal != null) {
+            table.append(String.format(
+                    Locale.ROOT,
+                    "| single-event append, 1 writer, per append (lowest of %d runs of %,d) | Nexus | raw | Nexus / raw |%n",
+                    wal.runs(),
+                    wal.appendsPerRun()));
+            table.append("| --- | ---: | ---: | ---: |\n");
+            walRow(table, "WAL records", wal.nexus().records(), wal.raw().records());
+            walRow(table, "WAL bytes", wal.nexus().bytes(), wal.raw().bytes());
+            walRow(
+                    table,
+                    "full-page images",
+                    wal.nexus().fullPageImages(),
+                    wal.raw().fullPageImages());
+            walRow(table, "WAL syncs", wal.nexus().syncs(), wal.raw().syncs());
+            table.append("\npg_stat_statements: ")
+                    .append(wal.pgStatStatements())
+                    .append("\n\n");
+        }
+        boolean header = false;
+        for (WorkloadResult result : results) {
+            List<String> cells = new ArrayList<>();
+            for (SideResult side : result.sides()) {
+                Results.WaitEvents waits = side.waitEvents();
+                cells.add(waits == null ? "" : topWaitEvents(waits, 5));
+            }
+            if (cells.stream().allMatch(String::isEmpty)) {
+                continue;
+            }
+            if (!header) {
+                table.append("| wait events: backends per sample, every " + WaitEventSampler.INTERVAL_MILLIS
+                        + " ms | Nexus | raw |\n");
+                table.append("| --- | --- | --- |\n");
+                header = true;
+            }
+            table.append("| ").append(result.name()).append(" | ").append(String.join(" | ", cells));
+            table.append(" |\n");
+        }
+        return table.toString();
+    }
+
+    private static void walRow(StringBuilder table, String what, double nexus, double raw) {
+        table.append(String.format(
+                Locale.ROOT,
+                "| %s | %,.2f | %,.2f | %s |%n",
+                what,
+                nexus,
+                raw,
+                raw == 0 ? "" : String.format(Locale.ROOT, "%.2f×", nexus / raw)));
+    }
+
+    /** The {@code limit} most frequent wait events with their average backends per sample. */
+    static String topWaitEvents(Results.WaitEvents waits, int limit) {
+        StringBuilder line = new StringBuilder();
+        waits.backends().entrySet().stream().limit(limit).forEach(entry -> {
+            if (line.length() > 0) {
+                line.append(", ");
+            }
+            line.append(String.format(Locale.ROOT, "%s %.2f", entry.getKey(), entry.getValue()));
+        });
+        return line.toString();
     }
 
     private static String rate(SideResult side) {

@@ -11,10 +11,11 @@ import java.util.concurrent.atomic.AtomicLong;
 import javax.sql.DataSource;
 
 /**
- * The raw-JDBC baseline: plain statements on the {@code events} table of a second schema migrated like Nexus's own,
- * so the table, its indexes and its trigger are identical. It fills the columns Nexus fills (commit id and index,
- * stream version, the envelope) itself, and does nothing else: no stream row, no expected-version check, no global
- * order. That is the physical limit Nexus is measured against.
+ * The raw-JDBC baseline of the read workloads: plain statements on the {@code events} table of a second schema
+ * migrated like Nexus's own, so the table, its indexes and its trigger are identical. It fills the columns Nexus fills
+ * (commit id and index, stream version, the envelope) itself, and does nothing else: no stream row, no
+ * expected-version check, no global order. The append workloads are measured against {@link AppendBaseline} instead,
+ * a table shaped by what any store must write rather than by Nexus's design.
  */
 final class RawEvents {
     private final DataSource dataSource;

@@ -19,6 +19,7 @@ final class Results {
      * @param metadataBytes the JSON size of its metadata
      * @param sizes how much work each round did
      * @param workloads one result per workload, in run order
+     * @param walProfile WAL written per single-event append by each side, or {@code null} when not measured
      */
     record Run(
             String startedAt,
@@ -28,7 +29,51 @@ final class Results {
             int payloadBytes,
             int metadataBytes,
             Sizes sizes,
-            List<WorkloadResult> workloads) {}
+            List<WorkloadResult> workloads,
+            @Nullable WalProfile walProfile) {}
+
+    /**
+     * What one single-event append writes to the WAL, Nexus beside the append baseline, from {@code pg_stat_wal}.
+     *
+     * @param appendsPerRun single-event appends, one writer, in each measured run of each side
+     * @param runs measured runs per side, alternating sides
+     * @param nexus Nexus's WAL per append, the sequencer's runs included
+     * @param raw the append baseline's WAL per append
+     * @param pgStatStatements whether {@code pg_stat_statements} is installed in the database, and if not, that it was
+     *     not used
+     * @param method how the numbers were taken, and what they can and cannot tell
+     */
+    record WalProfile(int appendsPerRun, int runs, Wal nexus, Wal raw, String pgStatStatements, String method) {}
+
+    /**
+     * WAL per append of one side: each figure is the lowest over the runs (WAL of other databases of the cluster
+     * can only add to it), with every run's records and bytes per append beside it.
+     *
+     * @param records WAL records per append
+     * @param bytes WAL bytes per append
+     * @param fullPageImages full-page images per append
+     * @param syncs WAL syncs (flushes to disk) per append
+     * @param recordsPerRun WAL records per append of each run
+     * @param bytesPerRun WAL bytes per append of each run
+     */
+    record Wal(
+            double records,
+            double bytes,
+            double fullPageImages,
+            double syncs,
+            List<Double> recordsPerRun,
+            List<Double> bytesPerRun) {}
+
+    /**
+     * Wait events of the benchmark's backends sampled during one side's measured rounds.
+     *
+     * @param samples how many samples were taken
+     * @param intervalMillis the time between two samples
+     * @param backends per {@code wait_event_type:wait_event} ({@code CPU} when running, {@code idle in transaction}
+     *     when waiting for the client inside a transaction), the average number of backends in it per sample, most
+     *     frequent first
+     */
+    record WaitEvents(long samples, int intervalMillis, Map<String, Double> backends) {}
 
     /**
      * One workload.
@@ -69,6 +114,7 @@ final class Results {
      * @param eventsPerRound events each round processed
      * @param roundsPerSecond every measured round's rate, in run order
      * @param latency for a latency workload, the percentiles over every measured round's samples
+     * @param waitEvents for a workload that samples them, the backends' wait events during this side's measured rounds
      */
     record SideResult(
             String name,
@@ -77,7 +123,8 @@ final class Results {
             double maxPerSecond,
             long eventsPerRound,
             List<Double> roundsPerSecond,
-            @Nullable Latency latency) {
+            @Nullable Latency latency,
+            @Nullable WaitEvents waitEvents) {
 
         /** Half the min-max range as a percentage of the median. */
         double spreadPercent() {

@@ -1,50 +1,84 @@
 package io.nexus.benchmarks;
 
 import io.nexus.eventstore.core.ExpectedVersion;
+import io.nexus.eventstore.jdbc.PostgresEventStore;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.Future;
+import org.jspecify.annotations.Nullable;
 
 /**
- * One event per transaction, a new stream each, from one writer or from {@value Bench#WRITERS} concurrent ones.
- * Nexus: one {@code append} (a single autocommit statement), the round waiting for the global order at its end.
- * Raw: BEGIN, INSERT, COMMIT with autocommit off.
+ * One event per transaction, a new stream each, from one writer or from several concurrent ones, with synchronous
+ * commit on (the server's default) or off for every session of both sides. Nexus: one {@code append} (a single
+ * autocommit statement), the round waiting for the global order at its end. Raw: BEGIN, INSERT, COMMIT with
+ * autocommit off into the minimal {@link AppendBaseline} table. With several writers the harness samples the
+ * backends' wait events.
  */
 final class SingleAppend implements Workload {
     private final int writers;
+    private final boolean synchronousCommit;
+    private Bench.@Nullable SynchronousCommitOff asyncPool;
 
-    SingleAppend(int writers) {
+    SingleAppend(int writers, boolean synchronousCommit) {
         this.writers = writers;
+        this.synchronousCommit = synchronousCommit;
     }
 
     @Override
     public String name() {
-        return "single append, " + writers + (writers == 1 ? " writer" : " writers");
+        return "single append, " + writers + (writers == 1 ? " writer" : " writers")
+                + (synchronousCommit ? "" : ", synchronous_commit off");
     }
 
     @Override
     public String description() {
-        return "1 event per transaction, new stream each, " + writers + " thread(s); raw: BEGIN/INSERT/COMMIT";
+        return "1 event per transaction, new stream each, " + writers + " thread(s)"
+                + (synchronousCommit ? "" : ", every session with synchronous_commit = off")
+                + "; raw: BEGIN/INSERT/COMMIT into the minimal table";
     }
 
     @Override
     public Double target() {
-        return writers == 1 ? 1.0 : 0.95;
+        return 0.95;
+    }
+
+    @Override
+    public boolean sampleWaitEvents() {
+        return writers > 1;
+    }
+
+    @Override
+    public void setUp(Bench bench) {
+        if (!synchronousCommit) {
+            asyncPool = bench.openSynchronousCommitOff();
+        }
+    }
+
+    @Override
+    public void tearDown(Bench bench) {
+        if (asyncPool != null) {
+            asyncPool.close();
+            asyncPool = null;
+        }
     }
 
     @Override
     public List<Side> sides() {
         return List.of(
                 new Side("nexus", bench -> {
+                    PostgresEventStore store = asyncPool == null ? bench.store : asyncPool.store();
                     long events = run(
                             bench,
-                            () -> bench.store.append(
+                            () -> store.append(
                                     bench.nextStream(), ExpectedVersion.noStream(), List.of(Payloads.newEvent())));
-                    bench.store.headPosition(); // the ordering work is part of the cost
+                    store.headPosition(); // the ordering work is part of the cost
                     return events;
                 }),
-                new Side("raw", bench -> run(bench, () -> bench.raw.appendOne(bench.nextStream()))));
+                new Side("raw", bench -> {
+                    AppendBaseline baseline = asyncPool == null ? bench.baseline : asyncPool.baseline();
+                    return run(bench, () -> baseline.appendOne(bench.nextStream()));
+                }));
     }
 
     private interface Append {

@@ -22,6 +22,14 @@ interface Workload {
         return null;
     }
 
+    /**
+     * Whether the harness samples the wait events of the benchmark's backends ({@code pg_stat_activity}, every
+     * {@value WaitEventSampler#INTERVAL_MILLIS} ms) during each side's measured rounds, for the profile.
+     */
+    default boolean sampleWaitEvents() {
+        return false;
+    }
+
     /** Untimed preparation both sides need, run once before the warm-up. */
     default void setUp(Bench bench) throws Exception {}
 
