@@ -28,9 +28,10 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>It starts {@code postgres} itself rather than through zonky's {@code EmbeddedPostgres}, for two reasons: zonky
  * runs the server through {@code pg_ctl}, so the postmaster is not this JVM's child, and it always runs as the current
- * user, while {@code initdb} and {@code postgres} refuse to run as root (these CI containers run as root; the
- * shared {@code TestDatabaseServer} avoids the question by using {@code NEXUS_TEST_JDBC_URL} there). As root, the
- * server runs as {@code nobody} through {@code setpriv}, which executes it in place, keeping the pid.
+ * user, while {@code initdb} and {@code postgres} refuse to run as root ("cannot be run as root"; these CI containers
+ * run as root, where the shared {@code TestDatabaseServer}'s embedded fallback fails the same way and the suite uses
+ * {@code NEXUS_TEST_JDBC_URL}). As root, this server runs as {@code nobody} through {@code setpriv}, which executes it
+ * in place, keeping the pid.
  */
 final class OwnedPostgresServer implements AutoCloseable {
     private static final long START_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(120);
@@ -94,8 +95,9 @@ final class OwnedPostgresServer implements AutoCloseable {
     }
 
     /**
-     * Kills the server as a crash of its host would: SIGSTOP to the postmaster (so it forks no new backend), then
-     * SIGKILL to it and to every process it started (backends, WAL writer, checkpointer), and waits until all are gone.
+     * Kills the server as a crash of its host would: SIGSTOP to the postmaster (so it forks no new backend), then to
+     * every process it started (backends, WAL writer, checkpointer), then SIGKILL to all of them; waits until all are
+     * gone.
      *
      * @return how many processes were killed
      */
@@ -106,12 +108,15 @@ final class OwnedPostgresServer implements AutoCloseable {
             throw new IllegalStateException(
                     "postmaster.pid names " + pid + ", but the server started is " + running.pid());
         }
-        signal("STOP", pid);
+        signal("STOP", List.of(pid));
         List<ProcessHandle> processes = new ArrayList<>();
         processes.add(running.toHandle());
         try (Stream<ProcessHandle> descendants = running.toHandle().descendants()) {
             descendants.forEach(processes::add);
         }
+        // Every process frozen first, then all killed: none can see another die and react (a backend that sees the
+        // postmaster gone ends its session on its own; the postmaster that sees a backend die resets the others).
+        signal("STOP", processes.stream().map(ProcessHandle::pid).toList());
         for (ProcessHandle process : processes) {
             process.destroyForcibly();
         }
@@ -146,7 +151,7 @@ final class OwnedPostgresServer implements AutoCloseable {
     public void close() throws IOException, InterruptedException {
         Process running = postmaster;
         if (running != null) {
-            signal("INT", running.pid());
+            signal("INT", List.of(running.pid()));
             if (!running.waitFor(60, TimeUnit.SECONDS)) {
                 kill();
             }
@@ -217,11 +222,17 @@ final class OwnedPostgresServer implements AutoCloseable {
         }
     }
 
-    private static void signal(String signal, long pid) throws IOException, InterruptedException {
-        Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(pid))
+    private static void signal(String signal, List<Long> pids) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of("kill", "-" + signal));
+        pids.forEach(pid -> command.add(Long.toString(pid)));
+        Process kill = new ProcessBuilder(command)
                 .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
                 .start();
-        kill.waitFor(10, TimeUnit.SECONDS);
+        if (!kill.waitFor(10, TimeUnit.SECONDS)) {
+            kill.destroyForcibly();
+            throw new IllegalStateException("kill -" + signal + " " + pids + " did not return");
+        }
     }
 
     private static String id(String flag) throws IOException, InterruptedException {
