@@ -95,9 +95,8 @@ final class OwnedPostgresServer implements AutoCloseable {
     }
 
     /**
-     * Kills the server as a crash of its host would: SIGSTOP to the postmaster (so it forks no new backend), then to
-     * every process it started (backends, WAL writer, checkpointer), then SIGKILL to all of them; waits until all are
-     * gone.
+     * Kills the server as a crash of its host would: SIGSTOP to the postmaster and every process it started (backends,
+     * WAL writer, checkpointer) at once, then SIGKILL to all of them; waits until all are gone.
      *
      * @return how many processes were killed
      */
@@ -108,15 +107,23 @@ final class OwnedPostgresServer implements AutoCloseable {
             throw new IllegalStateException(
                     "postmaster.pid names " + pid + ", but the server started is " + running.pid());
         }
-        signal("STOP", List.of(pid));
+        // Every process frozen first, in one signal call, then all killed: none can see another die and react (a
+        // backend that sees the postmaster gone ends its session on its own; a postmaster that sees a backend die
+        // resets the others). A second pass freezes a backend forked between the listing and the first signal.
         List<ProcessHandle> processes = new ArrayList<>();
         processes.add(running.toHandle());
         try (Stream<ProcessHandle> descendants = running.toHandle().descendants()) {
             descendants.forEach(processes::add);
         }
-        // Every process frozen first, then all killed: none can see another die and react (a backend that sees the
-        // postmaster gone ends its session on its own; the postmaster that sees a backend die resets the others).
         signal("STOP", processes.stream().map(ProcessHandle::pid).toList());
+        try (Stream<ProcessHandle> descendants = running.toHandle().descendants()) {
+            List<ProcessHandle> late =
+                    descendants.filter(p -> !processes.contains(p)).toList();
+            if (!late.isEmpty()) {
+                signal("STOP", late.stream().map(ProcessHandle::pid).toList());
+                processes.addAll(late);
+            }
+        }
         for (ProcessHandle process : processes) {
             process.destroyForcibly();
         }
@@ -180,7 +187,12 @@ final class OwnedPostgresServer implements AutoCloseable {
                 "-c",
                 "fsync=on",
                 "-c",
-                "max_connections=100"));
+                "max_connections=100",
+                // The WAL writer flushes asynchronous commits (the sequencer's runs) every wal_writer_delay; at its
+                // longest, a run stays in the WAL buffers until a synchronous commit flushes it, so a kill can take
+                // it back. Correctness must not rest on timing, so the harsher setting is the better test.
+                "-c",
+                "wal_writer_delay=10s"));
         Process started = new ProcessBuilder(command)
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
