@@ -65,18 +65,6 @@ final class RawEvents {
         }
     }
 
-    /** Inserts one new event into a new stream: BEGIN, INSERT, COMMIT (pgjdbc sends BEGIN with the INSERT). */
-    void appendOne(StreamId stream) throws SQLException {
-        try (Connection connection = dataSource.getConnection()) {
-            connection.setAutoCommit(false);
-            try (PreparedStatement statement = connection.prepareStatement(insert)) {
-                bindEvent(statement, commitIds.incrementAndGet(), 0, stream, 1);
-                statement.executeUpdate();
-            }
-            connection.commit();
-        }
-    }
-
     /** Reads up to {@code max} events of a stream from version 1, every column, payloads as JSON text. */
     long readStream(StreamId stream, int max) throws SQLException {
         try (Connection connection = dataSource.getConnection();
