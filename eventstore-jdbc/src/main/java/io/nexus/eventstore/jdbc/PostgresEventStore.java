@@ -97,6 +97,7 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
     private final Set<HeadWatch> watches = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
     private final DatabaseLocation location;
+    private final EventSerializer serializer;
 
     private PostgresEventStore(
             Builder builder,
@@ -113,6 +114,7 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
         this.ownedPool = ownedPool;
         this.notifications = notifications;
         this.location = DatabaseLocation.of(dataSource);
+        this.serializer = builder.serializer;
     }
 
     /**
@@ -485,6 +487,21 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
     /** {@return where this store's head watches LISTEN: as given to {@link Builder#notifications}, or its default} */
     public HeadNotifications notifications() {
         return notifications;
+    }
+
+    /** The store's pool, connections switched to autocommit when borrowed; for the snapshot store beside it. */
+    DataSource autoCommitDataSource() {
+        return dataSource;
+    }
+
+    /** The store's serializer; the snapshot store beside it writes states with it. */
+    EventSerializer serializer() {
+        return serializer;
+    }
+
+    /** Where the store's database is, for error messages. */
+    DatabaseLocation location() {
+        return location;
     }
 
     /** The pool this store opened from a JDBC URL, if it did; for tests of its settings. */
