@@ -34,6 +34,7 @@ public interface EventStore {
      * @throws WrongExpectedVersionException if the stream is not where the caller expected; nothing is written
      * @throws DuplicateEventException if an event id is already stored and this is not a re-send of that append
      * @throws EventSerializationException if a payload cannot be serialized
+     * @throws StreamDeletedException if the stream was deleted
      */
     AppendResult append(StreamId streamId, ExpectedVersion expectedVersion, List<NewEvent> events);
 
@@ -48,6 +49,21 @@ public interface EventStore {
     List<AppendResult> appendAll(List<StreamAppend> appends);
 
     /**
+     * Deletes a stream softly, if {@code expectedVersion} holds: writes a tombstone. From then on reads of the stream
+     * ({@link #readStream}, {@link #readStreamBackward}, {@link #streamVersion} and the iterations over them) and
+     * appends to it throw {@link StreamDeletedException}, so its name cannot be reused by accident. Its events stay in
+     * the global order ({@link #readAll}) until the retention path removes them. A stream that never existed can be
+     * deleted too (expected version {@link ExpectedVersion#any()}, {@link ExpectedVersion#noStream()} or exactly 0):
+     * its name is then reserved.
+     *
+     * @param streamId the stream to delete
+     * @param expectedVersion where the caller believes the stream is
+     * @throws WrongExpectedVersionException if the stream is not where the caller expected; nothing is written
+     * @throws StreamDeletedException if the stream is deleted already
+     */
+    void deleteStream(StreamId streamId, ExpectedVersion expectedVersion);
+
+    /**
      * Reads a stream forward.
      *
      * @param streamId the stream to read
@@ -55,6 +71,7 @@ public interface EventStore {
      * @param maxCount the most events to return
      * @return up to {@code maxCount} events of the stream with version {@code >= fromVersion}, oldest first; empty
      *     when the stream does not exist
+     * @throws StreamDeletedException if the stream was deleted
      */
     List<RecordedEvent> readStream(StreamId streamId, long fromVersion, int maxCount);
 
@@ -65,6 +82,7 @@ public interface EventStore {
      * @param fromVersion the version of the first event to return; {@link Long#MAX_VALUE} starts at the end
      * @param maxCount the most events to return
      * @return up to {@code maxCount} events of the stream with version {@code <= fromVersion}, newest first
+     * @throws StreamDeletedException if the stream was deleted
      */
     List<RecordedEvent> readStreamBackward(StreamId streamId, long fromVersion, int maxCount);
 
@@ -144,6 +162,7 @@ public interface EventStore {
      *
      * @param streamId the stream
      * @return the stream's version (its number of events); 0 when it does not exist
+     * @throws StreamDeletedException if the stream was deleted
      */
     long streamVersion(StreamId streamId);
 
