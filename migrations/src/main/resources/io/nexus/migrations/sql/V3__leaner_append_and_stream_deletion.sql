@@ -25,8 +25,12 @@ ALTER TABLE ${flyway:defaultSchema}.sequencer
 
 -- Drain the V1 queue with the V1 sequencer (no append can queue meanwhile), then start the scan after it.
 LOCK TABLE ${flyway:defaultSchema}.unsequenced_commits IN ACCESS EXCLUSIVE MODE;
-SELECT ${flyway:defaultSchema}.sequence_commits();
-SELECT set_config('synchronous_commit', 'on', true); -- the V1 sequencer turned it off for this transaction
+DO $$
+BEGIN
+    PERFORM ${flyway:defaultSchema}.sequence_commits();
+    PERFORM set_config('synchronous_commit', 'on', true); -- the V1 sequencer turned it off for this transaction
+END
+$$;
 UPDATE ${flyway:defaultSchema}.sequencer
 SET last_commit_id = coalesce((SELECT max(c.commit_id) FROM ${flyway:defaultSchema}.commits c), 0)
 WHERE id = 1;
