@@ -280,11 +280,11 @@ BEGIN
     IF v_max_found IS NOT NULL THEN
         -- Assigned now, after the scan's snapshot: larger than the id of any append that drew a skipped commit id.
         v_me := pg_current_xact_id()::text::bigint;
+        -- A set difference (hashed), not "<> ALL (v_found)": a run after a long pause may find very many commits.
         SELECT v_keep_ids || coalesce(array_agg(g.id ORDER BY g.id), '{}'),
                v_keep_since || coalesce(array_agg(v_me), '{}')
         INTO v_keep_ids, v_keep_since
-        FROM generate_series(v_last_commit + 1, v_max_found) AS g(id)
-        WHERE g.id <> ALL (v_found);
+        FROM (SELECT generate_series(v_last_commit + 1, v_max_found) EXCEPT SELECT unnest(v_found)) AS g(id);
         v_last_commit := v_max_found;
     END IF;
 
