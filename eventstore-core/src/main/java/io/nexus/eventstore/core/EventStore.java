@@ -23,6 +23,21 @@ public interface EventStore extends EventAppender {
     int DEFAULT_PAGE_SIZE = 1_000;
 
     /**
+     * Deletes a stream softly, if {@code expectedVersion} holds: writes a tombstone. From then on reads of the stream
+     * ({@link #readStream}, {@link #readStreamBackward}, {@link #streamVersion} and the iterations over them) and
+     * appends to it throw {@link StreamDeletedException}, so its name cannot be reused by accident. Its events stay in
+     * the global order ({@link #readAll}) until the retention path removes them. A stream that never existed can be
+     * deleted too (expected version {@link ExpectedVersion#any()}, {@link ExpectedVersion#noStream()} or exactly 0):
+     * its name is then reserved.
+     *
+     * @param streamId the stream to delete
+     * @param expectedVersion where the caller believes the stream is
+     * @throws WrongExpectedVersionException if the stream is not where the caller expected; nothing is written
+     * @throws StreamDeletedException if the stream is deleted already
+     */
+    void deleteStream(StreamId streamId, ExpectedVersion expectedVersion);
+
+    /**
      * Reads a stream forward.
      *
      * @param streamId the stream to read
@@ -30,6 +45,7 @@ public interface EventStore extends EventAppender {
      * @param maxCount the most events to return
      * @return up to {@code maxCount} events of the stream with version {@code >= fromVersion}, oldest first; empty
      *     when the stream does not exist
+     * @throws StreamDeletedException if the stream was deleted
      */
     List<RecordedEvent> readStream(StreamId streamId, long fromVersion, int maxCount);
 
@@ -40,6 +56,7 @@ public interface EventStore extends EventAppender {
      * @param fromVersion the version of the first event to return; {@link Long#MAX_VALUE} starts at the end
      * @param maxCount the most events to return
      * @return up to {@code maxCount} events of the stream with version {@code <= fromVersion}, newest first
+     * @throws StreamDeletedException if the stream was deleted
      */
     List<RecordedEvent> readStreamBackward(StreamId streamId, long fromVersion, int maxCount);
 
@@ -119,6 +136,7 @@ public interface EventStore extends EventAppender {
      *
      * @param streamId the stream
      * @return the stream's version (its number of events); 0 when it does not exist
+     * @throws StreamDeletedException if the stream was deleted
      */
     long streamVersion(StreamId streamId);
 

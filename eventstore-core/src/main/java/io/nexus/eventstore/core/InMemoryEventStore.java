@@ -26,9 +26,12 @@ public final class InMemoryEventStore implements EventStore {
     private final List<RecordedEvent> all = new ArrayList<>();
     private final Map<UUID, Stored> byEventId = new HashMap<>();
     private final Map<Long, Long> lastPositionByCommit = new HashMap<>();
+    private final Map<StreamId, Tombstone> deleted = new HashMap<>();
     private long lastCommitId;
 
     private record Stored(RecordedEvent event, long commitId) {}
+
+    private record Tombstone(long version, Instant at) {}
 
     private InMemoryEventStore(Clock clock) {
         this.clock = clock;
@@ -80,8 +83,9 @@ public final class InMemoryEventStore implements EventStore {
 
     /** The earlier append this one re-sends, or empty when it is new; throws when it conflicts. */
     private Optional<AppendResult> earlierIdenticalAppend(StreamAppend append) {
+        refuseIfDeleted(append.streamId());
         List<NewEvent> events = append.events();
-        long version = streamVersion(append.streamId());
+        long version = version(append.streamId());
         Set<UUID> seen = new HashSet<>();
         boolean anyStored = false;
         for (NewEvent event : events) {
@@ -162,8 +166,32 @@ public final class InMemoryEventStore implements EventStore {
     }
 
     @Override
+    public synchronized void deleteStream(StreamId streamId, ExpectedVersion expectedVersion) {
+        requireNonNull(streamId, "streamId");
+        requireNonNull(expectedVersion, "expectedVersion");
+        refuseIfDeleted(streamId);
+        long version = version(streamId);
+        if (!expectedVersion.isSatisfiedBy(version)) {
+            throw new WrongExpectedVersionException(streamId, expectedVersion, version);
+        }
+        deleted.put(streamId, new Tombstone(version, clock.instant()));
+    }
+
+    private void refuseIfDeleted(StreamId streamId) {
+        Tombstone tombstone = deleted.get(streamId);
+        if (tombstone != null) {
+            throw new StreamDeletedException(streamId, tombstone.version(), tombstone.at());
+        }
+    }
+
+    private long version(StreamId streamId) {
+        return streams.getOrDefault(streamId, List.of()).size();
+    }
+
+    @Override
     public synchronized List<RecordedEvent> readStream(StreamId streamId, long fromVersion, int maxCount) {
         ReadArguments.checkStreamRead(streamId, fromVersion, maxCount);
+        refuseIfDeleted(streamId);
         List<RecordedEvent> stream = streams.getOrDefault(streamId, List.of());
         int from = (int) Math.min(Math.max(fromVersion, 1) - 1, stream.size());
         return List.copyOf(stream.subList(from, Math.min(stream.size(), from + maxCount)));
@@ -172,6 +200,7 @@ public final class InMemoryEventStore implements EventStore {
     @Override
     public synchronized List<RecordedEvent> readStreamBackward(StreamId streamId, long fromVersion, int maxCount) {
         ReadArguments.checkStreamRead(streamId, fromVersion, maxCount);
+        refuseIfDeleted(streamId);
         List<RecordedEvent> stream = streams.getOrDefault(streamId, List.of());
         List<RecordedEvent> page = new ArrayList<>();
         for (int i = (int) Math.min(fromVersion, stream.size()) - 1; i >= 0 && page.size() < maxCount; i--) {
@@ -183,7 +212,8 @@ public final class InMemoryEventStore implements EventStore {
     @Override
     public synchronized long streamVersion(StreamId streamId) {
         requireNonNull(streamId, "streamId");
-        return streams.getOrDefault(streamId, List.of()).size();
+        refuseIfDeleted(streamId);
+        return version(streamId);
     }
 
     @Override

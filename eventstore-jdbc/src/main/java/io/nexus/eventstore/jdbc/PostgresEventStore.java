@@ -356,6 +356,18 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
     }
 
     @Override
+    public void deleteStream(StreamId streamId, ExpectedVersion expectedVersion) {
+        requireNonNull(streamId, "streamId");
+        requireNonNull(expectedVersion, "expectedVersion");
+        try (Connection connection = dataSource.getConnection()) {
+            location.learnFrom(connection);
+            appender.deleteStream(connection, streamId, expectedVersion);
+        } catch (SQLException | EventStoreAccessException e) {
+            throw SqlErrors.translate("could not delete stream '" + streamId + "'", e, sql.schema(), location);
+        }
+    }
+
+    @Override
     public List<RecordedEvent> readStream(StreamId streamId, long fromVersion, int maxCount) {
         ReadArguments.checkStreamRead(streamId, fromVersion, maxCount);
         return run(

@@ -15,8 +15,10 @@ import io.nexus.eventstore.core.ExpectedVersion;
 import io.nexus.eventstore.core.NewEvent;
 import io.nexus.eventstore.core.RecordedEvent;
 import io.nexus.eventstore.core.StreamAppend;
+import io.nexus.eventstore.core.StreamDeletedException;
 import io.nexus.eventstore.core.StreamId;
 import io.nexus.eventstore.core.WrongExpectedVersionException;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Iterator;
@@ -35,6 +37,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.LongStream;
+import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.RepeatedTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -724,6 +727,129 @@ public abstract class EventStoreContract {
         return LongStream.iterate(from, v -> v >= 1, v -> v - 1).boxed().toList();
     }
 
+    @Test
+    void a_deleted_stream_refuses_reads_and_appends_naming_its_version_and_time() {
+        StreamId order = uniqueStream("order");
+        store().append(order, ExpectedVersion.noStream(), List.of(orderPlaced(), orderShipped()));
+        Instant before = Instant.now().minusSeconds(60);
+
+        store().deleteStream(order, ExpectedVersion.exactly(2));
+
+        for (ThrowingCallable call : List.<ThrowingCallable>of(
+                () -> store().readStream(order, 1, 10),
+                () -> store().readStreamBackward(order, Long.MAX_VALUE, 10),
+                () -> store().streamVersion(order),
+                () -> toList(store().streamEvents(order, 1)),
+                () -> store().append(order, ExpectedVersion.exactly(2), List.of(orderShipped())),
+                () -> store().append(order, ExpectedVersion.any(), List.of(orderShipped())),
+                () -> store().append(order, ExpectedVersion.noStream(), List.of(orderShipped())),
+                () -> store().deleteStream(order, ExpectedVersion.any()))) {
+            Throwable thrown = catchThrowable(call);
+            assertThat(thrown)
+                    .isInstanceOf(StreamDeletedException.class)
+                    .hasMessageContaining(order.value())
+                    .hasMessageContaining("version 2");
+            StreamDeletedException deleted = (StreamDeletedException) thrown;
+            assertThat(deleted.streamId()).isEqualTo(order);
+            assertThat(deleted.deletedVersion()).isEqualTo(2);
+            assertThat(deleted.deletedAt())
+                    .isAfter(before)
+                    .isBefore(Instant.now().plusSeconds(60));
+        }
+    }
+
+    @Test
+    void a_refused_append_to_a_deleted_stream_writes_nothing_and_its_events_stay_in_the_global_order() {
+        StreamId order = uniqueStream("order");
+        NewEvent placed = orderPlaced();
+        store().append(order, ExpectedVersion.noStream(), List.of(placed));
+        store().deleteStream(order, ExpectedVersion.any());
+        NewEvent late = orderShipped();
+
+        Throwable thrown = catchThrowable(() -> store().appendAll(List.of(
+                StreamAppend.of(uniqueStream("other"), ExpectedVersion.any(), List.of(orderPlaced())),
+                StreamAppend.of(order, ExpectedVersion.any(), List.of(late)))));
+
+        assertThat(thrown).isInstanceOf(StreamDeletedException.class);
+        List<UUID> all = readAllFrom(1).stream().map(RecordedEvent::eventId).toList();
+        assertThat(all).contains(placed.eventId()).doesNotContain(late.eventId());
+    }
+
+    @Test
+    void deleting_with_a_wrong_expected_version_is_refused_and_the_stream_stays_readable() {
+        StreamId order = uniqueStream("order");
+        store().append(order, ExpectedVersion.noStream(), List.of(orderPlaced()));
+
+        Throwable exactly = catchThrowable(() -> store().deleteStream(order, ExpectedVersion.exactly(5)));
+        Throwable noStream = catchThrowable(() -> store().deleteStream(order, ExpectedVersion.noStream()));
+
+        assertThat(exactly).isInstanceOf(WrongExpectedVersionException.class);
+        assertThat(((WrongExpectedVersionException) exactly).actualVersion()).isEqualTo(1);
+        assertThat(noStream).isInstanceOf(WrongExpectedVersionException.class);
+        assertThat(store().readStream(order, 1, 10)).hasSize(1);
+        store().append(order, ExpectedVersion.exactly(1), List.of(orderShipped()));
+        assertThat(store().streamVersion(order)).isEqualTo(2);
+    }
+
+    @Test
+    void deleting_a_stream_that_never_existed_reserves_its_name_unless_the_caller_expected_it_to_exist() {
+        StreamId reserved = uniqueStream("order");
+        StreamId missing = uniqueStream("order");
+
+        store().deleteStream(reserved, ExpectedVersion.noStream());
+        Throwable exists = catchThrowable(() -> store().deleteStream(missing, ExpectedVersion.streamExists()));
+
+        assertThatThrownBy(() -> store().append(reserved, ExpectedVersion.noStream(), List.of(orderPlaced())))
+                .isInstanceOf(StreamDeletedException.class)
+                .hasMessageContaining("version 0");
+        assertThat(exists).isInstanceOf(WrongExpectedVersionException.class);
+        store().append(missing, ExpectedVersion.noStream(), List.of(orderPlaced()));
+        assertThat(store().streamVersion(missing)).isEqualTo(1);
+    }
+
+    @RepeatedTest(3)
+    @Timeout(30)
+    void racing_deletes_and_appends_leave_either_the_append_or_the_tombstone_never_both_unseen() throws Exception {
+        StreamId order = uniqueStream("order");
+        store().append(order, ExpectedVersion.noStream(), List.of(orderPlaced()));
+        int appenders = 8;
+        CountDownLatch start = new CountDownLatch(1);
+        ExecutorService pool = Executors.newFixedThreadPool(appenders + 1);
+        try {
+            List<Future<Long>> appends = new ArrayList<>();
+            for (int i = 0; i < appenders; i++) {
+                appends.add(pool.submit(() -> {
+                    start.await();
+                    try {
+                        return store().append(order, ExpectedVersion.any(), List.of(orderShipped()))
+                                .nextExpectedVersion();
+                    } catch (StreamDeletedException e) {
+                        return -1L;
+                    }
+                }));
+            }
+            Future<?> delete = pool.submit(() -> {
+                start.await();
+                store().deleteStream(order, ExpectedVersion.any());
+                return null;
+            });
+            start.countDown();
+            delete.get();
+            List<Long> versions = new ArrayList<>();
+            for (Future<Long> append : appends) {
+                versions.add(append.get());
+            }
+
+            long succeeded = versions.stream().filter(v -> v > 0).count();
+            Throwable thrown = catchThrowable(() -> store().streamVersion(order));
+            assertThat(thrown).isInstanceOf(StreamDeletedException.class);
+            assertThat(((StreamDeletedException) thrown).deletedVersion()).isEqualTo(1 + succeeded);
+            assertThat(versions.stream().filter(v -> v > 0)).doesNotHaveDuplicates();
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
     private static String uniqueCategory() {
         return "c" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
     }
@@ -751,6 +877,11 @@ public abstract class EventStoreContract {
         @Override
         public List<AppendResult> appendAll(List<StreamAppend> appends) {
             return delegate.appendAll(appends);
+        }
+
+        @Override
+        public void deleteStream(StreamId streamId, ExpectedVersion expectedVersion) {
+            delegate.deleteStream(streamId, expectedVersion);
         }
 
         @Override

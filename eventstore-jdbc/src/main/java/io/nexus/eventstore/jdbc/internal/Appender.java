@@ -5,6 +5,7 @@ import io.nexus.eventstore.core.DuplicateEventException;
 import io.nexus.eventstore.core.ExpectedVersion;
 import io.nexus.eventstore.core.NewEvent;
 import io.nexus.eventstore.core.StreamAppend;
+import io.nexus.eventstore.core.StreamId;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -82,6 +83,19 @@ public final class Appender {
             }
         } catch (SQLException e) {
             throw SqlErrors.translateAppend(e, append);
+        }
+    }
+
+    /** Soft-deletes {@code stream} on {@code connection} (see delete_stream), if {@code expected} holds. */
+    public void deleteStream(Connection connection, StreamId stream, ExpectedVersion expected) {
+        try (PreparedStatement call = connection.prepareStatement(sql.deleteStream)) {
+            call.setString(1, stream.value());
+            call.setLong(2, expectedVersionCode(expected));
+            try (ResultSet row = call.executeQuery()) {
+                row.next();
+            }
+        } catch (SQLException e) {
+            throw SqlErrors.translateDelete(e, stream, expected);
         }
     }
 

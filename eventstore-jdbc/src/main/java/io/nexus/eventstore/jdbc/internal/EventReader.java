@@ -3,11 +3,13 @@ package io.nexus.eventstore.jdbc.internal;
 import io.nexus.eventstore.core.EventFilter;
 import io.nexus.eventstore.core.EventStoreAccessException;
 import io.nexus.eventstore.core.RecordedEvent;
+import io.nexus.eventstore.core.StreamDeletedException;
 import io.nexus.eventstore.core.StreamId;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -39,6 +41,9 @@ public final class EventReader implements AutoCloseable {
     public List<RecordedEvent> readStream(
             Handle handle, Sequencer sequencer, StreamId stream, long from, int max, boolean forward) {
         List<StoredEvent> page = streamPage(handle.getConnection(), stream, from, max, forward);
+        if (page.isEmpty()) {
+            refuseIfDeleted(handle.getConnection(), stream);
+        }
         if (page.stream().anyMatch(e -> e.position() == 0)) {
             sequencer.sequence(handle);
             page = streamPage(handle.getConnection(), stream, from, max, forward);
@@ -56,7 +61,8 @@ public final class EventReader implements AutoCloseable {
                 connection.prepareStatement(forward ? sql.readStreamForward : sql.readStreamBackward)) {
             query.setString(1, stream.value());
             query.setLong(2, from);
-            query.setInt(3, max);
+            query.setString(3, stream.value());
+            query.setInt(4, max);
             try (ResultSet rows = query.executeQuery()) {
                 EventCodec.RowCopier copier = codec.rowCopier();
                 List<StoredEvent> page = new ArrayList<>();
@@ -76,12 +82,44 @@ public final class EventReader implements AutoCloseable {
         return events;
     }
 
+    /** Throws {@link StreamDeletedException} if {@code stream} has a tombstone. */
+    private void refuseIfDeleted(Connection connection, StreamId stream) {
+        try (PreparedStatement query = connection.prepareStatement(sql.tombstone)) {
+            query.setString(1, stream.value());
+            try (ResultSet row = query.executeQuery()) {
+                if (row.next()) {
+                    throw deleted(stream, row, 1);
+                }
+            }
+        } catch (SQLException e) {
+            throw new EventStoreAccessException("could not read stream '" + stream + "'", e);
+        }
+    }
+
+    /** The version of {@code stream}: 0 when it does not exist; throws {@link StreamDeletedException} if deleted. */
     public long streamVersion(Handle handle, StreamId stream) {
-        return handle.createQuery(sql.streamVersion)
-                .bind("stream", stream.value())
-                .mapTo(Long.class)
-                .findOne()
-                .orElse(0L);
+        try (PreparedStatement query = handle.getConnection().prepareStatement(sql.streamVersion)) {
+            query.setString(1, stream.value());
+            try (ResultSet row = query.executeQuery()) {
+                if (!row.next()) {
+                    return 0;
+                }
+                if (row.getObject(3) != null) {
+                    throw deleted(stream, row, 2);
+                }
+                return row.getLong(1);
+            }
+        } catch (SQLException e) {
+            throw new EventStoreAccessException("could not read the version of stream '" + stream + "'", e);
+        }
+    }
+
+    /** The exception for a tombstone whose deleted_version and deleted_at are at {@code column} and the next. */
+    static StreamDeletedException deleted(StreamId stream, ResultSet row, int column) throws SQLException {
+        return new StreamDeletedException(
+                stream,
+                row.getLong(column),
+                row.getObject(column + 1, OffsetDateTime.class).toInstant());
     }
 
     /** The page of {@link #readAll} that ends at position {@code to} at the latest; {@code to >= from}. */

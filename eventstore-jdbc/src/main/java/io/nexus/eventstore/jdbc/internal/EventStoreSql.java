@@ -15,14 +15,26 @@ public final class EventStoreSql {
             e.stream_id, e.stream_version, e.commit_index, e.event_id, e.type, e.data, e.metadata, e.correlation_id,
             e.causation_id, e.source, e.recorded_at""";
 
+    /**
+     * A stream read's guard against a tombstone: it does not depend on the row, so PostgreSQL evaluates it once per
+     * read (a one-time filter), one index probe. An empty page then looks for the tombstone to say why.
+     */
+    private static final String NOT_DELETED = """
+            NOT EXISTS (SELECT 1 FROM ${schema}.streams s WHERE s.stream_id = ? AND s.deleted_at IS NOT NULL)""";
+
     /** Plain JDBC ({@code ?} parameters): stream, expected, ids, types, data, metadata, correlations, causations, sources. */
     final String append;
 
     final String sequence;
-    /** Plain JDBC, as the two below: stream, from version, max. */
+    /** Plain JDBC: stream and expected version code. */
+    final String deleteStream;
+    /** Plain JDBC, as the one below: stream, from version, stream, max. A deleted stream reads as empty. */
     final String readStreamForward;
 
     final String readStreamBackward;
+    /** Plain JDBC: stream. The stream's tombstone, if it was deleted. */
+    final String tombstone;
+
     final String streamVersion;
     final String positionOf;
     final String readAllPage;
@@ -36,21 +48,26 @@ public final class EventStoreSql {
                 FROM ${schema}.append_to_stream(?, ?, CAST(? AS uuid[]), ?, CAST(? AS jsonb), CAST(? AS jsonb),
                                                 CAST(? AS uuid[]), CAST(? AS uuid[]), ?)""");
         this.sequence = q("SELECT ${schema}.sequence_commits()");
+        this.deleteStream = q("SELECT deleted_version, deleted_at FROM ${schema}.delete_stream(?, ?)");
         this.readStreamForward = q("""
                 SELECT %s
                 FROM ${schema}.events e
                 LEFT JOIN ${schema}.commits c ON c.commit_id = e.commit_id
-                WHERE e.stream_id = ? AND e.stream_version >= ?
+                WHERE e.stream_id = ? AND e.stream_version >= ? AND %s
                 ORDER BY e.stream_version
-                LIMIT ?""".formatted(COLUMNS));
+                LIMIT ?""".formatted(COLUMNS, NOT_DELETED));
         this.readStreamBackward = q("""
                 SELECT %s
                 FROM ${schema}.events e
                 LEFT JOIN ${schema}.commits c ON c.commit_id = e.commit_id
-                WHERE e.stream_id = ? AND e.stream_version <= ?
+                WHERE e.stream_id = ? AND e.stream_version <= ? AND %s
                 ORDER BY e.stream_version DESC
-                LIMIT ?""".formatted(COLUMNS));
-        this.streamVersion = q("SELECT version FROM ${schema}.streams WHERE stream_id = :stream");
+                LIMIT ?""".formatted(COLUMNS, NOT_DELETED));
+        this.tombstone = q("""
+                SELECT deleted_version, deleted_at FROM ${schema}.streams
+                WHERE stream_id = ? AND deleted_at IS NOT NULL""");
+        this.streamVersion =
+                q("SELECT version, deleted_version, deleted_at FROM ${schema}.streams WHERE stream_id = ?");
         this.positionOf = q("SELECT last_position FROM ${schema}.commits WHERE commit_id = :commitId");
         // Commits in position order, each joined to its events: an index range scan on commits_last_position_key
         // and the events primary key, never a scan of all events. Positions are dense, so an unfiltered page is

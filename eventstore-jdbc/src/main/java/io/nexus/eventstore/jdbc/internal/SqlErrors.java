@@ -4,12 +4,16 @@ import io.nexus.eventstore.core.DuplicateEventException;
 import io.nexus.eventstore.core.EventSerializationException;
 import io.nexus.eventstore.core.EventStoreAccessException;
 import io.nexus.eventstore.core.EventStoreException;
+import io.nexus.eventstore.core.ExpectedVersion;
 import io.nexus.eventstore.core.SchemaNotMigratedException;
 import io.nexus.eventstore.core.StreamAppend;
+import io.nexus.eventstore.core.StreamDeletedException;
+import io.nexus.eventstore.core.StreamId;
 import io.nexus.eventstore.core.WrongExpectedVersionException;
 import java.sql.SQLException;
 import java.sql.SQLNonTransientConnectionException;
 import java.sql.SQLTransientConnectionException;
+import java.time.Instant;
 import java.util.Set;
 import java.util.UUID;
 import org.jdbi.v3.core.ConnectionException;
@@ -26,6 +30,8 @@ public final class SqlErrors {
     static final String WRONG_EXPECTED_VERSION = "NX001";
     /** Raised by append_to_stream: an event id is stored already; DETAIL holds it. */
     static final String DUPLICATE_EVENT = "NX002";
+    /** Raised by append_to_stream and delete_stream: the stream is deleted; DETAIL holds version/microseconds. */
+    static final String STREAM_DELETED = "NX004";
     /** Raised by the events trigger on UPDATE, DELETE and TRUNCATE. */
     public static final String APPEND_ONLY = "NX003";
     /** invalid_schema_name, undefined_table, undefined_function: on our statements, a schema never migrated. */
@@ -42,6 +48,9 @@ public final class SqlErrors {
             if (state.equals(WRONG_EXPECTED_VERSION) && detail != null) {
                 return new WrongExpectedVersionException(
                         append.streamId(), append.expectedVersion(), Long.parseLong(detail));
+            }
+            if (state.equals(STREAM_DELETED) && detail != null) {
+                return streamDeleted(append.streamId(), detail);
             }
             if (state.equals(DUPLICATE_EVENT)) {
                 UUID id = detail == null || detail.equals("unknown")
@@ -61,6 +70,30 @@ public final class SqlErrors {
             }
         }
         return new EventStoreAccessException("could not append to stream '" + append.streamId() + "'", e);
+    }
+
+    /** The typed exception for a failed call of delete_stream for {@code stream}. */
+    static EventStoreException translateDelete(SQLException e, StreamId stream, ExpectedVersion expected) {
+        if (e instanceof PSQLException psql && psql.getServerErrorMessage() != null) {
+            String state = String.valueOf(psql.getSQLState());
+            String detail = psql.getServerErrorMessage().getDetail();
+            if (state.equals(WRONG_EXPECTED_VERSION) && detail != null) {
+                return new WrongExpectedVersionException(stream, expected, Long.parseLong(detail));
+            }
+            if (state.equals(STREAM_DELETED) && detail != null) {
+                return streamDeleted(stream, detail);
+            }
+        }
+        return new EventStoreAccessException("could not delete stream '" + stream + "'", e);
+    }
+
+    /** NX004's DETAIL is {@code <deleted version>/<deleted at, microseconds since 1970>}: our own format, not text. */
+    private static StreamDeletedException streamDeleted(StreamId stream, String detail) {
+        int slash = detail.indexOf('/');
+        long micros = Long.parseLong(detail.substring(slash + 1));
+        Instant at =
+                Instant.ofEpochSecond(Math.floorDiv(micros, 1_000_000L), Math.floorMod(micros, 1_000_000L) * 1_000L);
+        return new StreamDeletedException(stream, Long.parseLong(detail.substring(0, slash)), at);
     }
 
     /** The typed exception for any other failure: the store is unreachable or failed. */
