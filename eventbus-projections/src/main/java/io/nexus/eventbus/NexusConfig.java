@@ -30,8 +30,7 @@ import org.jspecify.annotations.Nullable;
  *   batch_size: 100                # events read per round trip
  *   flush_interval: 100ms          # polling interval when no notification arrives
  *   persistence: true              # false with backend memory (nothing kept), true with every other backend
- *   retention_days: 0              # 0 keeps events forever; > 0: EventBuses runs EventRetention hourly, removing
- *                                  # older events no subscriber still needs (the seed's event_retention_days: 30)
+ *   retention_days: 0              # 0 keeps events forever; > 0: EventBuses runs EventRetention hourly
  *   metrics: true                  # record Micrometer meters (EventBuses: in Metrics.globalRegistry)
  *   tracing: true                  # stamp correlation and causation ids on events emitted while handling another
  *   postgres:

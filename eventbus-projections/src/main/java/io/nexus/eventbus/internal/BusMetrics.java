@@ -103,7 +103,7 @@ public final class BusMetrics {
                     .description("events retention removed before the subscription processed them")
                     .tag("subscription", subscription)
                     .register(registry)
-                    .increment(count);
+                    .increment((double) count);
         }
     }
 

@@ -91,7 +91,7 @@ public final class ProjectionMetrics {
                     .description("events retention removed before the projection processed them")
                     .tag("projection", projection)
                     .register(registry)
-                    .increment(count);
+                    .increment((double) count);
         }
     }
 

@@ -37,7 +37,6 @@ public final class YamlConfigReader {
             "flush_interval",
             "persistence",
             "retention_days",
-            "event_retention_days",
             "metrics",
             "tracing",
             "postgres",
@@ -67,18 +66,6 @@ public final class YamlConfigReader {
         return new YamlConfigReader(environment).nexus((ObjectNode) root.get("nexus"));
     }
 
-    /** {@code retention_days}, or the original design's name for it, {@code event_retention_days}; not both. */
-    private static int retentionDays(Section s) {
-        Optional<Integer> days = s.integer("retention_days");
-        Optional<Integer> seedDays = s.integer("event_retention_days");
-        if (days.isPresent() && seedDays.isPresent()) {
-            throw new IllegalArgumentException(
-                    "nexus: retention_days is " + days.get() + " and event_retention_days is " + seedDays.get()
-                            + "; give one of the two (they are the same setting)");
-        }
-        return days.or(() -> seedDays).orElse(NexusConfig.DEFAULT_RETENTION_DAYS);
-    }
-
     private NexusConfig nexus(ObjectNode node) {
         checkKeys("nexus", node, TOP_KEYS);
         BusConfig.Builder bus = BusConfig.builder();
@@ -97,7 +84,7 @@ public final class YamlConfigReader {
                 backend,
                 bus.build(),
                 s.bool("persistence").orElse(backend != NexusConfig.Backend.MEMORY),
-                retentionDays(s),
+                s.integer("retention_days").orElse(NexusConfig.DEFAULT_RETENTION_DAYS),
                 s.bool("tracing").orElse(NexusConfig.DEFAULT_TRACING),
                 s.section("postgres", Set.of("url", "user", "password", "schema"))
                         .map(p -> new NexusConfig.Postgres(

@@ -295,8 +295,8 @@ public final class EventRetention {
                 .bind("lo", lo)
                 .bind("hi", hi)
                 .bind("bound", bound)
-                .map((rs, ctx) -> new Removed(
-                        rs.getLong(1), rs.getLong(2), List.of((Long[]) rs.getArray(3).getArray())))
+                .map((rs, ctx) -> new Removed(rs.getLong(1), rs.getLong(2), List.of((Long[])
+                        rs.getArray(3).getArray())))
                 .one();
         if (removed.count() > 0) {
             handle.createUpdate("DELETE FROM " + schema + ".commits c WHERE c.commit_id = ANY(:ids)"
@@ -340,6 +340,10 @@ public final class EventRetention {
                     + ".streams s WHERE s.stream_id = e.stream_id) - :keep";
         } else if (policy instanceof RetentionPolicy.TruncateBefore) {
             limit = "e.stream_version < :before";
+        } else if (policy instanceof RetentionPolicy.DeletedStreams) {
+            // The tombstone of soft deletion (schema V3): deleted_at is set once and never cleared.
+            limit = "EXISTS (SELECT 1 FROM " + schema
+                    + ".streams s WHERE s.stream_id = e.stream_id AND s.deleted_at IS NOT NULL)";
         } else {
             throw new AssertionError("unknown policy " + policy);
         }

@@ -5,8 +5,8 @@ import static java.util.Objects.requireNonNull;
 import java.time.Duration;
 
 /**
- * Which events {@link EventRetention} removes: events older than an age, all but the newest events of each stream, or
- * every event before a version; each within a {@link RetentionScope} (global unless {@link #in} says otherwise).
+ * Which events {@link EventRetention} removes: events older than an age, all but the newest events of each stream,
+ * every event before a version, or every event of a soft-deleted stream; each within a {@link RetentionScope} (global unless {@link #in} says otherwise).
  *
  * <pre>{@code
  * RetentionPolicy.maxAge(Duration.ofDays(30));                                  // everywhere
@@ -63,6 +63,37 @@ public sealed interface RetentionPolicy {
      */
     static RetentionPolicy truncateBefore(long version) {
         return new TruncateBefore(version, RetentionScope.global());
+    }
+
+    /**
+     * Every event of each soft-deleted stream (a stream with a tombstone, {@code streams.deleted_at} set by {@code
+     * EventStore.deleteStream}): the hard deletion. The stream row and its tombstone stay, so the name is not reused.
+     *
+     * @return the policy
+     */
+    static RetentionPolicy deletedStreams() {
+        return new DeletedStreams(RetentionScope.global());
+    }
+
+    /**
+     * Every event of the soft-deleted streams.
+     *
+     * @param scope the streams it applies to
+     */
+    record DeletedStreams(RetentionScope scope) implements RetentionPolicy {
+        /**
+         * Checks the scope.
+         *
+         * @param scope the streams it applies to
+         */
+        public DeletedStreams {
+            requireNonNull(scope, "scope");
+        }
+
+        @Override
+        public RetentionPolicy in(RetentionScope scope) {
+            return new DeletedStreams(scope);
+        }
     }
 
     /**
