@@ -5,7 +5,8 @@ import java.util.List;
 /**
  * The workloads of a run, in the order they run. The latency workloads go first, on an idle system with a small store
  * (a new durable subscription reads from the beginning); catch-up reads what the others wrote, and the projection
- * rebuild replays that same store and is shown beside the catch-up rate.
+ * rebuild replays that same store and is shown beside the catch-up rate. Retention goes last: it loads and removes a
+ * million events of its own.
  */
 final class Workloads {
     private Workloads() {}
@@ -23,6 +24,7 @@ final class Workloads {
                 new SingleAppend(Bench.WRITERS, false),
                 new ReadStream(),
                 new CatchUp(),
-                new ProjectionRebuild());
+                new ProjectionRebuild(),
+                new RetentionWorkload());
     }
 }

@@ -10,6 +10,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.nexus.eventbus.internal.BackendSettings;
 import io.nexus.eventstore.jdbc.EventRetention;
 import io.nexus.eventstore.jdbc.PostgresEventStore;
+import io.nexus.eventstore.jdbc.RetentionPolicy;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
@@ -55,7 +56,8 @@ public final class EventBuses {
      * </ul>
      *
      * <p>With {@link NexusConfig#retentionDays()} above 0, the bus also runs the retention job: events older than that
-     * many days are removed at start and every hour by {@link EventRetention}, which needs the schema owner's role
+     * many days are removed at start and every hour by {@link EventRetention} (never one that a durable subscription,
+     * projection or saga has not processed; each run is logged with what it held back), which needs the schema owner's role
      * (configure that user, or leave {@code retention_days} at 0 and schedule {@code EventRetention} yourself).
      *
      * <p>With {@code metrics} on (the default), the bus records its meters in {@link #defaultMeterRegistry()}.
@@ -218,7 +220,8 @@ public final class EventBuses {
 
     /**
      * The cleanup job of {@code retention_days}: when it is above 0, {@link EventRetention} removes events older than
-     * that many days once at start and then every hour. Removal needs the schema owner's role (the runtime role may
+     * that many days once at start and then every hour, never one a durable subscription, projection or saga has not
+     * processed yet, and logs each run's report. Removal needs the schema owner's role (the runtime role may
      * not delete events); with another role each run fails and logs why.
      */
     @SuppressWarnings("FutureReturnValueIgnored") // the job logs its own failures; shutting the scheduler stops it
@@ -232,15 +235,11 @@ public final class EventBuses {
         if (config.retentionDays() > 0) {
             EventRetention job =
                     EventRetention.create(dataSource, config.requirePostgres().schema());
-            Duration maxAge = Duration.ofDays(config.retentionDays());
+            RetentionPolicy policy = RetentionPolicy.maxAge(Duration.ofDays(config.retentionDays()));
             scheduler.scheduleWithFixedDelay(
                     () -> {
                         try {
-                            int removed = job.removeOlderThan(maxAge);
-                            LOG.log(
-                                    Level.INFO,
-                                    "retention removed " + removed + " event(s) older than " + maxAge.toDays()
-                                            + " days");
+                            job.run(policy); // logs its report: what went, and what it held back for whom
                         } catch (RuntimeException e) {
                             LOG.log(
                                     Level.WARNING,

@@ -468,6 +468,11 @@ public final class ProjectionDaemon implements AutoCloseable {
             metrics.batchFailed(name);
             ProjectionDaemon.this.notify(() -> listener.onFailure(name, checkpoint, error));
         }
+
+        @Override
+        public void onRemovedEvents(long from, long to, long count) {
+            metrics.removedBeforeProcessed(name, count);
+        }
     }
 
     /** Configures a {@link ProjectionDaemon}; validates each setting as it is given. Not thread-safe. */

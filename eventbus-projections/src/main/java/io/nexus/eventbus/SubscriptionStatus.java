@@ -19,6 +19,9 @@ import org.jspecify.annotations.Nullable;
  * @param leaseExpiresAt when that lease runs out (the database's clock), or null when none is held
  * @param lastError the latest failure recorded, or null when none was
  * @param lastErrorAt when it was recorded, or null
+ * @param removedEvents how many events retention removed before this subscriber processed them (a forced run, or a
+ *     subscriber that started or replayed after events were removed); they were never delivered to it
+ * @param removedEventsAt when it last found such events gone, or null when it never did
  */
 public record SubscriptionStatus(
         SubscriptionName name,
@@ -29,7 +32,9 @@ public record SubscriptionStatus(
         @Nullable String owner,
         @Nullable Instant leaseExpiresAt,
         @Nullable String lastError,
-        @Nullable Instant lastErrorAt) {
+        @Nullable Instant lastErrorAt,
+        long removedEvents,
+        @Nullable Instant removedEventsAt) {
 
     /** Whether a row of {@code subscriptions} is a durable subscription or a projection. */
     public enum Kind {
@@ -51,12 +56,17 @@ public record SubscriptionStatus(
      * @param leaseExpiresAt when that lease runs out (the database's clock), or null when none is held
      * @param lastError the latest failure recorded, or null when none was
      * @param lastErrorAt when it was recorded, or null
-     * @throws IllegalArgumentException if the checkpoint or the head is negative
+     * @param removedEvents how many events retention removed before this subscriber processed them
+     * @param removedEventsAt when it last found such events gone, or null when it never did
+     * @throws IllegalArgumentException if the checkpoint, the head or the count of removed events is negative
      */
     public SubscriptionStatus {
         requireNonNull(name, "name");
         requireNonNull(kind, "kind");
         requireNonNull(status, "status");
+        if (removedEvents < 0) {
+            throw new IllegalArgumentException("removedEvents must be >= 0, was " + removedEvents);
+        }
         if (checkpoint < 0 || head < 0) {
             throw new IllegalArgumentException("checkpoint and head must be >= 0, were " + checkpoint + " and " + head);
         }

@@ -96,6 +96,17 @@ public final class BusMetrics {
         }
     }
 
+    /** Counts events retention removed before durable {@code subscription} processed them. */
+    public void removedBeforeProcessed(String subscription, long count) {
+        if (registry != null) {
+            Counter.builder("nexus.bus.events.removed")
+                    .description("events retention removed before the subscription processed them")
+                    .tag("subscription", subscription)
+                    .register(registry)
+                    .increment((double) count);
+        }
+    }
+
     public void deadLettered(String subscription) {
         if (registry != null) {
             Counter.builder("nexus.bus.dead.letters")

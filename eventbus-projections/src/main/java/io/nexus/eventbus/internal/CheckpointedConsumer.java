@@ -304,6 +304,7 @@ public final class CheckpointedConsumer {
             // A page shorter than the batch holds every matching event up to the head read before it.
             long to = !complete ? Math.max(handled, from) : full ? last : Math.max(Math.max(head, last), from);
             List<RecordedEvent> applied = complete ? events : List.of();
+            long removed = complete ? removedBetween(from, to, events) : 0;
             Optional<String> status = jdbi.inTransaction(handle -> {
                 Optional<String> advanced =
                         rows.advance(handle, name.value(), owner(), held, from, to, complete && !full, lease.millis());
@@ -311,11 +312,25 @@ public final class CheckpointedConsumer {
                     handle.rollback();
                     return advanced;
                 }
+                if (removed > 0) {
+                    rows.recordRemoved(handle, name.value(), owner(), held, removed);
+                }
                 delivery.applyInTransaction(handle, applied);
                 return advanced;
             });
             if (status.isEmpty()) {
                 return resync(held);
+            }
+            if (removed > 0) {
+                LOG.log(
+                        Level.WARNING,
+                        "''{0}'': retention removed {1} event(s) between positions {2} and {3} before it processed"
+                                + " them; they were never delivered (see its status: removedEvents)",
+                        name,
+                        removed,
+                        from + 1,
+                        to);
+                delivery.onRemovedEvents(from + 1, to, removed);
             }
             checkpoint = to;
             position = to;
@@ -327,6 +342,22 @@ public final class CheckpointedConsumer {
             fail(held, from, e);
             return Next.DONE;
         }
+    }
+
+    /**
+     * How many positions after {@code from} up to {@code to} retention removed before this consumer got to them.
+     * Positions up to the head have no holes, so an unfiltered batch counts its own gaps; a filtered batch cannot
+     * tell a removed event from one its filter skipped and asks the store (one row read while nothing after {@code
+     * from} was ever removed).
+     */
+    private long removedBetween(long from, long to, List<RecordedEvent> events) {
+        if (to <= from) {
+            return 0;
+        }
+        if (delivery.filter().isAll()) {
+            return Math.max(0, (to - from) - events.size());
+        }
+        return store.removedEvents(from + 1, to);
     }
 
     /** The compare-and-set failed: either the row moved (a reset, or a commit we saw fail) or the lease is lost. */

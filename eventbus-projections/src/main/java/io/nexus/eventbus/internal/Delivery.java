@@ -55,6 +55,9 @@ public interface Delivery {
     /** A batch after {@code checkpoint} failed and rolled back; it is retried after {@code retryMillis}. */
     default void onFailure(long checkpoint, RuntimeException error, long retryMillis) {}
 
+    /** Retention removed {@code count} events in positions {@code from..to} before they were delivered. */
+    default void onRemovedEvents(long from, long to, long count) {}
+
     /** The consumer stopped for good; pending work must be failed. Default: nothing. */
     default void onClosed() {}
 }

@@ -228,6 +228,11 @@ public final class PerEventDelivery implements Delivery, DurableSubscription {
     }
 
     @Override
+    public void onRemovedEvents(long from, long to, long count) {
+        metrics.removedBeforeProcessed(name(), count);
+    }
+
+    @Override
     public void onOwnershipChanged(boolean owned, long fencingToken) {
         if (owned) {
             metrics.leaseAcquired();

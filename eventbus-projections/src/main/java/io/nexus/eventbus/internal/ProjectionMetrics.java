@@ -84,6 +84,17 @@ public final class ProjectionMetrics {
         }
     }
 
+    /** Counts events retention removed before {@code projection} processed them. */
+    public void removedBeforeProcessed(String projection, long count) {
+        if (registry != null) {
+            Counter.builder("nexus.projection.events.removed")
+                    .description("events retention removed before the projection processed them")
+                    .tag("projection", projection)
+                    .register(registry)
+                    .increment((double) count);
+        }
+    }
+
     /** Records a rebuild of {@code projection}. */
     public void rebuilt(String projection) {
         if (registry != null) {

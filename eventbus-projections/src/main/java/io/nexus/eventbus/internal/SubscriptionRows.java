@@ -35,7 +35,9 @@ public final class SubscriptionRows {
             @Nullable Instant leaseExpiresAt,
             String status,
             @Nullable String lastError,
-            @Nullable Instant lastErrorAt) {
+            @Nullable Instant lastErrorAt,
+            long removedEvents,
+            @Nullable Instant removedEventsAt) {
 
         /** Whether {@code owner} holds this row with {@code token}. */
         public boolean heldBy(String owner, long token) {
@@ -53,7 +55,9 @@ public final class SubscriptionRows {
                     owner,
                     leaseExpiresAt,
                     lastError,
-                    lastErrorAt);
+                    lastErrorAt,
+                    removedEvents,
+                    removedEventsAt);
         }
     }
 
@@ -67,6 +71,7 @@ public final class SubscriptionRows {
     private final String lock;
     private final String reset;
     private final String recordError;
+    private final String recordRemoved;
     private final String deadLetter;
     private final String deadLetterPosition;
     private final String deadLetterSubscription;
@@ -113,8 +118,8 @@ public final class SubscriptionRows {
                 WHERE name = :name AND position = :from AND owner = :owner AND fencing_token = :token
                   AND status <> 'paused'
                 RETURNING status""".formatted(table);
-        read = "SELECT name, kind, position, owner, fencing_token, lease_expires_at, status, last_error, last_error_at"
-                + " FROM " + table + " WHERE name = :name";
+        read = "SELECT name, kind, position, owner, fencing_token, lease_expires_at, status, last_error, last_error_at,"
+                + " removed_events, removed_events_at FROM " + table + " WHERE name = :name";
         lock = read + " FOR UPDATE";
         reset = """
                 UPDATE %s SET position = 0, status = :status, last_error = NULL, last_error_at = NULL,
@@ -122,6 +127,9 @@ public final class SubscriptionRows {
                 WHERE name = :name""".formatted(table);
         recordError = """
                 UPDATE %s SET last_error = :error, last_error_at = now(), updated_at = now()
+                WHERE name = :name AND owner = :owner AND fencing_token = :token""".formatted(table);
+        recordRemoved = """
+                UPDATE %s SET removed_events = removed_events + :count, removed_events_at = now()
                 WHERE name = :name AND owner = :owner AND fencing_token = :token""".formatted(table);
         // Fenced like the checkpoint: a deposed owner's failure is not the subscription's.
         deadLetter = """
@@ -219,6 +227,16 @@ public final class SubscriptionRows {
         handle.createUpdate(reset).bind("name", name).bind("status", status).execute();
     }
 
+    /** Adds {@code count} to the events retention removed before this row's owner processed them; fenced. */
+    public void recordRemoved(Handle handle, String name, String owner, long token, long count) {
+        handle.createUpdate(recordRemoved)
+                .bind("count", count)
+                .bind("name", name)
+                .bind("owner", owner)
+                .bind("token", token)
+                .execute();
+    }
+
     public void recordError(Handle handle, String name, String owner, long token, String error) {
         handle.createUpdate(recordError)
                 .bind("name", name)
@@ -293,7 +311,9 @@ public final class SubscriptionRows {
                         instant(rs.getTimestamp(6)),
                         rs.getString(7),
                         rs.getString(8),
-                        instant(rs.getTimestamp(9))))
+                        instant(rs.getTimestamp(9)),
+                        rs.getLong(10),
+                        instant(rs.getTimestamp(11))))
                 .findOne();
     }
 

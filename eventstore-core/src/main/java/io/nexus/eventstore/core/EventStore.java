@@ -46,6 +46,8 @@ public interface EventStore extends EventAppender {
      * @return up to {@code maxCount} events of the stream with version {@code >= fromVersion}, oldest first; empty
      *     when the stream does not exist
      * @throws StreamDeletedException if the stream was deleted
+     * @throws StreamTruncatedException if retention removed the stream's events at {@code fromVersion}: the exception
+     *     tells where the stream's history now starts
      */
     List<RecordedEvent> readStream(StreamId streamId, long fromVersion, int maxCount);
 
@@ -240,4 +242,17 @@ public interface EventStore extends EventAppender {
      *     milliseconds)
      */
     Optional<Long> positionOf(long commitId);
+
+    /**
+     * Counts the positions from {@code fromPosition} to {@code toPosition} (both included, both at most the head) whose
+     * event retention removed. Positions among committed events have no holes, so a subscriber whose next position
+     * is gone learns it here, whatever filter it reads with. A store without retention removes nothing.
+     *
+     * @param fromPosition the first position to look at
+     * @param toPosition the last position to look at, at most {@link #headPosition()}
+     * @return how many of those positions no longer hold an event; 0 when {@code toPosition < fromPosition}
+     */
+    default long removedEvents(long fromPosition, long toPosition) {
+        return 0;
+    }
 }

@@ -406,7 +406,8 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
             if (head < next) {
                 return page;
             }
-            List<RecordedEvent> rest = reader.readAll(handle, next, maxCount - page.size(), filter);
+            // Up to the head: a short unfiltered page may also mean that retention removed positions in it.
+            List<RecordedEvent> rest = reader.readAllUpTo(handle, next, head, maxCount - page.size(), filter);
             if (page.isEmpty()) {
                 return rest;
             }
@@ -443,6 +444,13 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
             sequencer.sequence(handle);
             return reader.positionOf(handle, commitId);
         });
+    }
+
+    @Override
+    public long removedEvents(long fromPosition, long toPosition) {
+        return run(
+                "count removed events from " + fromPosition + " to " + toPosition,
+                handle -> reader.removedEvents(handle, fromPosition, toPosition));
     }
 
     /**

@@ -38,6 +38,11 @@ public final class EventStoreSql {
     final String streamVersion;
     final String positionOf;
     final String readAllPage;
+    /** Plain JDBC: stream. */
+    final String streamFirstVersion;
+    /** The positions in :from..:to that retention removed; 0 at once below the highest position it ever removed. */
+    final String removedEvents;
+
     private final String readAllFiltered;
     private final String schema;
 
@@ -69,6 +74,17 @@ public final class EventStoreSql {
         this.streamVersion =
                 q("SELECT version, deleted_version, deleted_at FROM ${schema}.streams WHERE stream_id = ?");
         this.positionOf = q("SELECT last_position FROM ${schema}.commits WHERE commit_id = :commitId");
+        this.streamFirstVersion = q("SELECT first_version FROM ${schema}.stream_truncations WHERE stream_id = ?");
+        // Positions among committed events are dense, so a position up to the head without an event was removed.
+        this.removedEvents = q("""
+                SELECT CASE WHEN r.max_removed_position < :from THEN 0
+                            ELSE (:to - :from + 1) - (SELECT count(*)
+                                                      FROM ${schema}.commits c
+                                                      JOIN ${schema}.events e ON e.commit_id = c.commit_id
+                                                      WHERE c.last_position >= :from AND c.first_position <= :to
+                                                        AND c.first_position + e.commit_index BETWEEN :from AND :to)
+                       END
+                FROM ${schema}.retention_state r""");
         // Commits in position order, each joined to its events: an index range scan on commits_last_position_key
         // and the events primary key, never a scan of all events. Positions are dense, so an unfiltered page is
         // exactly the positions from .. from + max - 1, and each commit's events come from a LATERAL index scan
