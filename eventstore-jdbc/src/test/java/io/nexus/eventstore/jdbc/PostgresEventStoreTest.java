@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import io.nexus.eventstore.core.AppendResult;
 import io.nexus.eventstore.core.EventFilter;
 import io.nexus.eventstore.core.EventSerializationException;
 import io.nexus.eventstore.core.EventStoreAccessException;
@@ -25,16 +26,23 @@ import io.nexus.migrations.EventStoreSchema;
 import io.nexus.testing.PostgresTest;
 import io.nexus.testing.TestDatabase;
 import java.sql.Connection;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.LongStream;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.postgresql.ds.PGSimpleDataSource;
 
 @PostgresTest
@@ -351,6 +359,55 @@ class PostgresEventStoreTest {
             database.execute("DROP ROLE " + role);
         }
         assertThat(store.streamVersion(stream)).isEqualTo(1);
+    }
+
+    @Test
+    @Timeout(60)
+    void a_re_send_while_the_original_append_is_still_in_flight_waits_for_it_and_returns_its_result() throws Exception {
+        StreamId stream = uniqueStream("order");
+        UUID id = UUID.randomUUID();
+        NewEvent same = new NewEvent(id, "test.event", RawJson.of("{\"n\":0}"), Map.of(), null, null, null);
+        store.append(stream, ExpectedVersion.noStream(), List.of(orderPlaced()));
+        ExecutorService pool = Executors.newSingleThreadExecutor();
+        try (Connection original = database.dataSource().getConnection()) {
+            original.setAutoCommit(false);
+            long version = RawAppends.append(original, stream.value(), List.of(id));
+            Future<AppendResult> resend = pool.submit(() -> store.append(stream, ExpectedVersion.any(), List.of(same)));
+            Thread.sleep(300);
+            boolean waitedForTheOriginal = !resend.isDone();
+            original.commit();
+
+            AppendResult result = resend.get(30, TimeUnit.SECONDS);
+
+            assertThat(waitedForTheOriginal).isTrue();
+            assertThat(version).isEqualTo(2);
+            assertThat(result.firstVersion()).isEqualTo(2);
+            assertThat(result.nextExpectedVersion()).isEqualTo(2);
+            assertThat(store.readStream(stream, 1, 10))
+                    .extracting(RecordedEvent::eventId)
+                    .containsOnlyOnce(id)
+                    .hasSize(2);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void a_deleted_stream_keeps_its_tombstone_columns_for_the_retention_path() throws SQLException {
+        StreamId stream = uniqueStream("order");
+        store.append(stream, ExpectedVersion.noStream(), List.of(orderPlaced(), orderPlaced()));
+
+        store.deleteStream(stream, ExpectedVersion.exactly(2));
+
+        try (Connection connection = database.dataSource().getConnection();
+                Statement statement = connection.createStatement();
+                ResultSet row = statement.executeQuery("SELECT version, deleted_version, deleted_at IS NOT NULL"
+                        + " FROM nexus.streams WHERE stream_id = '" + stream.value() + "'")) {
+            assertThat(row.next()).isTrue();
+            assertThat(row.getLong(1)).isEqualTo(2);
+            assertThat(row.getLong(2)).isEqualTo(2);
+            assertThat(row.getBoolean(3)).isTrue();
+        }
     }
 
     @Test
