@@ -1,7 +1,6 @@
 package io.nexus.eventstore.jdbc.internal;
 
 import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectWriter;
@@ -17,10 +16,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.time.OffsetDateTime;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
@@ -114,7 +110,8 @@ public final class EventCodec {
                     rs.getObject(8, UUID.class),
                     rs.getObject(9, UUID.class),
                     rs.getString(10),
-                    rs.getObject(11, OffsetDateTime.class).toInstant());
+                    // Not getObject(.., OffsetDateTime.class): pgjdbc builds a new ZoneRules (a map) per value for it.
+                    rs.getTimestamp(11).toInstant());
         }
     }
 
@@ -159,24 +156,10 @@ public final class EventCodec {
     }
 
     /** Reads a flat JSON object of strings straight into an immutable map (which RecordedEvent keeps as is). */
-    @SuppressWarnings({"unchecked", "rawtypes"})
     private static Map<String, String> decodeMetadata(String type, byte[] json) {
-        try (JsonParser parser = METADATA.getFactory().createParser(json)) {
-            if (parser.nextToken() != JsonToken.START_OBJECT) {
-                throw new IOException("metadata is not a JSON object");
-            }
-            List<Map.Entry<String, String>> entries = new ArrayList<>();
-            String name;
-            while ((name = parser.nextFieldName()) != null) {
-                parser.nextToken();
-                String value = parser.getValueAsString();
-                if (value == null) {
-                    throw new IOException("metadata value of '" + name + "' is not a string");
-                }
-                entries.add(Map.entry(name, value));
-            }
-            return Map.ofEntries(entries.toArray(Map.Entry[]::new));
-        } catch (Exception e) {
+        try {
+            return MetadataJson.parse(json);
+        } catch (IOException | RuntimeException e) {
             throw new EventSerializationException(
                     type, "cannot decode the stored metadata " + new String(json, StandardCharsets.UTF_8), e);
         }
