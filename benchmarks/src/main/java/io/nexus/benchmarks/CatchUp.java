@@ -27,7 +27,7 @@ final class CatchUp implements Workload {
 
     @Override
     public Double target() {
-        return 0.7;
+        return 0.8;
     }
 
     @Override

@@ -30,7 +30,7 @@ final class ReadStream implements Workload {
 
     @Override
     public Double target() {
-        return 0.7;
+        return 0.8;
     }
 
     @Override

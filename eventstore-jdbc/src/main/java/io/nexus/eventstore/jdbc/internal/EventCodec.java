@@ -83,7 +83,10 @@ public final class EventCodec {
 
     /** See {@link #rowCopier()}; {@link #copy(ResultSet)} serves plain JDBC reads, {@link #map} Jdbi's. */
     static final class RowCopier implements RowMapper<StoredEvent> {
+        private byte @Nullable [] lastStreamBytes;
         private @Nullable StreamId lastStream;
+        private byte @Nullable [] lastTypeBytes;
+        private @Nullable String lastType;
 
         @Override
         public StoredEvent map(ResultSet rs, StatementContext ctx) throws SQLException {
@@ -91,20 +94,29 @@ public final class EventCodec {
         }
 
         StoredEvent copy(ResultSet rs) throws SQLException {
-            String id = rs.getString(1);
+            // Stream id and type mostly repeat from row to row: compared as the column's UTF-8 bytes (pgjdbc hands
+            // them over without a copy), a repeat costs no String, no validation and no hashing in the type lookup.
+            byte[] streamBytes = rs.getBytes(1);
             StreamId stream = lastStream;
-            if (stream == null || !stream.value().equals(id)) {
-                stream = StreamId.of(id);
+            if (stream == null || !Arrays.equals(streamBytes, lastStreamBytes)) {
+                stream = StreamId.of(new String(streamBytes, StandardCharsets.UTF_8));
                 lastStream = stream;
+                lastStreamBytes = streamBytes;
             }
-            // A null position: committed but not yet ordered, so the caller sequences and reads again.
-            long position = rs.getLong(3);
+            byte[] typeBytes = rs.getBytes(5);
+            String type = lastType;
+            if (type == null || !Arrays.equals(typeBytes, lastTypeBytes)) {
+                type = new String(typeBytes, StandardCharsets.UTF_8);
+                lastType = type;
+                lastTypeBytes = typeBytes;
+            }
             return new StoredEvent(
                     stream,
                     rs.getLong(2),
-                    rs.wasNull() ? 0 : position,
+                    // NULL reads as 0: committed but not yet ordered, so the caller sequences and reads again.
+                    rs.getLong(3),
                     rs.getObject(4, UUID.class),
-                    rs.getString(5),
+                    type,
                     jsonBytes(rs.getBytes(6)),
                     jsonBytesOrNull(rs.getBytes(7)),
                     rs.getObject(8, UUID.class),
