@@ -4,7 +4,6 @@ import io.nexus.eventstore.core.RecordedEvent;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -50,7 +49,7 @@ final class PageDecoder implements AutoCloseable {
         Future<?> helper = startHelper(batch);
         batch.decodeSlices();
         if (helper != null) {
-            awaitQuietly(helper);
+            PipelinedFetch.awaitQuietly(helper); // its failure, if any, is in the batch
         }
         return batch.events();
     }
@@ -60,24 +59,6 @@ final class PageDecoder implements AutoCloseable {
             return helpers.submit(batch::decodeSlices);
         } catch (RejectedExecutionException e) {
             return null; // the store is closed while a caller-owned pool still serves reads: decode alone
-        }
-    }
-
-    /** Waits for the helper's last slice; its failure, if any, is in the batch. */
-    private static void awaitQuietly(Future<?> helper) {
-        boolean interrupted = false;
-        while (true) {
-            try {
-                helper.get();
-                break;
-            } catch (InterruptedException e) {
-                interrupted = true;
-            } catch (ExecutionException e) {
-                break;
-            }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
         }
     }
 

@@ -134,12 +134,15 @@ final class PipelinedFetch implements AutoCloseable {
         }
     }
 
-    /** Waits for the fetch to let go of the handle; its failure, if any, has already reached the caller. */
-    private static void awaitQuietly(Future<?> fetch) {
+    /**
+     * Waits for {@code task} to end, ignoring its failure (the caller learns of it another way) and keeping an
+     * interrupt for after the wait: the fetch's, which must let go of the handle, and the decoder helper's.
+     */
+    static void awaitQuietly(Future<?> task) {
         boolean interrupted = false;
         while (true) {
             try {
-                fetch.get();
+                task.get();
                 break;
             } catch (InterruptedException e) {
                 interrupted = true;
