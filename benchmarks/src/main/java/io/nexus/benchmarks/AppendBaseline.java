@@ -30,20 +30,25 @@ final class AppendBaseline {
     private final String metadataJson;
 
     AppendBaseline(DataSource dataSource) {
+        this(dataSource, SCHEMA);
+    }
+
+    /** The same table in another schema, made by {@link #create(DataSource, String)}: the read baseline's. */
+    AppendBaseline(DataSource dataSource, String schema) {
         this.dataSource = dataSource;
         this.insert = """
                 INSERT INTO %s.events (stream_id, version, event_id, type, payload, metadata)
-                VALUES (?, ?, ?, ?, ?::jsonb, ?::jsonb)""".formatted(SCHEMA);
+                VALUES (?, ?, ?, ?, ?::jsonb, ?::jsonb)""".formatted(schema);
         this.payloadJson = Payloads.dataJson();
         this.metadataJson = metadataWithEnvelope();
     }
 
-    /** Drops and re-creates the schema and its one table. */
-    static void create(DataSource dataSource) throws SQLException {
+    /** Drops and re-creates the schema {@code schema} and its one table. */
+    static void create(DataSource dataSource, String schema) throws SQLException {
         try (Connection connection = dataSource.getConnection();
                 Statement statement = connection.createStatement()) {
-            statement.execute("DROP SCHEMA IF EXISTS " + SCHEMA + " CASCADE");
-            statement.execute("CREATE SCHEMA " + SCHEMA);
+            statement.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
+            statement.execute("CREATE SCHEMA " + schema);
             statement.execute("""
                     CREATE TABLE %s.events (
                         id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -55,7 +60,7 @@ final class AppendBaseline {
                         metadata    jsonb NOT NULL,
                         recorded_at timestamptz NOT NULL DEFAULT now(),
                         CONSTRAINT events_stream_id_version_key UNIQUE (stream_id, version)
-                    )""".formatted(SCHEMA));
+                    )""".formatted(schema));
         }
     }
 

@@ -17,14 +17,14 @@ import java.util.concurrent.atomic.LongAdder;
 
 /**
  * What every workload works on: one connection pool, the Nexus store in schema {@value #NEXUS_SCHEMA}, the append
- * baseline's minimal table in schema {@value AppendBaseline#SCHEMA}, the read baselines' identically shaped tables in
+ * baseline's minimal table in schema {@value AppendBaseline#SCHEMA}, the read baselines' table of the same shape in
  * schema {@value #RAW_SCHEMA}, and the writer threads. Opening it drops and re-creates the three schemas, so every
  * run starts empty. Workloads that need other session settings open a second pool with {@link
  * #openSynchronousCommitOff()}.
  */
 final class Bench implements AutoCloseable {
     static final String NEXUS_SCHEMA = "nexus_bench";
-    static final String RAW_SCHEMA = "raw_baseline";
+    static final String RAW_SCHEMA = "raw_read";
     static final int WRITERS = 16;
 
     private static final LongAdder SINK = new LongAdder();
@@ -62,8 +62,8 @@ final class Bench implements AutoCloseable {
                 statement.execute("DROP SCHEMA IF EXISTS " + RAW_SCHEMA + " CASCADE");
             }
             EventStoreSchema.migrate(dataSource, NEXUS_SCHEMA);
-            EventStoreSchema.migrate(dataSource, RAW_SCHEMA);
-            AppendBaseline.create(dataSource);
+            AppendBaseline.create(dataSource, AppendBaseline.SCHEMA);
+            AppendBaseline.create(dataSource, RAW_SCHEMA);
             return new Bench(sizes, jdbcUrl, dataSource);
         } catch (SQLException | RuntimeException e) {
             dataSource.close();

@@ -36,20 +36,20 @@ import picocli.CommandLine.Option;
  * java -Xmx256m -jar benchmarks/target/nexus-benchmarks.jar [--url jdbc:postgresql://host/db?user=..] [--quick]
  * </pre>
  *
- * <p>The run drops and re-creates the schemas {@code nexus_bench}, {@code raw_baseline} and {@code raw_append} of the
+ * <p>The run drops and re-creates the schemas {@code nexus_bench}, {@code raw_read} and {@code raw_append} of the
  * target database.
  */
 @Command(
         name = "nexus-benchmarks",
         mixinStandardHelpOptions = true,
-        description = "Nexus event store throughput beside raw-JDBC baselines on an identically shaped table, "
+        description = "Nexus event store throughput beside raw-JDBC baselines on minimal tables, "
                 + "commit-to-handler latency through the bus, and the projection rebuild rate.")
 public final class BenchmarkCommand implements Callable<Integer> {
     @Option(
             names = "--url",
             description =
                     "JDBC URL of the PostgreSQL to use, credentials included "
-                            + "(its schemas nexus_bench, raw_baseline and raw_append are dropped and re-created). Default: an embedded PostgreSQL 17.")
+                            + "(its schemas nexus_bench, raw_read and raw_append are dropped and re-created). Default: an embedded PostgreSQL 17.")
     private @Nullable String url;
 
     @Option(names = "--quick", description = "A CI-sized smoke run: seconds, small counts, numbers that mean nothing.")

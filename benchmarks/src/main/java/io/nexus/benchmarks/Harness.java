@@ -3,6 +3,7 @@ package io.nexus.benchmarks;
 import io.nexus.benchmarks.Results.SideResult;
 import io.nexus.benchmarks.Results.WorkloadResult;
 import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -52,9 +53,11 @@ final class Harness {
         }
         int rounds = workload.rounds(bench.sizes);
         List<List<Double>> rates = new ArrayList<>();
+        List<List<Double>> cpu = new ArrayList<>();
         long[] events = new long[sides.size()];
         for (int s = 0; s < sides.size(); s++) {
             rates.add(new ArrayList<>());
+            cpu.add(new ArrayList<>());
         }
         List<SideResult> results = new ArrayList<>();
         try (WaitEventSampler sampler = workload.sampleWaitEvents() ? new WaitEventSampler(bench.jdbcUrl) : null) {
@@ -64,16 +67,18 @@ final class Harness {
                     if (sampler != null) {
                         sampler.sample(sides.get(s).name());
                     }
+                    long cpuStarted = processCpuNanos();
                     long started = System.nanoTime();
                     long processed = sides.get(s).round().run(bench);
                     double seconds = (System.nanoTime() - started) / 1e9;
+                    cpu.get(s).add((processCpuNanos() - cpuStarted) / 1e3 / Math.max(processed, 1));
                     if (sampler != null) {
                         sampler.sample(null);
                     }
                     events[s] = processed;
                     rates.get(s).add(processed / seconds);
                 }
-                out.printf("  round %d/%d:%s%n", round + 1, rounds, describeRound(sides, rates, round));
+                out.printf("  round %d/%d:%s%n", round + 1, rounds, describeRound(sides, rates, cpu, round));
             }
             for (int s = 0; s < sides.size(); s++) {
                 Results.WaitEvents waits =
@@ -81,7 +86,7 @@ final class Harness {
                 if (waits != null) {
                     out.printf("  wait events, %s: %s%n", sides.get(s).name(), topWaitEvents(waits, 6));
                 }
-                results.add(summarize(sides.get(s), events[s], rates.get(s), waits));
+                results.add(summarize(sides.get(s), events[s], rates.get(s), cpu.get(s), waits));
             }
         }
         Double ratio = null;
@@ -135,20 +140,35 @@ final class Harness {
                 results);
     }
 
-    private static String describeRound(List<Workload.Side> sides, List<List<Double>> rates, int round) {
+    private static String describeRound(
+            List<Workload.Side> sides, List<List<Double>> rates, List<List<Double>> cpu, int round) {
         StringBuilder line = new StringBuilder();
         for (int s = 0; s < sides.size(); s++) {
             line.append(String.format(
                     Locale.ROOT,
-                    " %s %,.0f/s",
+                    " %s %,.0f/s (%.2f µs CPU/event)",
                     sides.get(s).name(),
-                    rates.get(s).get(round)));
+                    rates.get(s).get(round),
+                    cpu.get(s).get(round)));
         }
         return line.toString();
     }
 
+    /**
+     * The CPU time this JVM has used, all its threads (the store's fetch threads, GC and JIT included): per event, a
+     * steadier measure of the client's cost than a rate on a machine whose other load comes and goes.
+     */
+    private static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime();
+    }
+
     private static SideResult summarize(
-            Workload.Side side, long events, List<Double> rates, Results.@Nullable WaitEvents waitEvents) {
+            Workload.Side side,
+            long events,
+            List<Double> rates,
+            List<Double> cpuMicrosPerEvent,
+            Results.@Nullable WaitEvents waitEvents) {
         List<Double> sorted = new ArrayList<>(rates);
         sorted.sort(null);
         LatencySamples latencies = side.latencies();
@@ -159,6 +179,7 @@ final class Harness {
                 sorted.get(sorted.size() - 1),
                 events,
                 List.copyOf(rates),
+                median(cpuMicrosPerEvent),
                 latencies == null ? null : latencies.summary(),
                 waitEvents);
     }

@@ -113,6 +113,8 @@ final class Results {
      * @param maxPerSecond fastest round
      * @param eventsPerRound events each round processed
      * @param roundsPerSecond every measured round's rate, in run order
+     * @param clientCpuMicrosPerEvent median over the measured rounds of the benchmark JVM's CPU time (all threads) per
+     *     event processed, in microseconds
      * @param latency for a latency workload, the percentiles over every measured round's samples
      * @param waitEvents for a workload that samples them, the backends' wait events during this side's measured rounds
      */
@@ -123,6 +125,7 @@ final class Results {
             double maxPerSecond,
             long eventsPerRound,
             List<Double> roundsPerSecond,
+            double clientCpuMicrosPerEvent,
             @Nullable Latency latency,
             @Nullable WaitEvents waitEvents) {
 

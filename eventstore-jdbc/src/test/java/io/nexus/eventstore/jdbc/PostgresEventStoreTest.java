@@ -181,6 +181,50 @@ class PostgresEventStoreTest {
     }
 
     @Test
+    void a_large_read_decoded_on_two_threads_names_the_first_event_it_cannot_decode() {
+        StreamId stream = uniqueStream("order");
+        List<NewEvent> events = new ArrayList<>(orderPlaced(700));
+        events.set(150, NewEvent.of("order.mystery", RawJson.of("{\"a\": 1}")));
+        events.set(600, NewEvent.of("order.mystery", RawJson.of("{\"a\": 2}")));
+        store.append(stream, ExpectedVersion.noStream(), events);
+
+        try (PostgresEventStore strict = PostgresEventStore.builder(database.dataSource())
+                .types(TestEvents.registry())
+                .build()) {
+            for (int read = 0; read < 20; read++) {
+                assertThatThrownBy(() -> strict.readStream(stream, 1, 1_000))
+                        .isInstanceOf(UnknownEventTypeException.class)
+                        .hasMessageContaining("at version 151");
+                assertThatThrownBy(() -> strict.readStream(stream, 152, 1_000))
+                        .isInstanceOf(UnknownEventTypeException.class)
+                        .hasMessageContaining("at version 601");
+            }
+        }
+    }
+
+    @Test
+    void metadata_with_escapes_and_non_ascii_text_reads_back_as_written() {
+        StreamId stream = uniqueStream("order");
+        Map<String, String> metadata = Map.of(
+                "quote\"and\\backslash", "line\nbreak\ttab\r\b\f/slash",
+                "control", "\u0001\u001f",
+                "text", "Grüße, 東京, \uD83D\uDE00",
+                "", "empty key",
+                "empty value", "");
+        NewEvent template = orderPlaced();
+        NewEvent event = new NewEvent(UUID.randomUUID(), template.type(), template.data(), metadata, null, null, null);
+        List<NewEvent> many = new ArrayList<>(orderPlaced(299));
+        many.add(event);
+        store.append(stream, ExpectedVersion.noStream(), many);
+
+        List<RecordedEvent> read = store.readStream(stream, 1, 1_000);
+
+        assertThat(read).hasSize(300);
+        assertThat(read.get(299).metadata()).isEqualTo(metadata);
+        assertThat(read.get(0).metadata()).isEmpty();
+    }
+
+    @Test
     void the_lazily_paged_reads_hold_no_connection_between_pages() throws InterruptedException {
         StreamId stream = uniqueStream("order");
         StreamId other = uniqueStream("other");

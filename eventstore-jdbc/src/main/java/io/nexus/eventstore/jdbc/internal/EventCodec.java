@@ -1,7 +1,6 @@
 package io.nexus.eventstore.jdbc.internal;
 
 import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectWriter;
@@ -17,10 +16,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.time.OffsetDateTime;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
@@ -87,7 +83,10 @@ public final class EventCodec {
 
     /** See {@link #rowCopier()}; {@link #copy(ResultSet)} serves plain JDBC reads, {@link #map} Jdbi's. */
     static final class RowCopier implements RowMapper<StoredEvent> {
+        private byte @Nullable [] lastStreamBytes;
         private @Nullable StreamId lastStream;
+        private byte @Nullable [] lastTypeBytes;
+        private @Nullable String lastType;
 
         @Override
         public StoredEvent map(ResultSet rs, StatementContext ctx) throws SQLException {
@@ -95,26 +94,36 @@ public final class EventCodec {
         }
 
         StoredEvent copy(ResultSet rs) throws SQLException {
-            String id = rs.getString(1);
+            // Stream id and type mostly repeat from row to row: compared as the column's UTF-8 bytes (pgjdbc hands
+            // them over without a copy), a repeat costs no String, no validation and no hashing in the type lookup.
+            byte[] streamBytes = rs.getBytes(1);
             StreamId stream = lastStream;
-            if (stream == null || !stream.value().equals(id)) {
-                stream = StreamId.of(id);
+            if (stream == null || !Arrays.equals(streamBytes, lastStreamBytes)) {
+                stream = StreamId.of(new String(streamBytes, StandardCharsets.UTF_8));
                 lastStream = stream;
+                lastStreamBytes = streamBytes;
             }
-            // A null position: committed but not yet ordered, so the caller sequences and reads again.
-            long position = rs.getLong(3);
+            byte[] typeBytes = rs.getBytes(5);
+            String type = lastType;
+            if (type == null || !Arrays.equals(typeBytes, lastTypeBytes)) {
+                type = new String(typeBytes, StandardCharsets.UTF_8);
+                lastType = type;
+                lastTypeBytes = typeBytes;
+            }
             return new StoredEvent(
                     stream,
                     rs.getLong(2),
-                    rs.wasNull() ? 0 : position,
+                    // NULL reads as 0: committed but not yet ordered, so the caller sequences and reads again.
+                    rs.getLong(3),
                     rs.getObject(4, UUID.class),
-                    rs.getString(5),
+                    type,
                     jsonBytes(rs.getBytes(6)),
                     jsonBytesOrNull(rs.getBytes(7)),
                     rs.getObject(8, UUID.class),
                     rs.getObject(9, UUID.class),
                     rs.getString(10),
-                    rs.getObject(11, OffsetDateTime.class).toInstant());
+                    // Not getObject(.., OffsetDateTime.class): pgjdbc builds a new ZoneRules (a map) per value for it.
+                    rs.getTimestamp(11).toInstant());
         }
     }
 
@@ -159,24 +168,10 @@ public final class EventCodec {
     }
 
     /** Reads a flat JSON object of strings straight into an immutable map (which RecordedEvent keeps as is). */
-    @SuppressWarnings({"unchecked", "rawtypes"})
     private static Map<String, String> decodeMetadata(String type, byte[] json) {
-        try (JsonParser parser = METADATA.getFactory().createParser(json)) {
-            if (parser.nextToken() != JsonToken.START_OBJECT) {
-                throw new IOException("metadata is not a JSON object");
-            }
-            List<Map.Entry<String, String>> entries = new ArrayList<>();
-            String name;
-            while ((name = parser.nextFieldName()) != null) {
-                parser.nextToken();
-                String value = parser.getValueAsString();
-                if (value == null) {
-                    throw new IOException("metadata value of '" + name + "' is not a string");
-                }
-                entries.add(Map.entry(name, value));
-            }
-            return Map.ofEntries(entries.toArray(Map.Entry[]::new));
-        } catch (Exception e) {
+        try {
+            return MetadataJson.parse(json);
+        } catch (IOException | RuntimeException e) {
             throw new EventSerializationException(
                     type, "cannot decode the stored metadata " + new String(json, StandardCharsets.UTF_8), e);
         }

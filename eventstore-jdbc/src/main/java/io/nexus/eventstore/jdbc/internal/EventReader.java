@@ -21,18 +21,21 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Reads streams and the global order. Large pages of the global order overlap fetching with decoding (see {@link
- * PipelinedFetch}), so {@link #close()} stops its fetch threads. Stream reads stay one plain query: callers often ask
- * for far more events than a stream holds, and a cursor would cost every small read a round trip.
+ * PipelinedFetch}), and large batches of rows decode on two threads (see {@link PageDecoder}), so {@link #close()}
+ * stops their threads. Stream reads stay one plain query: callers often ask for far more events than a stream holds,
+ * and a cursor would cost every small read a round trip.
  */
 public final class EventReader implements AutoCloseable {
     private final EventStoreSql sql;
     private final EventCodec codec;
     private final PipelinedFetch fetch;
+    private final PageDecoder decoder;
 
     public EventReader(EventStoreSql sql, EventCodec codec) {
         this.sql = sql;
         this.codec = codec;
         this.fetch = new PipelinedFetch(sql.schema());
+        this.decoder = new PageDecoder(codec, sql.schema());
     }
 
     /**
@@ -52,11 +55,7 @@ public final class EventReader implements AutoCloseable {
         if (forward) {
             checkNotTruncated(handle.getConnection(), stream, from, page);
         }
-        List<RecordedEvent> events = new ArrayList<>(page.size());
-        for (StoredEvent row : page) {
-            events.add(codec.decode(row));
-        }
-        return events;
+        return decoder.decode(page);
     }
 
     /**
@@ -103,7 +102,7 @@ public final class EventReader implements AutoCloseable {
 
     private List<RecordedEvent> readPipelined(Handle handle, Query query, int max) {
         List<RecordedEvent> events = new ArrayList<>(Math.min(max, 1_024));
-        fetch.fetch(handle, query, max, codec, row -> events.add(codec.decode(row)));
+        fetch.fetch(handle, query, max, codec, chunk -> events.addAll(decoder.decode(chunk)));
         return events;
     }
 
@@ -234,5 +233,6 @@ public final class EventReader implements AutoCloseable {
     @Override
     public void close() {
         fetch.close();
+        decoder.close();
     }
 }

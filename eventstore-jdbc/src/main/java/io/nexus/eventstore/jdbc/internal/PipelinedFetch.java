@@ -17,7 +17,7 @@ import org.jdbi.v3.core.statement.Query;
 
 /**
  * Runs a large read as two overlapping halves: a fetch thread pulls rows from the database in chunks through a cursor
- * while the calling thread decodes the chunks already fetched. Decoding (Jackson) costs the client about as much as
+ * while the calling thread decodes the chunks already fetched (with a helper, see {@link PageDecoder}). Decoding (Jackson) costs the client about as much as
  * producing the rows costs the server, and one after the other they leave one of the two idle; overlapped, a large
  * page takes little more than the longer of the two. Reads smaller than {@link #MIN_ROWS} run as a plain query.
  *
@@ -27,8 +27,8 @@ import org.jdbi.v3.core.statement.Query;
 final class PipelinedFetch implements AutoCloseable {
     /** Reads asking for fewer rows are one plain query: the cursor's extra round trips would cost more. */
     static final int MIN_ROWS = 500;
-    /** Rows per cursor round trip. */
-    static final int CHUNK_ROWS = 200;
+    /** Rows per cursor round trip, and per batch the decoder splits over two threads: each costs thread hand-offs. */
+    static final int CHUNK_ROWS = 500;
 
     private static final Object END = new Object();
 
@@ -43,13 +43,13 @@ final class PipelinedFetch implements AutoCloseable {
     }
 
     /**
-     * Runs {@code query} (which asks for up to {@code max} rows) on {@code handle}, handing each fetched row to
-     * {@code decode} on the calling thread, in order.
+     * Runs {@code query} (which asks for up to {@code max} rows) on {@code handle}, handing the fetched rows to {@code
+     * decode} on the calling thread, chunk after chunk, in order.
      */
-    void fetch(Handle handle, Query query, int max, EventCodec codec, Consumer<StoredEvent> decode) {
+    void fetch(Handle handle, Query query, int max, EventCodec codec, Consumer<List<StoredEvent>> decode) {
         if (max < MIN_ROWS || fetchThreads.isShutdown()) {
             // Small, or the store is closed (its fetch threads with it) while a caller-owned pool still serves reads.
-            query.map(codec.rowCopier()).forEach(decode);
+            decode.accept(query.map(codec.rowCopier()).list());
             return;
         }
         // Unbounded, so the fetch thread never waits for the decoder; it holds at most one page, and is not sized
@@ -112,7 +112,7 @@ final class PipelinedFetch implements AutoCloseable {
     }
 
     @SuppressWarnings("unchecked")
-    private static void drain(BlockingQueue<Object> chunks, Consumer<StoredEvent> decode) {
+    private static void drain(BlockingQueue<Object> chunks, Consumer<List<StoredEvent>> decode) {
         while (true) {
             Object next;
             try {
@@ -130,16 +130,19 @@ final class PipelinedFetch implements AutoCloseable {
             if (next instanceof Error e) {
                 throw e;
             }
-            ((List<StoredEvent>) next).forEach(decode);
+            decode.accept((List<StoredEvent>) next);
         }
     }
 
-    /** Waits for the fetch to let go of the handle; its failure, if any, has already reached the caller. */
-    private static void awaitQuietly(Future<?> fetch) {
+    /**
+     * Waits for {@code task} to end, ignoring its failure (the caller learns of it another way) and keeping an
+     * interrupt for after the wait: the fetch's, which must let go of the handle, and the decoder helper's.
+     */
+    static void awaitQuietly(Future<?> task) {
         boolean interrupted = false;
         while (true) {
             try {
-                fetch.get();
+                task.get();
                 break;
             } catch (InterruptedException e) {
                 interrupted = true;
