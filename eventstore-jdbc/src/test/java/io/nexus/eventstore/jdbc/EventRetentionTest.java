@@ -11,6 +11,7 @@ import io.nexus.eventstore.core.ExpectedVersion;
 import io.nexus.eventstore.core.NewEvent;
 import io.nexus.eventstore.core.RawJson;
 import io.nexus.eventstore.core.RecordedEvent;
+import io.nexus.eventstore.core.StreamDeletedException;
 import io.nexus.eventstore.core.StreamId;
 import io.nexus.eventstore.core.StreamTruncatedException;
 import io.nexus.eventstore.jdbc.internal.SqlErrors;
@@ -235,22 +236,21 @@ class EventRetentionTest {
 
     @Test
     void the_events_of_a_soft_deleted_stream_are_removed_and_its_tombstone_stays() {
-        // The tombstone columns of soft deletion (V3, perf-append); added here when that migration is not applied yet.
-        database.execute("ALTER TABLE nexus.streams ADD COLUMN IF NOT EXISTS deleted_at timestamptz,"
-                + " ADD COLUMN IF NOT EXISTS deleted_version bigint");
         StreamId deleted = uniqueStream("order");
         StreamId live = uniqueStream("order");
         appendEach(deleted, 4);
         appendEach(live, 2);
-        database.execute("UPDATE nexus.streams SET deleted_at = now(), deleted_version = version WHERE stream_id = '"
-                + deleted + "'");
+        store.deleteStream(deleted, ExpectedVersion.exactly(4));
 
         RetentionReport report = retention.run(RetentionPolicy.deletedStreams());
 
         assertThat(report.removed()).isEqualTo(4);
         assertThat(store.readStream(live, 1, 10)).hasSize(2);
-        assertThat(store.streamVersion(deleted)).isEqualTo(4);
+        assertThat(store.readAll(1, 10)).extracting(RecordedEvent::streamId).containsOnly(live);
         assertThat(store.removedEvents(1, store.headPosition())).isEqualTo(4);
+        assertThatThrownBy(() -> store.streamVersion(deleted)).isInstanceOf(StreamDeletedException.class);
+        assertThatThrownBy(() -> store.append(deleted, ExpectedVersion.any(), List.of(event())))
+                .isInstanceOf(StreamDeletedException.class);
     }
 
     @Test
