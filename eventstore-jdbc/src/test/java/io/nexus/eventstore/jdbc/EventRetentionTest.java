@@ -246,10 +246,11 @@ class EventRetentionTest {
 
         assertThat(report.removed()).isEqualTo(4);
         assertThat(store.readStream(live, 1, 10)).hasSize(2);
-        assertThatThrownBy(() -> store.streamVersion(deleted))
-                .isInstanceOf(StreamDeletedException.class)
-                .hasMessageContaining("deleted at version 4");
+        assertThat(store.readAll(1, 10)).extracting(RecordedEvent::streamId).containsOnly(live);
         assertThat(store.removedEvents(1, store.headPosition())).isEqualTo(4);
+        assertThatThrownBy(() -> store.streamVersion(deleted)).isInstanceOf(StreamDeletedException.class);
+        assertThatThrownBy(() -> store.append(deleted, ExpectedVersion.any(), List.of(event())))
+                .isInstanceOf(StreamDeletedException.class);
     }
 
     @Test
