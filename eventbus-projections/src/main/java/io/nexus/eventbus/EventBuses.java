@@ -34,9 +34,6 @@ import org.jspecify.annotations.Nullable;
 public final class EventBuses {
     private static final Logger LOG = System.getLogger(EventBuses.class.getName());
 
-    /** The connection pool size of a {@code postgres} bus: the notification connection, durable subscriptions, emits. */
-    public static final int DEFAULT_POOL_SIZE = 10;
-
     private static final Object DEFAULT_REGISTRY_LOCK = new Object();
 
     private EventBuses() {}
@@ -47,7 +44,7 @@ public final class EventBuses {
      * <ul>
      *   <li>{@code memory}: a {@link MemoryEventBus} with {@link NexusConfig#bus()} and {@link NexusConfig#tracing()};
      *   <li>{@code postgres}, {@code redis} and {@code rabbitmq}: a {@link PostgresEventBus} with the same settings, on
-     *       a HikariCP pool of {@value #DEFAULT_POOL_SIZE} connections (application name {@code nexus-bus-<schema>}) opened on {@link NexusConfig#postgres()}'s URL,
+     *       a HikariCP pool of {@link PostgresConfig#poolSize()} connections (application name {@code nexus-bus-<schema>}) opened on {@link NexusConfig#postgres()}'s URL,
      *       user and password, in its schema. The bus owns the pool and closes it in {@link EventBus#close()}. The
      *       schema must already hold the event store: migrate it first with {@code
      *       io.nexus.migrations.EventStoreSchema.migrate(dataSource, schema)} (module {@code nexus-migrations}), which
@@ -91,14 +88,23 @@ public final class EventBuses {
      */
     public static EventBus create(NexusConfig config, @Nullable MeterRegistry meterRegistry) {
         requireNonNull(config, "config");
+        config.inactiveSettings()
+                .forEach(setting -> LOG.log(Level.INFO, "configuration setting without effect: " + setting));
         if (config.backend() == NexusConfig.Backend.MEMORY) {
-            MemoryEventBus.Builder memory =
-                    MemoryEventBus.builder().config(config.bus()).tracing(config.tracing());
+            MemoryEventBus.Builder memory = MemoryEventBus.builder()
+                    .config(BackendSettings.forMemory(config.bus()))
+                    .tracing(config.tracing());
             MeterRegistry meters = meterRegistry(config, meterRegistry);
             if (meters != null) {
                 memory.meterRegistry(meters);
             }
             return memory.build();
+        }
+        if (!config.persistence()) {
+            throw new IllegalArgumentException("backend " + config.backend().key() + " with persist_events: false"
+                    + " needs the broker bus of module nexus-eventbus-"
+                    + config.backend().key()
+                    + "; this factory builds the memory bus and the PostgreSQL bus (persist_events: true)");
         }
         return createPostgres(config, meterRegistry);
     }
@@ -154,18 +160,18 @@ public final class EventBuses {
      * @throws io.nexus.eventstore.core.SchemaNotMigratedException if the schema holds no event store
      */
     public static PostgresEventBus createPostgres(NexusConfig config, @Nullable MeterRegistry meterRegistry) {
-        NexusConfig.Postgres postgres = requireNonNull(config, "config").requirePostgres();
+        PostgresConfig postgres = requireNonNull(config, "config").requirePostgres();
         BackendSettings.checkPostgres(config.bus());
         MeterRegistry meters = meterRegistry(config, meterRegistry);
         HikariConfig hikari = new HikariConfig();
-        hikari.setJdbcUrl(postgres.url());
+        hikari.setJdbcUrl(postgres.jdbcUrl());
         if (postgres.user() != null) {
             hikari.setUsername(postgres.user());
         }
         if (postgres.password() != null) {
             hikari.setPassword(postgres.password());
         }
-        hikari.setMaximumPoolSize(DEFAULT_POOL_SIZE);
+        hikari.setMaximumPoolSize(postgres.poolSize());
         hikari.setPoolName("nexus-bus-" + postgres.schema());
         hikari.addDataSourceProperty("ApplicationName", "nexus-bus-" + postgres.schema()); // shown in pg_stat_activity
         // The pool starts without a connection and the bus's first read of the head reaches the database instead:
@@ -178,13 +184,24 @@ public final class EventBuses {
         hikari.addDataSourceProperty("loginTimeout", seconds);
         HikariDataSource pool = new HikariDataSource(hikari);
         ScheduledExecutorService retention = retentionJob(config, pool);
+        PostgresEventStore store;
         try {
-            PostgresEventBus.Builder builder = PostgresEventBus.builder(pool)
+            store = PostgresEventStore.builder(pool)
                     .schema(postgres.schema())
+                    .notifications(postgres.headNotifications())
+                    .build();
+        } catch (RuntimeException e) {
+            retention.shutdownNow();
+            pool.close();
+            throw e;
+        }
+        try {
+            PostgresEventBus.Builder builder = PostgresEventBus.builder(store, pool)
                     .config(config.bus())
                     .tracing(config.tracing())
                     .owning(() -> {
                         retention.shutdownNow();
+                        store.close();
                         pool.close();
                     });
             if (meters != null) {
@@ -193,6 +210,7 @@ public final class EventBuses {
             return builder.build();
         } catch (RuntimeException e) {
             retention.shutdownNow();
+            store.close();
             pool.close();
             throw e;
         }
