@@ -9,7 +9,6 @@ import io.nexus.eventstore.core.EventFilter;
 import io.nexus.eventstore.core.RecordedEvent;
 import io.nexus.eventstore.jdbc.AutoCommitDataSource;
 import io.nexus.eventstore.jdbc.PostgresEventStore;
-import io.nexus.sagas.internal.ConnectionAppender;
 import io.nexus.sagas.internal.SagaRows;
 import io.nexus.sagas.internal.SagaRuntime;
 import java.lang.System.Logger.Level;
@@ -117,15 +116,25 @@ public final class SagaWorker implements AutoCloseable {
             daemonBuilder.register(new PartitionProjection(partitionNames.get(p), p, holder));
         }
         this.daemon = daemonBuilder.build();
-        this.runtime = new SagaRuntime<>(
-                builder.saga,
-                builder.store,
-                ConnectionAppender.of(builder.store),
-                rows,
-                builder.clock,
-                daemon.owner(),
-                partitions);
+        this.runtime = new SagaRuntime<>(builder.saga, builder.store, rows, builder.clock, daemon.owner(), partitions);
         holder.runtime = runtime;
+    }
+
+    // Captures the saga's state type, so that the snapshots' class is checked against it once.
+    private static <S> SagaRuntime<S> runtime(Saga<S> saga, Builder builder, SagaRows rows, String owner) {
+        SagaSnapshots<?> snapshots = builder.snapshots;
+        SagaSnapshots<S> typed = null;
+        if (snapshots != null) {
+            Class<?> initial = saga.initialState().getClass();
+            if (!snapshots.stateClass().isAssignableFrom(initial)) {
+                throw new IllegalArgumentException("snapshots of saga '" + saga.type() + "' hold "
+                        + snapshots.stateClass().getName() + ", but its state is a " + initial.getName());
+            }
+            @SuppressWarnings("unchecked") // checked just above against the saga's own state
+            SagaSnapshots<S> checked = (SagaSnapshots<S>) snapshots;
+            typed = checked;
+        }
+        return new SagaRuntime<>(saga, builder.store, rows, builder.clock, owner, builder.partitions, typed);
     }
 
     /**
@@ -365,6 +374,7 @@ public final class SagaWorker implements AutoCloseable {
         private Duration leaseDuration = DEFAULT_LEASE_DURATION;
         private Duration deadlinePollInterval = DEFAULT_DEADLINE_POLL_INTERVAL;
         private Clock clock = Clock.systemUTC();
+        private @Nullable SagaSnapshots<?> snapshots;
 
         private Builder(Saga<?> saga, PostgresEventStore store, DataSource dataSource) {
             this.saga = requireNonNull(saga, "saga");
@@ -470,9 +480,22 @@ public final class SagaWorker implements AutoCloseable {
         }
 
         /**
+         * Snapshots the instances' state every few events, for long-lived sagas (see {@link SagaSnapshots}); needs
+         * the {@code snapshots} table (migration V4). Default: none, every step folds the instance's whole stream.
+         *
+         * @param snapshots the state class, its schema version and how often
+         * @return this builder
+         */
+        public Builder snapshots(SagaSnapshots<?> snapshots) {
+            this.snapshots = requireNonNull(snapshots, "snapshots");
+            return this;
+        }
+
+        /**
          * Builds the worker; call {@link SagaWorker#start()} to run it.
          *
          * @return the worker, not started
+         * @throws IllegalArgumentException if the snapshots' state class is not the saga's state class
          */
         public SagaWorker build() {
             return new SagaWorker(this);

@@ -56,6 +56,12 @@ public final class Instance<S> {
         return correlationId;
     }
 
+    /** Starts from a snapshot: the state folded up to {@code version}. */
+    public void restore(S snapshotState, long snapshotVersion) {
+        this.state = snapshotState;
+        this.version = snapshotVersion;
+    }
+
     /** Folds one event of the instance's stream, read back or just appended. */
     public void replay(Saga<S> saga, RecordedEvent event) {
         if (version == 0) {

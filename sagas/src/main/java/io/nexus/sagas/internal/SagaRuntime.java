@@ -3,9 +3,12 @@ package io.nexus.sagas.internal;
 import io.nexus.eventstore.core.EventFilter;
 import io.nexus.eventstore.core.ExpectedVersion;
 import io.nexus.eventstore.core.RecordedEvent;
+import io.nexus.eventstore.core.Snapshot;
 import io.nexus.eventstore.core.StreamId;
 import io.nexus.eventstore.jdbc.PostgresEventStore;
+import io.nexus.eventstore.jdbc.PostgresSnapshotStore;
 import io.nexus.sagas.Saga;
+import io.nexus.sagas.SagaSnapshots;
 import io.nexus.sagas.Step;
 import java.time.Clock;
 import java.time.Instant;
@@ -16,6 +19,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import org.jdbi.v3.core.Handle;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Runs one saga type's steps in a caller's transaction: the batch of a partition (after the engine's checkpoint
@@ -30,7 +34,6 @@ public final class SagaRuntime<S> {
 
     private final Saga<S> saga;
     private final PostgresEventStore store;
-    private final ConnectionAppender appender;
     private final SagaRows rows;
     private final Clock clock;
     private final String source;
@@ -38,18 +41,13 @@ public final class SagaRuntime<S> {
     private final Set<String> startedBy;
     private final Set<String> triggers;
     private final String streamPrefix;
+    private final @Nullable SagaSnapshots<S> snapshots;
+    private final @Nullable PostgresSnapshotStore snapshotStore;
 
     public SagaRuntime(
-            Saga<S> saga,
-            PostgresEventStore store,
-            ConnectionAppender appender,
-            SagaRows rows,
-            Clock clock,
-            String source,
-            int partitions) {
+            Saga<S> saga, PostgresEventStore store, SagaRows rows, Clock clock, String source, int partitions) {
         this.saga = saga;
         this.store = store;
-        this.appender = appender;
         this.rows = rows;
         this.clock = clock;
         this.source = source;
@@ -59,6 +57,8 @@ public final class SagaRuntime<S> {
         all.addAll(saga.handles());
         this.triggers = Set.copyOf(all);
         this.streamPrefix = streamPrefix(saga.type());
+        this.snapshots = snapshots;
+        this.snapshotStore = snapshots == null ? null : PostgresSnapshotStore.of(store);
     }
 
     /** The prefix of every instance stream of {@code type}: {@code saga-<type>-}. */
@@ -88,7 +88,7 @@ public final class SagaRuntime<S> {
                 continue;
             }
             String id = checkAssociationId(association.get(), event);
-            Instance<S> instance = loaded.computeIfAbsent(id, this::load);
+            Instance<S> instance = loaded.computeIfAbsent(id, id -> load(handle, id));
             if (instance.ended() || (!instance.exists() && !startedBy.contains(event.type()))) {
                 continue;
             }
@@ -108,7 +108,7 @@ public final class SagaRuntime<S> {
         Map<String, Instance<S>> loaded = new HashMap<>();
         for (SagaRows.DueDeadline deadline : due) {
             rows.cancelDeadline(handle, saga.type(), deadline.sagaId(), deadline.name());
-            Instance<S> instance = loaded.computeIfAbsent(deadline.sagaId(), this::load);
+            Instance<S> instance = loaded.computeIfAbsent(deadline.sagaId(), id -> load(handle, id));
             if (instance.ended() || !instance.exists()) {
                 continue; // left over from an instance that ended: gone with this delete
             }
@@ -125,11 +125,10 @@ public final class SagaRuntime<S> {
             // The loaded version as the expected one: a step decided on stale state can never commit.
             ExpectedVersion expected =
                     instance.exists() ? ExpectedVersion.exactly(instance.version()) : ExpectedVersion.noStream();
-            appender.append(handle.getConnection(), instance.stream(), expected, plan.sagaEvents());
+            store.append(handle.getConnection(), instance.stream(), expected, plan.sagaEvents());
         }
         for (Step.Emission emission : plan.emissions()) {
-            appender.append(
-                    handle.getConnection(), emission.stream(), ExpectedVersion.any(), List.of(emission.event()));
+            store.append(handle.getConnection(), emission.stream(), ExpectedVersion.any(), List.of(emission.event()));
         }
         if (plan.ended()) {
             rows.cancelAll(handle, saga.type(), instance.id());
@@ -138,7 +137,29 @@ public final class SagaRuntime<S> {
             plan.deadlines()
                     .forEach((name, at) -> rows.setDeadline(handle, saga.type(), instance.id(), name, partition, at));
         }
+        long before = instance.version();
         plan.foldInto(saga, instance, now);
+        SagaSnapshots<S> every = snapshots;
+        PostgresSnapshotStore store = snapshotStore;
+        if (every != null
+                && store != null
+                && !instance.ended()
+                && before / every.every() != instance.version() / every.every()) {
+            // In the step's transaction: a snapshot never gets ahead of the events it folds.
+            store.save(
+                    handle.getConnection(),
+                    new Snapshot<>(
+                            instance.stream(),
+                            snapshotType(),
+                            instance.version(),
+                            every.schemaVersion(),
+                            instance.state(),
+                            now));
+        }
+    }
+
+    private String snapshotType() {
+        return "saga-" + saga.type();
     }
 
     private String checkAssociationId(String id, RecordedEvent event) {
@@ -154,10 +175,20 @@ public final class SagaRuntime<S> {
     }
 
     /** Rebuilds the instance from its stream: committed history is all there is. */
-    private Instance<S> load(String id) {
+    private Instance<S> load(Handle handle, String id) {
         StreamId stream = StreamId.of(streamPrefix + id);
         Instance<S> instance = new Instance<>(id, stream, saga.initialState());
         long from = 1;
+        SagaSnapshots<S> every = snapshots;
+        PostgresSnapshotStore store = snapshotStore;
+        if (every != null && store != null) {
+            Optional<Snapshot<S>> snapshot = store.load(
+                    handle.getConnection(), stream, snapshotType(), every.schemaVersion(), every.stateClass());
+            if (snapshot.isPresent()) {
+                instance.restore(snapshot.get().state(), snapshot.get().streamVersion());
+                from = snapshot.get().streamVersion() + 1;
+            }
+        }
         while (true) {
             List<RecordedEvent> page = store.readStream(stream, from, PAGE);
             page.forEach(event -> instance.replay(saga, event));
