@@ -116,7 +116,7 @@ public final class SagaWorker implements AutoCloseable {
             daemonBuilder.register(new PartitionProjection(partitionNames.get(p), p, holder));
         }
         this.daemon = daemonBuilder.build();
-        this.runtime = new SagaRuntime<>(builder.saga, builder.store, rows, builder.clock, daemon.owner(), partitions);
+        this.runtime = runtime(builder.saga, builder, rows, daemon.owner());
         holder.runtime = runtime;
     }
 

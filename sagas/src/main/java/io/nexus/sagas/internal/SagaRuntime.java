@@ -45,7 +45,13 @@ public final class SagaRuntime<S> {
     private final @Nullable PostgresSnapshotStore snapshotStore;
 
     public SagaRuntime(
-            Saga<S> saga, PostgresEventStore store, SagaRows rows, Clock clock, String source, int partitions) {
+            Saga<S> saga,
+            PostgresEventStore store,
+            SagaRows rows,
+            Clock clock,
+            String source,
+            int partitions,
+            @Nullable SagaSnapshots<S> snapshots) {
         this.saga = saga;
         this.store = store;
         this.rows = rows;
@@ -88,7 +94,7 @@ public final class SagaRuntime<S> {
                 continue;
             }
             String id = checkAssociationId(association.get(), event);
-            Instance<S> instance = loaded.computeIfAbsent(id, id -> load(handle, id));
+            Instance<S> instance = loaded.computeIfAbsent(id, key -> load(handle, key));
             if (instance.ended() || (!instance.exists() && !startedBy.contains(event.type()))) {
                 continue;
             }
@@ -108,7 +114,7 @@ public final class SagaRuntime<S> {
         Map<String, Instance<S>> loaded = new HashMap<>();
         for (SagaRows.DueDeadline deadline : due) {
             rows.cancelDeadline(handle, saga.type(), deadline.sagaId(), deadline.name());
-            Instance<S> instance = loaded.computeIfAbsent(deadline.sagaId(), id -> load(handle, id));
+            Instance<S> instance = loaded.computeIfAbsent(deadline.sagaId(), key -> load(handle, key));
             if (instance.ended() || !instance.exists()) {
                 continue; // left over from an instance that ended: gone with this delete
             }
@@ -140,13 +146,13 @@ public final class SagaRuntime<S> {
         long before = instance.version();
         plan.foldInto(saga, instance, now);
         SagaSnapshots<S> every = snapshots;
-        PostgresSnapshotStore store = snapshotStore;
+        PostgresSnapshotStore cache = snapshotStore;
         if (every != null
-                && store != null
+                && cache != null
                 && !instance.ended()
                 && before / every.every() != instance.version() / every.every()) {
             // In the step's transaction: a snapshot never gets ahead of the events it folds.
-            store.save(
+            cache.save(
                     handle.getConnection(),
                     new Snapshot<>(
                             instance.stream(),
@@ -180,9 +186,9 @@ public final class SagaRuntime<S> {
         Instance<S> instance = new Instance<>(id, stream, saga.initialState());
         long from = 1;
         SagaSnapshots<S> every = snapshots;
-        PostgresSnapshotStore store = snapshotStore;
-        if (every != null && store != null) {
-            Optional<Snapshot<S>> snapshot = store.load(
+        PostgresSnapshotStore cache = snapshotStore;
+        if (every != null && cache != null) {
+            Optional<Snapshot<S>> snapshot = cache.load(
                     handle.getConnection(), stream, snapshotType(), every.schemaVersion(), every.stateClass());
             if (snapshot.isPresent()) {
                 instance.restore(snapshot.get().state(), snapshot.get().streamVersion());
