@@ -124,8 +124,8 @@ public final class OrderSagaExample {
             worker.awaitPosition(store.headPosition(), Duration.ofSeconds(30));
             out.printf("Handled %d orders; moving the saga's clock 16 minutes on%n", orders.size());
             clock.advance(Duration.ofMinutes(16));
-            int fired = worker.fireDueDeadlines();
-            out.printf("%d payment deadline(s) fired%n", fired);
+            // Fires what is due now; the worker's own poll may have fired it a moment earlier, which is the same.
+            worker.fireDueDeadlines();
 
             Map<String, String> outcomes = new LinkedHashMap<>();
             Map<String, List<String>> sagaStreams = new LinkedHashMap<>();
