@@ -49,6 +49,7 @@ class ArchitectureTest {
             "io.nexus.eventbus.redis", "eventbus-redis",
             "io.nexus.eventbus.rabbitmq", "eventbus-rabbitmq",
             "io.nexus.migrations", "migrations",
+            "io.nexus.sagas", "sagas",
             "io.nexus.testing", "test-support",
             "io.nexus.examples", "examples");
 

@@ -28,6 +28,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+import java.util.function.IntSupplier;
 import javax.sql.DataSource;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
@@ -103,6 +105,7 @@ public final class ProjectionDaemon implements AutoCloseable {
     private final ProjectionListener listener;
     private final ProjectionMetrics metrics;
     private final Map<String, Runner> runners;
+    private final IntSupplier ownershipLimit;
     private final Object progressMonitor = new Object();
     private final AtomicBoolean started = new AtomicBoolean();
     private volatile boolean closed;
@@ -116,6 +119,7 @@ public final class ProjectionDaemon implements AutoCloseable {
         this.config = builder.config;
         this.lease = new LeasePolicy(builder.owner, builder.leaseDuration);
         this.listener = builder.listener;
+        this.ownershipLimit = builder.ownershipLimit;
         Map<String, Runner> map = new LinkedHashMap<>();
         builder.projections.forEach(p -> map.put(p.name(), new Runner(p)));
         this.runners = Map.copyOf(map);
@@ -186,7 +190,8 @@ public final class ProjectionDaemon implements AutoCloseable {
                     Thread thread = new Thread(task, "nexus-projection-" + threads.incrementAndGet());
                     thread.setDaemon(true);
                     return thread;
-                }));
+                }),
+                ownershipLimit);
         scheduler = created;
         runners.values().forEach(runner -> created.add(runner.consumer()));
         return this;
@@ -216,6 +221,28 @@ public final class ProjectionDaemon implements AutoCloseable {
             }
         });
         return owned;
+    }
+
+    /**
+     * Runs {@code work} in a transaction fenced by {@code projection}'s lease, for work a projection does besides its
+     * batches (a timer that fires, say): the transaction first locks the projection's row, only if this daemon holds
+     * its lease, so it waits for a batch in flight and the next batch waits for it, and it runs nothing when this
+     * daemon does not own the projection. Everything {@code work} writes through the handle commits together, once.
+     *
+     * @param <T> what {@code work} returns
+     * @param projection the projection's name
+     * @param work the work, given the transaction's handle; never commit, roll back or close it
+     * @return what {@code work} returned, or empty when this daemon does not own the projection (nothing ran)
+     * @throws IllegalArgumentException if the projection is not registered with this daemon
+     * @throws IllegalStateException if the daemon was not started
+     */
+    public <T> Optional<T> inOwnedTransaction(String projection, Function<Handle, T> work) {
+        requireNonNull(work, "work");
+        CheckpointedConsumer consumer = runner(projection).consumer;
+        if (consumer == null) {
+            throw new IllegalStateException("projection daemon " + owner() + " was not started");
+        }
+        return consumer.inFencedTransaction(work);
     }
 
     /**
@@ -485,6 +512,7 @@ public final class ProjectionDaemon implements AutoCloseable {
         private Duration leaseDuration = DEFAULT_LEASE_DURATION;
         private ProjectionListener listener = ProjectionListener.NONE;
         private @Nullable MeterRegistry meterRegistry;
+        private IntSupplier ownershipLimit = () -> Integer.MAX_VALUE;
 
         private Builder(PostgresEventStore store, DataSource dataSource) {
             this.store = store;
@@ -557,6 +585,21 @@ public final class ProjectionDaemon implements AutoCloseable {
          */
         public Builder listener(ProjectionListener listener) {
             this.listener = requireNonNull(listener, "listener");
+            return this;
+        }
+
+        /**
+         * How many of its projections this daemon may own at once, read at every lease tick (every third of the lease
+         * duration): it takes no lease beyond the limit, and gives leases back when the limit falls below what it
+         * holds, so that another daemon can take them. Use it to share many projections (the partitions of one
+         * consumer, say) between processes, with a limit such as the projections divided by the live processes.
+         * The supplier must be cheap and must not block. Default: no limit, a daemon takes every free projection.
+         *
+         * @param ownershipLimit the current limit
+         * @return this builder
+         */
+        public Builder ownershipLimit(IntSupplier ownershipLimit) {
+            this.ownershipLimit = requireNonNull(ownershipLimit, "ownershipLimit");
             return this;
         }
 

@@ -82,7 +82,7 @@ public final class EventStoreSchema {
 
     /**
      * Grants {@code role} exactly what the event store needs at run time: reading and inserting events, and
-     * maintaining the stream versions and the global order. It is not granted UPDATE, DELETE or TRUNCATE on events.
+     * maintaining the stream versions and the global order, and the rows of subscriptions and sagas. It is not granted UPDATE, DELETE or TRUNCATE on events.
      *
      * @param dataSource the database, with a user that may grant on the schema (its owner)
      * @param schema the migrated event store schema
@@ -108,6 +108,8 @@ public final class EventStoreSchema {
                 "GRANT SELECT, INSERT, DELETE ON " + s + ".dead_letters TO " + r,
                 "GRANT SELECT ON " + s + ".subscription_status TO " + r,
                 "GRANT SELECT, INSERT, UPDATE, DELETE ON " + s + ".snapshots TO " + r,
+                "GRANT SELECT, INSERT, UPDATE, DELETE ON " + s + ".saga_deadlines TO " + r,
+                "GRANT SELECT, INSERT, UPDATE, DELETE ON " + s + ".saga_workers TO " + r,
                 "GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA " + s + " TO " + r);
         try (Connection connection = dataSource.getConnection();
                 Statement statement = connection.createStatement()) {

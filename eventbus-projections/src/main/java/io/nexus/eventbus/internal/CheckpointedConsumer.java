@@ -15,6 +15,7 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 import org.jspecify.annotations.Nullable;
@@ -178,6 +179,11 @@ public final class CheckpointedConsumer {
 
     /** Renews the lease if held, or tries to take it; failures are logged and the fencing token keeps them safe. */
     void tick() {
+        tick(true);
+    }
+
+    /** {@link #tick()}; takes a lease only when {@code mayAcquire} (renewals of a lease held always run). */
+    void tick(boolean mayAcquire) {
         if (closed) {
             return;
         }
@@ -199,7 +205,7 @@ public final class CheckpointedConsumer {
                         verify = true;
                     }
                 }
-            } else if (!busy.get()) {
+            } else if (mayAcquire && !busy.get()) {
                 Optional<SubscriptionRows.Lease> taken =
                         jdbi.inTransaction(handle -> rows.acquire(handle, name.value(), owner(), lease.millis()));
                 if (taken.isPresent()) {
@@ -420,6 +426,49 @@ public final class CheckpointedConsumer {
     private void recordError(long held, String error) {
         String text = error.length() <= MAX_ERROR_LENGTH ? error : error.substring(0, MAX_ERROR_LENGTH);
         jdbi.useTransaction(handle -> rows.recordError(handle, name.value(), owner(), held, text));
+    }
+
+    /**
+     * Runs {@code work} in a transaction fenced like a batch: it first locks the row if this process holds the lease
+     * (so it waits for a batch in flight, and the next batch waits for it), and runs nothing when it does not.
+     *
+     * @return what {@code work} returned, or empty when the lease is not held (nothing ran)
+     */
+    public <T> Optional<T> inFencedTransaction(Function<Handle, T> work) {
+        long held = token;
+        if (held == 0 || closed || !isOwned()) {
+            return Optional.empty();
+        }
+        return jdbi.inTransaction(handle -> {
+            if (!rows.fence(handle, name.value(), owner(), held)) {
+                handle.rollback();
+                return Optional.empty();
+            }
+            return Optional.of(work.apply(handle));
+        });
+    }
+
+    /**
+     * Gives the lease back while staying registered, so another process can take it; the consumer may take a lease
+     * again later. Does nothing while a turn is running (try again at the next tick).
+     *
+     * @return whether a lease was given back
+     */
+    boolean yieldLease() {
+        long held = token;
+        if (held == 0 || !busy.compareAndSet(false, true)) {
+            return false;
+        }
+        try {
+            lose(held);
+            jdbi.useTransaction(handle -> rows.release(handle, name.value(), owner(), held));
+            return true;
+        } catch (RuntimeException e) {
+            LOG.log(Level.DEBUG, "could not give back the lease of '" + name + "'; it expires by itself", e);
+            return true;
+        } finally {
+            busy.set(false);
+        }
     }
 
     /** Records a dead letter, fenced; false when the lease was lost (nothing was written). */

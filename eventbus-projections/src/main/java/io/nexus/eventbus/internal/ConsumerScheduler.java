@@ -9,6 +9,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntSupplier;
 
 /**
  * Drives {@link CheckpointedConsumer}s: one coordinator thread renews and takes their leases every third of the lease
@@ -23,6 +24,7 @@ public final class ConsumerScheduler implements AutoCloseable {
     private final LeasePolicy lease;
     private final Duration flushInterval;
     private final ExecutorService workers;
+    private final IntSupplier ownershipLimit;
     private final List<CheckpointedConsumer> consumers = new CopyOnWriteArrayList<>();
     private final Thread coordinator;
     private volatile boolean closed;
@@ -34,6 +36,23 @@ public final class ConsumerScheduler implements AutoCloseable {
      */
     public ConsumerScheduler(
             String threadName, HeadSource heads, LeasePolicy lease, Duration flushInterval, ExecutorService workers) {
+        this(threadName, heads, lease, flushInterval, workers, () -> Integer.MAX_VALUE);
+    }
+
+    /**
+     * A scheduler whose consumers together hold at most {@code ownershipLimit} leases: it takes no more, and gives
+     * surplus leases back at its next tick when the limit falls (another process joined and should get a share).
+     *
+     * @param ownershipLimit read at every tick; cheap and non-blocking
+     */
+    public ConsumerScheduler(
+            String threadName,
+            HeadSource heads,
+            LeasePolicy lease,
+            Duration flushInterval,
+            ExecutorService workers,
+            IntSupplier ownershipLimit) {
+        this.ownershipLimit = requireNonNull(ownershipLimit, "ownershipLimit");
         this.heads = requireNonNull(heads, "heads");
         this.lease = requireNonNull(lease, "lease");
         this.flushInterval = requireNonNull(flushInterval, "flushInterval");
@@ -48,7 +67,7 @@ public final class ConsumerScheduler implements AutoCloseable {
         if (closed) {
             throw new IllegalStateException("the scheduler is closed");
         }
-        consumer.tick();
+        consumer.tick(owned() < ownershipLimit.getAsInt());
         consumers.add(consumer);
         schedule(consumer);
     }
@@ -130,6 +149,29 @@ public final class ConsumerScheduler implements AutoCloseable {
         schedule(consumer);
     }
 
+    private int owned() {
+        return (int) consumers.stream().filter(c -> c.token() != 0).count();
+    }
+
+    /** Renews the leases held, takes free ones up to the ownership limit, and gives back any above it. */
+    private void tickAll() {
+        int limit = ownershipLimit.getAsInt();
+        List<CheckpointedConsumer> all = List.copyOf(consumers);
+        int owned = owned();
+        for (CheckpointedConsumer consumer : all) {
+            boolean held = consumer.token() != 0;
+            consumer.tick(owned < limit);
+            boolean holds = consumer.token() != 0;
+            owned += (holds ? 1 : 0) - (held ? 1 : 0);
+        }
+        // From the end, so that the first consumers stay where they are as processes come and go.
+        for (int i = all.size() - 1; i >= 0 && owned > limit; i--) {
+            if (all.get(i).yieldLease()) {
+                owned--;
+            }
+        }
+    }
+
     private void coordinate() {
         long renewNanos = lease.renewNanos();
         long nextTick = System.nanoTime() + renewNanos;
@@ -137,7 +179,7 @@ public final class ConsumerScheduler implements AutoCloseable {
         while (!closed) {
             try {
                 if (System.nanoTime() - nextTick >= 0) {
-                    consumers.forEach(CheckpointedConsumer::tick);
+                    tickAll();
                     nextTick = System.nanoTime() + renewNanos;
                 }
                 long wait = Math.min(Math.max(1, nextTick - System.nanoTime()), flushInterval.toNanos());

@@ -69,6 +69,7 @@ public final class SubscriptionRows {
     private final String advance;
     private final String read;
     private final String lock;
+    private final String fence;
     private final String reset;
     private final String recordError;
     private final String recordRemoved;
@@ -121,6 +122,11 @@ public final class SubscriptionRows {
         read = "SELECT name, kind, position, owner, fencing_token, lease_expires_at, status, last_error, last_error_at,"
                 + " removed_events, removed_events_at FROM " + table + " WHERE name = :name";
         lock = read + " FOR UPDATE";
+        // Takes the row lock a batch's compare-and-set takes, but only while the lease is held: work in the same
+        // transaction serializes with the owner's batches and commits only while owned, like a batch.
+        fence = "SELECT status FROM " + table
+                + " WHERE name = :name AND owner = :owner AND fencing_token = :token AND status <> 'paused'"
+                + " FOR UPDATE";
         reset = """
                 UPDATE %s SET position = 0, status = :status, last_error = NULL, last_error_at = NULL,
                     updated_at = now()
@@ -212,6 +218,17 @@ public final class SubscriptionRows {
                 .bind("caughtUp", caughtUp)
                 .mapTo(String.class)
                 .findOne();
+    }
+
+    /** Locks the row if {@code owner} holds it with {@code token} and it is not paused; false otherwise. */
+    public boolean fence(Handle handle, String name, String owner, long token) {
+        return handle.createQuery(fence)
+                .bind("name", name)
+                .bind("owner", owner)
+                .bind("token", token)
+                .mapTo(String.class)
+                .findOne()
+                .isPresent();
     }
 
     public Optional<Row> read(Handle handle, String name) {
