@@ -45,7 +45,7 @@ public final class EventReader implements AutoCloseable {
         }
         List<RecordedEvent> events = new ArrayList<>(page.size());
         for (StoredEvent row : page) {
-            events.add(codec.decode(row));
+            codec.decode(row, events::add);
         }
         return events;
     }
@@ -72,7 +72,7 @@ public final class EventReader implements AutoCloseable {
 
     private List<RecordedEvent> readPipelined(Handle handle, Query query, int max) {
         List<RecordedEvent> events = new ArrayList<>(Math.min(max, 1_024));
-        fetch.fetch(handle, query, max, codec, row -> events.add(codec.decode(row)));
+        fetch.fetch(handle, query, max, codec, row -> codec.decode(row, events::add));
         return events;
     }
 
