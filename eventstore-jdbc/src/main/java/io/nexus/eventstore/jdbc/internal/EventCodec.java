@@ -44,7 +44,7 @@ public final class EventCodec {
     private final EventSerializer serializer;
     private final EventPayloads payloads;
 
-    public EventCodec(EventTypeRegistry types, EventSerializer serializer, PersonalDataKeys keys) {
+    public EventCodec(EventTypeRegistry types, EventSerializer serializer, @Nullable PersonalDataKeys keys) {
         this.types = types;
         this.serializer = serializer;
         this.payloads = new EventPayloads(types, serializer, keys);
