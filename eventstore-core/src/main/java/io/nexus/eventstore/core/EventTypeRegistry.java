@@ -4,9 +4,11 @@ import static java.util.Objects.requireNonNull;
 
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Consumer;
 import java.util.regex.Pattern;
 
@@ -65,6 +67,8 @@ public final class EventTypeRegistry {
     private final Map<Class<?>, String> namesByClass;
     private final Map<String, Integer> versionsByName;
     private final Map<String, Map<Integer, Upcaster>> upcasters;
+    private final Map<String, Set<String>> renamedFrom;
+    private final Set<String> upcastToAnyType;
     private final UnknownTypePolicy unknownTypes;
 
     private EventTypeRegistry(Builder builder) {
@@ -86,6 +90,10 @@ public final class EventTypeRegistry {
         });
         this.versionsByName = Map.copyOf(versions);
         this.upcasters = Map.copyOf(steps);
+        Map<String, Set<String>> renames = new HashMap<>();
+        builder.renamedFrom.forEach((type, old) -> renames.put(type, Set.copyOf(old)));
+        this.renamedFrom = Map.copyOf(renames);
+        this.upcastToAnyType = Set.copyOf(builder.upcastToAnyType);
         this.unknownTypes = builder.unknownTypes;
     }
 
@@ -152,6 +160,31 @@ public final class EventTypeRegistry {
     public boolean hasUpcaster(String typeName, int version) {
         Map<Integer, Upcaster> steps = upcasters.get(typeName);
         return steps != null && steps.containsKey(version);
+    }
+
+    /**
+     * The filter to run against stored type names so that {@code filter} misses no event that reads as one of its
+     * types: its types, the old names renamed to them (transitively), and every type whose upcasters may return any
+     * type (splits). Events it finds may read as other types, so a reader filters the decoded events again.
+     *
+     * @param filter a filter over the types events read as
+     * @return the filter over stored types; {@code filter} itself when no upcaster changes a type it names
+     */
+    public EventFilter storedFilter(EventFilter filter) {
+        if (filter.types().isEmpty() || (renamedFrom.isEmpty() && upcastToAnyType.isEmpty())) {
+            return filter;
+        }
+        Set<String> stored = new HashSet<>(filter.types());
+        List<String> toVisit = new ArrayList<>(filter.types());
+        while (!toVisit.isEmpty()) {
+            for (String old : renamedFrom.getOrDefault(toVisit.remove(toVisit.size() - 1), Set.of())) {
+                if (stored.add(old)) {
+                    toVisit.add(old);
+                }
+            }
+        }
+        stored.addAll(upcastToAnyType);
+        return stored.equals(filter.types()) ? filter : new EventFilter(stored, filter.categories());
     }
 
     /**
@@ -239,6 +272,8 @@ public final class EventTypeRegistry {
         private final Map<String, Integer> classVersions = new HashMap<>();
         private final Map<String, Integer> reachedVersions = new HashMap<>();
         private final Map<String, Map<Integer, Upcaster>> upcasters = new HashMap<>();
+        private final Map<String, Set<String>> renamedFrom = new HashMap<>();
+        private final Set<String> upcastToAnyType = new HashSet<>();
         private UnknownTypePolicy unknownTypes = UnknownTypePolicy.RAW_JSON;
 
         private Builder() {}
@@ -319,6 +354,12 @@ public final class EventTypeRegistry {
          *     there
          */
         public Builder upcast(String type, int fromVersion, Upcaster upcaster) {
+            addStep(type, fromVersion, upcaster);
+            upcastToAnyType.add(type); // it may return any type: filtered reads must look at it
+            return this;
+        }
+
+        private Builder addStep(String type, int fromVersion, Upcaster upcaster) {
             checkTypeName(type);
             checkVersion(type, fromVersion);
             requireNonNull(upcaster, "upcaster");
@@ -345,7 +386,7 @@ public final class EventTypeRegistry {
          */
         public Builder upcastData(String type, int fromVersion, Consumer<Map<String, Object>> change) {
             requireNonNull(change, "change");
-            return upcast(type, fromVersion, stored -> {
+            return addStep(type, fromVersion, stored -> {
                 change.accept(stored.data());
                 return List.of(new VersionedJson(stored.type(), stored.version() + 1, stored.data()));
             });
@@ -366,7 +407,8 @@ public final class EventTypeRegistry {
             checkTypeName(newType);
             checkVersion(newType, newVersion);
             reach(newType, newVersion);
-            return upcast(
+            renamedFrom.computeIfAbsent(newType, t -> new HashSet<>()).add(oldType);
+            return addStep(
                     oldType, oldVersion, stored -> List.of(new VersionedJson(newType, newVersion, stored.data())));
         }
 

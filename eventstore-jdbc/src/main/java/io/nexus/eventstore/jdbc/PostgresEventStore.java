@@ -92,6 +92,7 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
     private final EventStoreSql sql;
     private final Appender appender;
     private final EventCodec codec;
+    private final EventTypeRegistry types;
     private final SubjectKeyTable subjectKeys;
     private final EventReader reader;
     private final Sequencer sequencer;
@@ -109,6 +110,7 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
         this.dataSource = AutoCommitDataSource.from(dataSource); // every write of the store commits, on any pool
         this.jdbi = Jdbi.create(this.dataSource);
         this.sql = EventStoreSql.of(builder.schema);
+        this.types = builder.types;
         this.subjectKeys = new SubjectKeyTable(this.dataSource, sql.schema());
         this.codec = new EventCodec(builder.types, builder.serializer, subjectKeys);
         this.appender = new Appender(sql, codec);
@@ -250,6 +252,44 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
     public List<RecordedEvent> readAll(long fromPosition, int maxCount, EventFilter filter) {
         ReadArguments.checkPage(fromPosition, maxCount);
         requireNonNull(filter, "filter");
+        EventFilter stored = types.storedFilter(filter);
+        if (stored.equals(filter)) {
+            return readAllStored(fromPosition, maxCount, filter);
+        }
+        return refiltered(filter, fromPosition, maxCount, (from, max) -> readAllStored(from, max, stored));
+    }
+
+    /**
+     * A filtered read whose filter had to be widened to old type names ({@link EventTypeRegistry#storedFilter}):
+     * keeps the events that match {@code filter} once upcast, and reads on while a page came back full, so a short
+     * result still means "nothing more up to the head", which subscribers rely on.
+     */
+    private static List<RecordedEvent> refiltered(
+            EventFilter filter, long fromPosition, int maxCount, PageRead readStored) {
+        List<RecordedEvent> kept = new ArrayList<>();
+        long from = fromPosition;
+        while (kept.size() < maxCount) {
+            int wanted = maxCount - kept.size();
+            List<RecordedEvent> page = readStored.read(from, wanted);
+            for (RecordedEvent event : page) {
+                if (filter.matches(event.type(), event.category())) {
+                    kept.add(event);
+                }
+            }
+            if (page.size() < wanted) {
+                break;
+            }
+            from = page.get(page.size() - 1).position() + 1;
+        }
+        return kept;
+    }
+
+    @FunctionalInterface
+    private interface PageRead {
+        List<RecordedEvent> read(long from, int max);
+    }
+
+    private List<RecordedEvent> readAllStored(long fromPosition, int maxCount, EventFilter filter) {
         return run("read the global order from " + fromPosition, handle -> {
             // A full page needs no sequencing: everything in it is ordered, and later events come with
             // later pages. Only a short page (the reader is at the head) orders what committed since.
@@ -280,9 +320,15 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
         if (toPosition < fromPosition) {
             return List.of();
         }
-        return run(
-                "read the global order from " + fromPosition + " to " + toPosition,
-                handle -> reader.readAllUpTo(handle, fromPosition, toPosition, maxCount, filter));
+        EventFilter stored = types.storedFilter(filter);
+        PageRead read = (from, max) -> from > toPosition
+                ? List.of()
+                : run(
+                        "read the global order from " + from + " to " + toPosition,
+                        handle -> reader.readAllUpTo(handle, from, toPosition, max, stored));
+        return stored.equals(filter)
+                ? read.read(fromPosition, maxCount)
+                : refiltered(filter, fromPosition, maxCount, read);
     }
 
     @Override
