@@ -23,6 +23,7 @@ final class Workloads {
                 new SingleAppend(4, false),
                 new SingleAppend(Bench.WRITERS, false),
                 new ReadStream(),
+                new ReadStreamUpcast(),
                 new CatchUp(),
                 new ProjectionRebuild(),
                 new RetentionWorkload());

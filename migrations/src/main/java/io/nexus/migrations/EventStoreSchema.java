@@ -110,6 +110,7 @@ public final class EventStoreSchema {
                 "GRANT SELECT, INSERT, UPDATE, DELETE ON " + s + ".snapshots TO " + r,
                 "GRANT SELECT, INSERT, UPDATE, DELETE ON " + s + ".saga_deadlines TO " + r,
                 "GRANT SELECT, INSERT, UPDATE, DELETE ON " + s + ".saga_workers TO " + r,
+                "GRANT SELECT, INSERT, DELETE ON " + s + ".subject_keys TO " + r,
                 "GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA " + s + " TO " + r);
         try (Connection connection = dataSource.getConnection();
                 Statement statement = connection.createStatement()) {

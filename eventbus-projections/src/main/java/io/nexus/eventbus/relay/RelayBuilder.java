@@ -4,12 +4,14 @@ import static java.util.Objects.requireNonNull;
 
 import io.nexus.eventstore.core.EventTypeRegistry;
 import io.nexus.eventstore.core.spi.EventSerializer;
+import io.nexus.eventstore.core.spi.PersonalDataKeys;
 import io.nexus.eventstore.json.EventEnvelopeJson;
 import io.nexus.eventstore.json.JacksonEventSerializer;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Duration;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What the builders of every broker's publisher and consumer share: the broker's URI, how payloads are written into
@@ -21,6 +23,7 @@ import java.util.Set;
 public abstract class RelayBuilder<B extends RelayBuilder<B>> {
     private final URI brokerUri;
     private EventSerializer serializer = JacksonEventSerializer.create();
+    private @Nullable PersonalDataKeys personalDataKeys;
 
     /**
      * For the brokers' builders: {@code brokerUri} is checked with {@link #uri(String, String, String, Set)}.
@@ -48,6 +51,25 @@ public abstract class RelayBuilder<B extends RelayBuilder<B>> {
         return self();
     }
 
+    /**
+     * The keys of the store's data subjects ({@code PostgresEventStore.personalDataKeys()}). A publisher given them
+     * sends {@link io.nexus.eventstore.core.PersonalData} fields encrypted (without them, publishing such an event
+     * fails rather than send plaintext); a consumer given them decrypts those fields, one without reads them masked
+     * ({@code isRedacted()}). Default: none.
+     *
+     * @param keys the keys
+     * @return this builder
+     */
+    public B personalDataKeys(PersonalDataKeys keys) {
+        this.personalDataKeys = requireNonNull(keys, "keys");
+        return self();
+    }
+
+    /** {@return the personal-data keys set, or null} */
+    protected final @Nullable PersonalDataKeys personalDataKeys() {
+        return personalDataKeys;
+    }
+
     /** {@return the broker's URI, as checked by the constructor} */
     protected final URI brokerUri() {
         return brokerUri;
@@ -62,7 +84,7 @@ public abstract class RelayBuilder<B extends RelayBuilder<B>> {
      * {@return the envelope codec these settings describe} A publisher reads nothing, so every type is raw JSON to it.
      */
     protected EventEnvelopeJson codec() {
-        return new EventEnvelopeJson(serializer, EventTypeRegistry.rawJson());
+        return new EventEnvelopeJson(serializer, EventTypeRegistry.rawJson(), personalDataKeys);
     }
 
     /** {@return this builder as its own type, for chaining} */

@@ -29,9 +29,10 @@ public abstract class RelayConsumerBuilder<B extends RelayConsumerBuilder<B>> ex
     }
 
     /**
-     * Maps type names to payload classes. Events of unregistered types fail to decode, and count as a failed delivery
-     * (see the consumer's delivery rules), unless the registry reads unknown types as {@link
-     * io.nexus.eventstore.core.RawJson}. Default: {@link EventTypeRegistry#rawJson()}, every payload as raw JSON.
+     * Maps type names to payload classes, and upcasts messages published in older schema versions with the registry's
+     * upcasters. Events of unregistered types read as {@link io.nexus.eventstore.core.RawJson}, unless the registry
+     * reads strictly, in which case they fail to decode and count as a failed delivery (see the consumer's delivery
+     * rules). Default: {@link EventTypeRegistry#rawJson()}, every payload as raw JSON.
      *
      * @param types the registry
      * @return this builder
@@ -44,6 +45,6 @@ public abstract class RelayConsumerBuilder<B extends RelayConsumerBuilder<B>> ex
     /** {@return the envelope codec these settings describe, decoding payloads to the classes of the type registry} */
     @Override
     protected EventEnvelopeJson codec() {
-        return new EventEnvelopeJson(serializer(), types);
+        return new EventEnvelopeJson(serializer(), types, personalDataKeys());
     }
 }

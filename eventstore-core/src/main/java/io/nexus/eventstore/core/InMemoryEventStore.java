@@ -139,7 +139,7 @@ public final class InMemoryEventStore implements EventStore {
     private static boolean sameContent(RecordedEvent stored, NewEvent event) {
         return stored.type().equals(event.type())
                 && stored.data().equals(event.data())
-                && stored.metadata().equals(event.metadata());
+                && stored.metadataValues().equals(event.metadataValues());
     }
 
     private AppendResult write(StreamAppend append, long commitId, Instant now) {
@@ -157,7 +157,8 @@ public final class InMemoryEventStore implements EventStore {
                     event.correlationId(),
                     event.causationId(),
                     event.source(),
-                    now);
+                    now,
+                    event.metadataValues());
             stream.add(recorded);
             all.add(recorded);
             byEventId.put(event.eventId(), new Stored(recorded, commitId));

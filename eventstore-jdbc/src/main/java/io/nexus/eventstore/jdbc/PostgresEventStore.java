@@ -18,6 +18,7 @@ import io.nexus.eventstore.core.SchemaName;
 import io.nexus.eventstore.core.StreamAppend;
 import io.nexus.eventstore.core.StreamId;
 import io.nexus.eventstore.core.spi.EventSerializer;
+import io.nexus.eventstore.core.spi.PersonalDataKeys;
 import io.nexus.eventstore.jdbc.internal.Appender;
 import io.nexus.eventstore.jdbc.internal.DatabaseLocation;
 import io.nexus.eventstore.jdbc.internal.EventCodec;
@@ -26,6 +27,7 @@ import io.nexus.eventstore.jdbc.internal.EventStoreSql;
 import io.nexus.eventstore.jdbc.internal.Sequencer;
 import io.nexus.eventstore.jdbc.internal.SqlErrors;
 import io.nexus.eventstore.jdbc.internal.StoreNotifications;
+import io.nexus.eventstore.jdbc.internal.SubjectKeyTable;
 import io.nexus.eventstore.json.JacksonEventSerializer;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -90,6 +92,9 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
     private final Jdbi jdbi;
     private final EventStoreSql sql;
     private final Appender appender;
+    private final EventCodec codec;
+    private final EventTypeRegistry types;
+    private final SubjectKeyTable subjectKeys;
     private final EventReader reader;
     private final Sequencer sequencer;
     private final @Nullable HikariDataSource ownedPool;
@@ -107,7 +112,9 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
         this.dataSource = AutoCommitDataSource.from(dataSource); // every write of the store commits, on any pool
         this.jdbi = Jdbi.create(this.dataSource);
         this.sql = EventStoreSql.of(builder.schema);
-        EventCodec codec = new EventCodec(builder.types, builder.serializer);
+        this.types = builder.types;
+        this.subjectKeys = new SubjectKeyTable(this.dataSource, sql.schema());
+        this.codec = new EventCodec(builder.types, builder.serializer, subjectKeys);
         this.appender = new Appender(sql, codec);
         this.reader = new EventReader(sql, codec);
         this.sequencer = new Sequencer(this.dataSource, sql);
@@ -151,6 +158,7 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
     @Override
     public AppendResult append(StreamId streamId, ExpectedVersion expectedVersion, List<NewEvent> events) {
         StreamAppend append = StreamAppend.of(streamId, expectedVersion, events);
+        prepareKeys(List.of(append));
         AppendResult result;
         // One autocommit statement on a pooled connection, without a Jdbi handle: the handle's set-up and clean-up
         // were a sixth of an append's client CPU (JFR, 16 writers).
@@ -167,6 +175,7 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
     @Override
     public List<AppendResult> appendAll(List<StreamAppend> appends) {
         StreamAppend.checkBatch(appends);
+        prepareKeys(appends);
         List<AppendResult> results = run(
                 "append to " + appends.size() + " streams",
                 handle -> handle.inTransaction(tx -> {
@@ -214,6 +223,7 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
             Connection connection, StreamId streamId, ExpectedVersion expectedVersion, List<NewEvent> events) {
         StreamAppend append = StreamAppend.of(streamId, expectedVersion, events);
         requireCallersTransaction(connection);
+        prepareKeys(List.of(append)); // committed on a connection of its own, before the caller's transaction uses them
         try {
             return appender.append(connection, append);
         } catch (EventStoreAccessException e) {
@@ -235,6 +245,7 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
     public List<AppendResult> appendAll(Connection connection, List<StreamAppend> appends) {
         StreamAppend.checkBatch(appends);
         requireCallersTransaction(connection);
+        prepareKeys(appends);
         List<AppendResult> results = new ArrayList<>();
         try {
             for (StreamAppend append : appends) {
@@ -367,6 +378,46 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
         }
     }
 
+    private void prepareKeys(List<StreamAppend> appends) {
+        try {
+            for (StreamAppend append : appends) {
+                codec.prepareKeys(append.events());
+            }
+        } catch (EventStoreAccessException e) {
+            throw SqlErrors.translate("could not prepare the keys of personal data", e, sql.schema(), location);
+        }
+    }
+
+    /**
+     * Erases a data subject (crypto-shredding): deletes the key that encrypts its {@link
+     * io.nexus.eventstore.core.PersonalData}. Every event stays, and reads as before except that those fields are null
+     * and {@link RecordedEvent#isRedacted()} is true; projections rebuilt afterwards hold no personal data of the
+     * subject. Irreversible. Other processes' key caches forget the key within 30 seconds;
+     * an event for the same subject appended later gets a new key.
+     *
+     * @param subject the subject's id, as its {@link io.nexus.eventstore.core.DataSubject} value's {@code toString()}
+     * @return whether the subject had a key
+     * @throws EventStoreAccessException if the database cannot be reached
+     */
+    public boolean eraseSubject(String subject) {
+        requireNonNull(subject, "subject");
+        try {
+            return subjectKeys.erase(subject);
+        } catch (EventStoreAccessException e) {
+            throw SqlErrors.translate("could not erase a data subject", e, sql.schema(), location);
+        }
+    }
+
+    /**
+     * The keys of this store's data subjects, for codecs that encrypt or decrypt personal data outside the store: give
+     * them to a broker relay so that personal fields travel encrypted and its consumers can decrypt them.
+     *
+     * @return the keys, cached as the store caches them
+     */
+    public PersonalDataKeys personalDataKeys() {
+        return subjectKeys;
+    }
+
     @Override
     public List<RecordedEvent> readStream(StreamId streamId, long fromVersion, int maxCount) {
         ReadArguments.checkStreamRead(streamId, fromVersion, maxCount);
@@ -393,6 +444,44 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
     public List<RecordedEvent> readAll(long fromPosition, int maxCount, EventFilter filter) {
         ReadArguments.checkPage(fromPosition, maxCount);
         requireNonNull(filter, "filter");
+        EventFilter stored = types.storedFilter(filter);
+        if (stored.equals(filter)) {
+            return readAllStored(fromPosition, maxCount, filter);
+        }
+        return refiltered(filter, fromPosition, maxCount, (from, max) -> readAllStored(from, max, stored));
+    }
+
+    /**
+     * A filtered read whose filter had to be widened to old type names ({@link EventTypeRegistry#storedFilter}):
+     * keeps the events that match {@code filter} once upcast, and reads on while a page came back full, so a short
+     * result still means "nothing more up to the head", which subscribers rely on.
+     */
+    private static List<RecordedEvent> refiltered(
+            EventFilter filter, long fromPosition, int maxCount, PageRead readStored) {
+        List<RecordedEvent> kept = new ArrayList<>();
+        long from = fromPosition;
+        while (kept.size() < maxCount) {
+            int wanted = maxCount - kept.size();
+            List<RecordedEvent> page = readStored.read(from, wanted);
+            for (RecordedEvent event : page) {
+                if (filter.matches(event.type(), event.category())) {
+                    kept.add(event);
+                }
+            }
+            if (page.size() < wanted) {
+                break;
+            }
+            from = page.get(page.size() - 1).position() + 1;
+        }
+        return kept;
+    }
+
+    @FunctionalInterface
+    private interface PageRead {
+        List<RecordedEvent> read(long from, int max);
+    }
+
+    private List<RecordedEvent> readAllStored(long fromPosition, int maxCount, EventFilter filter) {
         return run("read the global order from " + fromPosition, handle -> {
             // A full page needs no sequencing: everything in it is ordered, and later events come with
             // later pages. Only a short page (the reader is at the head) orders what committed since.
@@ -424,9 +513,15 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
         if (toPosition < fromPosition) {
             return List.of();
         }
-        return run(
-                "read the global order from " + fromPosition + " to " + toPosition,
-                handle -> reader.readAllUpTo(handle, fromPosition, toPosition, maxCount, filter));
+        EventFilter stored = types.storedFilter(filter);
+        PageRead read = (from, max) -> from > toPosition
+                ? List.of()
+                : run(
+                        "read the global order from " + from + " to " + toPosition,
+                        handle -> reader.readAllUpTo(handle, from, toPosition, max, stored));
+        return stored.equals(filter)
+                ? read.read(fromPosition, maxCount)
+                : refiltered(filter, fromPosition, maxCount, read);
     }
 
     @Override

@@ -25,7 +25,7 @@ import javax.sql.DataSource;
 final class RawAppends {
     private static final Appender APPENDER = new Appender(
             EventStoreSql.of(PostgresEventStore.DEFAULT_SCHEMA),
-            new EventCodec(EventTypeRegistry.rawJson(), JacksonEventSerializer.create()));
+            new EventCodec(EventTypeRegistry.rawJson(), JacksonEventSerializer.create(), null));
 
     private RawAppends() {}
 

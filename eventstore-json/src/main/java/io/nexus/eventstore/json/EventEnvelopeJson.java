@@ -15,8 +15,11 @@ import io.nexus.eventstore.core.RecordedEvent;
 import io.nexus.eventstore.core.StreamId;
 import io.nexus.eventstore.core.UnknownEventTypeException;
 import io.nexus.eventstore.core.spi.EventSerializer;
+import io.nexus.eventstore.core.spi.PersonalDataKeys;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
@@ -29,10 +32,14 @@ import org.jspecify.annotations.Nullable;
  * <pre>{@code
  * {"eventId":"…","type":"order.created","streamId":"order-42","streamVersion":1,"position":17,
  *  "recordedAt":"2026-01-01T00:00:00Z","correlationId":"…"|null,"causationId":"…"|null,"source":"…"|null,
- *  "metadata":{"k":"v"},"data":{…the payload JSON…}}
+ *  "metadata":{"k":"v","n":1,…},"data":{…the payload JSON…}}
  * }</pre>
  *
- * Thread-safe.
+ * <p>Metadata values are any JSON values. The payload travels in the schema version the publisher read it in, named by
+ * the metadata key {@link RecordedEvent#SCHEMA_VERSION_KEY} (absent: version 1), and a consumer runs its registry's
+ * upcasters from there, so messages published before an upgrade still decode. Personal fields travel encrypted
+ * (metadata {@link EventPayloads#ENCRYPTED_KEY}); a consumer given the keys decrypts them, one without reads them
+ * masked. Thread-safe.
  */
 public final class EventEnvelopeJson {
     // Payload numbers pass through a JSON tree: keep decimals as BigDecimal with their scale so that amounts such as
@@ -42,18 +49,34 @@ public final class EventEnvelopeJson {
             .disable(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES)
             .build();
 
+    private static final ObjectMapper PLAIN = new ObjectMapper();
+
     private final EventSerializer serializer;
     private final EventTypeRegistry types;
+    private final EventPayloads payloads;
 
     /**
-     * A codec that writes payloads with {@code serializer} and decodes them to the classes {@code types} maps.
+     * A codec that writes payloads with {@code serializer} and decodes them to the classes {@code types} maps, without
+     * access to personal-data keys.
      *
      * @param serializer writes and reads payloads; use the store's
-     * @param types maps type names to payload classes
+     * @param types maps type names to payload classes, with the upcasters to run
      */
     public EventEnvelopeJson(EventSerializer serializer, EventTypeRegistry types) {
+        this(serializer, types, null);
+    }
+
+    /**
+     * A codec that also encrypts personal fields when it encodes and decrypts them when it decodes.
+     *
+     * @param serializer writes and reads payloads; use the store's
+     * @param types maps type names to payload classes, with the upcasters to run
+     * @param keys the subjects' keys (the store's {@code personalDataKeys()}), or null for none
+     */
+    public EventEnvelopeJson(EventSerializer serializer, EventTypeRegistry types, @Nullable PersonalDataKeys keys) {
         this.serializer = requireNonNull(serializer, "serializer");
         this.types = requireNonNull(types, "types");
+        this.payloads = new EventPayloads(types, serializer, keys);
     }
 
     /**
@@ -63,9 +86,7 @@ public final class EventEnvelopeJson {
      * @return the envelope JSON
      */
     public String encode(RecordedEvent event) {
-        String payload = event.data() instanceof RawJson
-                ? ((RawJson) event.data()).json()
-                : serializer.serialize(event.type(), event.data());
+        String payload = payloads.serialize(event.eventId(), event.type(), event.data());
         ObjectNode root = MAPPER.createObjectNode();
         root.put("eventId", event.eventId().toString());
         root.put("type", event.type());
@@ -80,9 +101,12 @@ public final class EventEnvelopeJson {
                 "causationId",
                 event.causationId() == null ? null : event.causationId().toString());
         root.put("source", event.source());
-        ObjectNode metadata = root.putObject("metadata");
-        event.metadata().forEach(metadata::put);
+        Map<String, Object> metadata = new LinkedHashMap<>(event.metadataValues());
+        if (payloads.encrypts(event.data())) {
+            metadata.put(EventPayloads.ENCRYPTED_KEY, true);
+        }
         try {
+            root.set("metadata", MAPPER.valueToTree(metadata));
             root.set("data", MAPPER.readTree(payload));
             return MAPPER.writeValueAsString(root);
         } catch (JsonProcessingException e) {
@@ -100,6 +124,18 @@ public final class EventEnvelopeJson {
      * @throws UnknownEventTypeException if the type is not registered and the registry does not allow raw JSON
      */
     public RecordedEvent decode(String json) {
+        return decodeAll(json).get(0);
+    }
+
+    /**
+     * The events in envelope {@code json}: one, or more when an upcaster splits its payload.
+     *
+     * @param json the envelope JSON
+     * @return the decoded events, at least one
+     * @throws EventSerializationException if the envelope is malformed or the payload does not decode
+     * @throws UnknownEventTypeException if a type is not registered and the registry reads strictly
+     */
+    public List<RecordedEvent> decodeAll(String json) {
         JsonNode root;
         try {
             root = MAPPER.readTree(json);
@@ -115,21 +151,54 @@ public final class EventEnvelopeJson {
             if (data == null || data.isMissingNode()) {
                 throw new IllegalArgumentException("field 'data' is missing");
             }
-            return new RecordedEvent(
-                    StreamId.of(text(root, "streamId", type)),
-                    number(root, "streamVersion", type),
-                    number(root, "position", type),
-                    UUID.fromString(text(root, "eventId", type)),
-                    type,
-                    payload(type, data.toString()),
-                    metadata(root),
-                    optionalUuid(root, "correlationId"),
-                    optionalUuid(root, "causationId"),
-                    optionalText(root, "source"),
-                    Instant.parse(text(root, "recordedAt", type)));
+            StreamId stream = StreamId.of(text(root, "streamId", type));
+            long version = number(root, "streamVersion", type);
+            long position = number(root, "position", type);
+            UUID eventId = UUID.fromString(text(root, "eventId", type));
+            Map<String, Object> metadata = metadata(root);
+            UUID correlationId = optionalUuid(root, "correlationId");
+            UUID causationId = optionalUuid(root, "causationId");
+            String source = optionalText(root, "source");
+            Instant recordedAt = Instant.parse(text(root, "recordedAt", type));
+            int schemaVersion = EventPayloads.storedVersion(metadata);
+            boolean encrypted = EventPayloads.isEncrypted(metadata);
+            if (payloads.isPlain(type, schemaVersion, encrypted)) {
+                return List.of(new RecordedEvent(
+                        stream,
+                        version,
+                        position,
+                        eventId,
+                        type,
+                        payload(type, data.toString()),
+                        Map.of(),
+                        correlationId,
+                        causationId,
+                        source,
+                        recordedAt,
+                        metadata));
+            }
+            List<RecordedEvent> events = new ArrayList<>(1);
+            byte[] bytes = MAPPER.writeValueAsBytes(data);
+            for (EventPayloads.Decoded decoded :
+                    payloads.read(eventId, type, schemaVersion, encrypted, bytes, "in a relayed message")) {
+                events.add(new RecordedEvent(
+                        stream,
+                        version,
+                        position,
+                        decoded.eventId(),
+                        decoded.type(),
+                        decoded.data(),
+                        Map.of(),
+                        correlationId,
+                        causationId,
+                        source,
+                        recordedAt,
+                        EventPayloads.metadataOf(metadata, decoded)));
+            }
+            return events;
         } catch (EventSerializationException | UnknownEventTypeException e) {
             throw e;
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | JsonProcessingException e) {
             throw new EventSerializationException(type, "malformed event envelope: " + e.getMessage(), e);
         }
     }
@@ -139,10 +208,7 @@ public final class EventEnvelopeJson {
         if (target.isPresent()) {
             return serializer.deserialize(type, json, target.get());
         }
-        if (types.unknownTypesAsRawJson()) {
-            return RawJson.of(json);
-        }
-        throw new UnknownEventTypeException(type, "in a relayed message");
+        return payloads.unknown(type, json, "in a relayed message");
     }
 
     private static String text(JsonNode root, String field, String type) {
@@ -173,12 +239,16 @@ public final class EventEnvelopeJson {
         return text == null ? null : UUID.fromString(text);
     }
 
-    private static Map<String, String> metadata(JsonNode root) {
+    private static Map<String, Object> metadata(JsonNode root) throws JsonProcessingException {
         JsonNode node = root.get("metadata");
-        Map<String, String> metadata = new LinkedHashMap<>();
+        Map<String, Object> metadata = new LinkedHashMap<>();
         if (node != null && node.isObject()) {
             for (Map.Entry<String, JsonNode> field : node.properties()) {
-                metadata.put(field.getKey(), field.getValue().asText());
+                if (!field.getValue().isNull()) {
+                    // Read from text by a plain mapper: decimals come back as Double, as the store reads them.
+                    metadata.put(
+                            field.getKey(), PLAIN.readValue(field.getValue().toString(), Object.class));
+                }
             }
         }
         return metadata;

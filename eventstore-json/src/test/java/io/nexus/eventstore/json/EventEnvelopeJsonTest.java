@@ -12,6 +12,7 @@ import io.nexus.eventstore.core.RawJson;
 import io.nexus.eventstore.core.RecordedEvent;
 import io.nexus.eventstore.core.StreamId;
 import io.nexus.eventstore.core.UnknownEventTypeException;
+import io.nexus.eventstore.core.UnknownTypePolicy;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -61,7 +62,8 @@ class EventEnvelopeJsonTest {
     void an_unregistered_type_is_a_typed_error_when_raw_json_is_not_allowed() {
         EventEnvelopeJson writer = new EventEnvelopeJson(JacksonEventSerializer.create(), EventTypeRegistry.rawJson());
         EventEnvelopeJson strict = new EventEnvelopeJson(
-                JacksonEventSerializer.create(), EventTypeRegistry.builder().build());
+                JacksonEventSerializer.create(),
+                EventTypeRegistry.builder().unknownTypes(UnknownTypePolicy.FAIL).build());
         String envelope = writer.encode(event(RawJson.of("{}")));
 
         assertThatThrownBy(() -> strict.decode(envelope))

@@ -51,6 +51,66 @@ public abstract class EventStoreContract {
     protected abstract EventStore store();
 
     @Test
+    void metadata_holds_any_json_value_and_reads_back_equal() {
+        StreamId order = uniqueStream("order");
+        Map<String, Object> values = Map.of(
+                "user",
+                "alice",
+                "attempt",
+                3,
+                "ratio",
+                0.25,
+                "vip",
+                true,
+                "tags",
+                List.of("a", "b", 7L),
+                "origin",
+                Map.of("ip", "10.0.0.1", "port", 8080, "nested", Map.of("deep", List.of(false))));
+        NewEvent event = orderPlaced().withMetadataValues(values);
+
+        store().append(order, ExpectedVersion.noStream(), List.of(event));
+
+        RecordedEvent read = store().readStream(order, 1, 1).get(0);
+        assertThat(read.metadataValues()).isEqualTo(event.metadataValues());
+        assertThat(read.metadataValues())
+                .containsEntry("attempt", 3L)
+                .containsEntry("ratio", 0.25)
+                .containsEntry("vip", true)
+                .containsEntry("tags", List.of("a", "b", 7L))
+                .containsEntry(
+                        "origin", Map.of("ip", "10.0.0.1", "port", 8080L, "nested", Map.of("deep", List.of(false))));
+        assertThat(read.metadata()).isEqualTo(Map.of("user", "alice"));
+        assertThat(store().readAll(read.position(), 1).get(0).metadataValues()).isEqualTo(event.metadataValues());
+    }
+
+    @Test
+    void string_metadata_callers_see_what_they_always_saw() {
+        StreamId order = uniqueStream("order");
+        NewEvent event = orderPlaced().withMetadata(Map.of("user", "alice", "tenant", "t1"));
+
+        store().append(order, ExpectedVersion.noStream(), List.of(event));
+
+        RecordedEvent read = store().readStream(order, 1, 1).get(0);
+        assertThat(read.metadata()).isEqualTo(Map.of("user", "alice", "tenant", "t1"));
+        assertThat(read.metadataValues()).isEqualTo(Map.<String, Object>of("user", "alice", "tenant", "t1"));
+        assertThat(read.schemaVersion()).isEqualTo(1);
+        assertThat(read.isRedacted()).isFalse();
+    }
+
+    @Test
+    void metadata_that_is_not_json_is_refused_naming_the_key() {
+        Throwable nullValue =
+                catchThrowable(() -> orderPlaced().withMetadataValues(Collections.singletonMap("k", null)));
+        Throwable object = catchThrowable(() -> orderPlaced().withMetadataValues(Map.of("when", new Object())));
+
+        assertThat(nullValue).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'k'");
+        assertThat(object)
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("'when'")
+                .hasMessageContaining("expected a JSON value");
+    }
+
+    @Test
     void appended_events_read_back_in_version_order_with_their_envelope() {
         StreamId order = uniqueStream("order");
         UUID correlation = UUID.randomUUID();

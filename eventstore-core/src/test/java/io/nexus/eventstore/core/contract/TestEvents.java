@@ -4,6 +4,7 @@ import io.nexus.eventstore.core.EventType;
 import io.nexus.eventstore.core.EventTypeRegistry;
 import io.nexus.eventstore.core.NewEvent;
 import io.nexus.eventstore.core.StreamId;
+import io.nexus.eventstore.core.UnknownTypePolicy;
 import java.math.BigDecimal;
 import java.util.List;
 import java.util.UUID;
@@ -21,10 +22,11 @@ public final class TestEvents {
     @EventType("order.shipped")
     public record OrderShipped(String orderId, String carrier) {}
 
-    /** A registry that knows every test event type. */
+    /** A registry that knows every test event type, and reads unknown types strictly (they fail). */
     public static EventTypeRegistry registry() {
         return EventTypeRegistry.builder()
                 .register(OrderPlaced.class, OrderShipped.class)
+                .unknownTypes(UnknownTypePolicy.FAIL)
                 .build();
     }
 

@@ -1,6 +1,7 @@
 package io.nexus.eventstore.jdbc.internal;
 
 import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectWriter;
@@ -10,31 +11,52 @@ import io.nexus.eventstore.core.NewEvent;
 import io.nexus.eventstore.core.RawJson;
 import io.nexus.eventstore.core.RecordedEvent;
 import io.nexus.eventstore.core.StreamId;
-import io.nexus.eventstore.core.UnknownEventTypeException;
 import io.nexus.eventstore.core.spi.EventSerializer;
+import io.nexus.eventstore.core.spi.PersonalDataKeys;
+import io.nexus.eventstore.json.EventPayloads;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.function.Consumer;
 import org.jdbi.v3.core.mapper.RowMapper;
 import org.jdbi.v3.core.statement.StatementContext;
 import org.jspecify.annotations.Nullable;
 
-/** Encodes payloads and metadata for writing, and maps stored rows back to {@link RecordedEvent}s. */
+/**
+ * Encodes payloads and metadata for writing, and maps stored rows back to {@link RecordedEvent}s. Schema versions,
+ * upcasters and personal data are {@link EventPayloads}' business: rows that need none of them (the common case) take
+ * the plain path below, the others go through it.
+ */
 public final class EventCodec {
     private static final ObjectMapper METADATA = new ObjectMapper();
-    private static final ObjectWriter METADATA_WRITER = METADATA.writerFor(new TypeReference<Map<String, String>>() {});
+    private static final ObjectWriter METADATA_WRITER = METADATA.writerFor(new TypeReference<Map<String, Object>>() {});
 
     private final EventTypeRegistry types;
     private final EventSerializer serializer;
+    private final EventPayloads payloads;
 
-    public EventCodec(EventTypeRegistry types, EventSerializer serializer) {
+    public EventCodec(EventTypeRegistry types, EventSerializer serializer, @Nullable PersonalDataKeys keys) {
         this.types = types;
         this.serializer = serializer;
+        this.payloads = new EventPayloads(types, serializer, keys);
+    }
+
+    /**
+     * Creates the keys of the subjects whose personal data {@code events} carry, before the append borrows its
+     * connection: the key is committed on a connection of its own, and a pool of one must not wait on itself.
+     */
+    public void prepareKeys(List<NewEvent> events) {
+        for (NewEvent event : events) {
+            payloads.prepareKey(event.data());
+        }
     }
 
     /** The payload's JSON: exactly one JSON value, since payloads are joined into one array for the append. */
@@ -43,7 +65,7 @@ public final class EventCodec {
             checkSingleValue(event.type(), raw.json());
             return raw.json();
         }
-        return serializer.serialize(event.type(), event.data());
+        return payloads.serialize(event.eventId(), event.type(), event.data());
     }
 
     private static void checkSingleValue(String type, String json) {
@@ -62,11 +84,12 @@ public final class EventCodec {
 
     @Nullable
     String metadata(NewEvent event) {
-        if (event.metadata().isEmpty()) {
+        Map<String, Object> values = payloads.metadataToStore(event.type(), event.data(), event.metadataValues());
+        if (values.isEmpty()) {
             return null;
         }
         try {
-            return METADATA_WRITER.writeValueAsString(event.metadata());
+            return METADATA_WRITER.writeValueAsString(values);
         } catch (Exception e) {
             throw new EventSerializationException(event.type(), "cannot serialize the metadata", e);
         }
@@ -127,21 +150,50 @@ public final class EventCodec {
         }
     }
 
-    /** The event a fetched row holds, payload and metadata decoded. */
-    RecordedEvent decode(StoredEvent row) {
+    /**
+     * Hands {@code sink} the event a fetched row holds, payload and metadata decoded: one event, or several when an
+     * upcaster splits it (they share the row's version and position).
+     */
+    void decode(StoredEvent row, Consumer<RecordedEvent> sink) {
         byte[] metadata = row.metadata();
-        return new RecordedEvent(
-                row.streamId(),
-                row.streamVersion(),
-                row.position(),
-                row.eventId(),
-                row.type(),
-                decodeData(row.type(), row.data(), row.streamVersion(), row.streamId()),
-                metadata == null ? Map.of() : decodeMetadata(row.type(), metadata),
-                row.correlationId(),
-                row.causationId(),
-                row.source(),
-                row.recordedAt());
+        Metadata decoded = metadata == null ? Metadata.NONE : decodeMetadata(row.type(), metadata);
+        int version = EventPayloads.storedVersion(decoded.values());
+        boolean encrypted = EventPayloads.isEncrypted(decoded.values());
+        if (payloads.isPlain(row.type(), version, encrypted)) {
+            sink.accept(new RecordedEvent(
+                    row.streamId(),
+                    row.streamVersion(),
+                    row.position(),
+                    row.eventId(),
+                    row.type(),
+                    decodeData(row.type(), row.data(), row.streamVersion(), row.streamId()),
+                    decoded.strings(),
+                    row.correlationId(),
+                    row.causationId(),
+                    row.source(),
+                    row.recordedAt(),
+                    decoded.values()));
+            return;
+        }
+        String where = "in stream '" + row.streamId() + "' at version " + row.streamVersion();
+        Map<String, Object> stored = new HashMap<>(decoded.values());
+        stored.putAll(decoded.strings());
+        for (EventPayloads.Decoded payload :
+                payloads.read(row.eventId(), row.type(), version, encrypted, row.data(), where)) {
+            sink.accept(new RecordedEvent(
+                    row.streamId(),
+                    row.streamVersion(),
+                    row.position(),
+                    payload.eventId(),
+                    payload.type(),
+                    payload.data(),
+                    Map.of(),
+                    row.correlationId(),
+                    row.causationId(),
+                    row.source(),
+                    row.recordedAt(),
+                    EventPayloads.metadataOf(stored, payload)));
+        }
     }
 
     /**
@@ -161,17 +213,46 @@ public final class EventCodec {
         if (target.isPresent()) {
             return serializer.deserialize(type, json, target.get());
         }
-        if (types.unknownTypesAsRawJson()) {
-            return new RawJson(new String(json, StandardCharsets.UTF_8));
-        }
-        throw new UnknownEventTypeException(type, "in stream '" + stream + "' at version " + version);
+        return payloads.unknown(
+                type, new String(json, StandardCharsets.UTF_8), "in stream '" + stream + "' at version " + version);
     }
 
-    /** Reads a flat JSON object of strings straight into an immutable map (which RecordedEvent keeps as is). */
-    private static Map<String, String> decodeMetadata(String type, byte[] json) {
+    /** Stored metadata: the string values (most metadata), and the other JSON values, both immutable. */
+    private record Metadata(Map<String, String> strings, Map<String, Object> values) {
+        static final Metadata NONE = new Metadata(Map.of(), Map.of());
+    }
+
+    /**
+     * Reads a flat JSON object straight into immutable maps (which RecordedEvent keeps as they are); only values that
+     * are not strings go through Jackson's general reading.
+     */
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private static Metadata decodeMetadata(String type, byte[] json) {
         try {
-            return MetadataJson.parse(json);
-        } catch (IOException | RuntimeException e) {
+            return new Metadata(MetadataJson.parse(json), Map.of()); // the common case: every value a string
+        } catch (IOException | RuntimeException notFlatStrings) {
+            // a value that is not a string (or bad JSON): the general reader below decides
+        }
+        try (JsonParser parser = METADATA.getFactory().createParser(json)) {
+            if (parser.nextToken() != JsonToken.START_OBJECT) {
+                throw new IOException("metadata is not a JSON object");
+            }
+            List<Map.Entry<String, String>> entries = new ArrayList<>();
+            Map<String, Object> values = Map.of();
+            String name;
+            while ((name = parser.nextFieldName()) != null) {
+                JsonToken token = parser.nextToken();
+                if (token == JsonToken.VALUE_STRING) {
+                    entries.add(Map.entry(name, parser.getText()));
+                } else if (token != JsonToken.VALUE_NULL) {
+                    if (values.isEmpty()) {
+                        values = new HashMap<>();
+                    }
+                    values.put(name, parser.readValueAs(Object.class));
+                }
+            }
+            return new Metadata(Map.ofEntries(entries.toArray(Map.Entry[]::new)), values);
+        } catch (Exception e) {
             throw new EventSerializationException(
                     type, "cannot decode the stored metadata " + new String(json, StandardCharsets.UTF_8), e);
         }

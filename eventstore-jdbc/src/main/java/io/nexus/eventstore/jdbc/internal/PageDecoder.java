@@ -2,7 +2,6 @@ package io.nexus.eventstore.jdbc.internal;
 
 import io.nexus.eventstore.core.RecordedEvent;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -41,7 +40,7 @@ final class PageDecoder implements AutoCloseable {
         if (rows.size() < MIN_PARALLEL_ROWS) {
             List<RecordedEvent> events = new ArrayList<>(rows.size());
             for (StoredEvent row : rows) {
-                events.add(codec.decode(row));
+                codec.decode(row, events::add);
             }
             return events;
         }
@@ -65,14 +64,15 @@ final class PageDecoder implements AutoCloseable {
     /** One batch's rows, the events decoded so far, and the first failure by position. */
     private final class Batch {
         private final List<StoredEvent> rows;
-        private final RecordedEvent[] events;
+        /** Per row: its one event, or (an upcaster split the row) a {@code List} of its events. */
+        private final Object[] events;
         private final AtomicInteger nextSlice = new AtomicInteger();
         private @Nullable Throwable failure;
         private int failedAt = Integer.MAX_VALUE;
 
         Batch(List<StoredEvent> rows) {
             this.rows = rows;
-            this.events = new RecordedEvent[rows.size()];
+            this.events = new Object[rows.size()];
         }
 
         void decodeSlices() {
@@ -81,12 +81,28 @@ final class PageDecoder implements AutoCloseable {
                 int end = Math.min(start + SLICE_ROWS, events.length);
                 for (int i = start; i < end; i++) {
                     try {
-                        events[i] = codec.decode(rows.get(i));
+                        int row = i;
+                        codec.decode(rows.get(i), event -> keep(row, event));
                     } catch (RuntimeException | Error e) {
                         fail(i, e);
                         return;
                     }
                 }
+            }
+        }
+
+        @SuppressWarnings("unchecked")
+        private void keep(int row, RecordedEvent event) {
+            Object kept = events[row];
+            if (kept == null) {
+                events[row] = event;
+            } else if (kept instanceof List<?> list) {
+                ((List<RecordedEvent>) list).add(event);
+            } else {
+                List<RecordedEvent> parts = new ArrayList<>(2);
+                parts.add((RecordedEvent) kept);
+                parts.add(event);
+                events[row] = parts;
             }
         }
 
@@ -110,7 +126,17 @@ final class PageDecoder implements AutoCloseable {
             if (failure instanceof Error e) {
                 throw e;
             }
-            return new ArrayList<>(Arrays.asList(events));
+            List<RecordedEvent> decoded = new ArrayList<>(events.length);
+            for (Object kept : events) {
+                if (kept instanceof RecordedEvent event) {
+                    decoded.add(event);
+                } else if (kept != null) { // null: an upcaster turned the row into no event
+                    @SuppressWarnings("unchecked")
+                    List<RecordedEvent> parts = (List<RecordedEvent>) kept;
+                    decoded.addAll(parts);
+                }
+            }
+            return decoded;
         }
     }
 

@@ -1,0 +1,154 @@
+package io.nexus.eventstore.jdbc.internal;
+
+import io.nexus.eventstore.core.EventStoreAccessException;
+import io.nexus.eventstore.core.spi.PersonalDataKeys;
+import io.nexus.eventstore.core.spi.SubjectKey;
+import java.security.NoSuchAlgorithmException;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import javax.crypto.KeyGenerator;
+import javax.crypto.SecretKey;
+import javax.crypto.spec.SecretKeySpec;
+import javax.sql.DataSource;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The per-subject AES keys in {@code subject_keys}, with a cache in front. A key is created with {@code INSERT .. ON
+ * CONFLICT DO NOTHING} and then read back in a statement of its own: two appends creating the key of one new subject
+ * at once both read the one row that won. Each statement commits on its own connection (the store's connections are
+ * autocommit), so a key is durable before any event encrypted with it is written, whatever happens to that append.
+ *
+ * <p>Cached keys live for {@link #CACHE_TIME}: an erasure in this process evicts at once, one in another process is
+ * seen by this one within that time. Key material never appears in a message: errors name the key id at most.
+ */
+public final class SubjectKeyTable implements PersonalDataKeys {
+    /** How long a key stays cached; bounds how long another process may still decrypt after an erasure. */
+    public static final Duration CACHE_TIME = Duration.ofSeconds(30);
+
+    private static final int MAX_CACHED = 10_000;
+
+    private record Cached(SubjectKey key, @Nullable String subject, long expiresAt) {}
+
+    private final DataSource dataSource;
+    private final String create;
+    private final String bySubject;
+    private final String byId;
+    private final String erase;
+    private final ConcurrentHashMap<String, Cached> bySubjectCache = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<UUID, Cached> byIdCache = new ConcurrentHashMap<>();
+
+    public SubjectKeyTable(DataSource dataSource, String schema) {
+        this.dataSource = dataSource;
+        this.create = "INSERT INTO " + schema + ".subject_keys (key_id, subject, secret) VALUES (?, ?, ?)"
+                + " ON CONFLICT (subject) DO NOTHING";
+        this.bySubject = "SELECT key_id, secret FROM " + schema + ".subject_keys WHERE subject = ?";
+        this.byId = "SELECT key_id, secret FROM " + schema + ".subject_keys WHERE key_id = ?";
+        this.erase = "DELETE FROM " + schema + ".subject_keys WHERE subject = ? RETURNING key_id";
+    }
+
+    @Override
+    public SubjectKey keyOf(String subject) {
+        Cached cached = bySubjectCache.get(subject);
+        if (cached != null && cached.expiresAt() - System.nanoTime() > 0) {
+            return cached.key();
+        }
+        try (Connection connection = dataSource.getConnection()) {
+            Optional<SubjectKey> key = select(connection, bySubject, subject);
+            if (key.isEmpty()) {
+                try (PreparedStatement insert = connection.prepareStatement(create)) {
+                    insert.setObject(1, UUID.randomUUID());
+                    insert.setString(2, subject);
+                    insert.setBytes(3, newSecret());
+                    insert.executeUpdate();
+                }
+                // A statement of its own, so it sees the row of a concurrent creator that won the conflict.
+                key = select(connection, bySubject, subject);
+            }
+            SubjectKey found = key.orElseThrow(
+                    () -> new IllegalStateException("the key of a data subject was erased while it was being created"));
+            remember(found, subject);
+            return found;
+        } catch (SQLException e) {
+            throw new EventStoreAccessException("could not read or create the key of a data subject", e);
+        }
+    }
+
+    @Override
+    public Optional<SubjectKey> find(UUID keyId) {
+        Cached cached = byIdCache.get(keyId);
+        if (cached != null && cached.expiresAt() - System.nanoTime() > 0) {
+            return Optional.of(cached.key());
+        }
+        try (Connection connection = dataSource.getConnection()) {
+            Optional<SubjectKey> key = select(connection, byId, keyId);
+            key.ifPresent(k -> remember(k, null));
+            if (key.isEmpty()) {
+                byIdCache.remove(keyId);
+            }
+            return key;
+        } catch (SQLException e) {
+            throw new EventStoreAccessException("could not read key " + keyId, e);
+        }
+    }
+
+    /** Deletes the key of {@code subject} and forgets it here; whether there was one. */
+    public boolean erase(String subject) {
+        try (Connection connection = dataSource.getConnection();
+                PreparedStatement delete = connection.prepareStatement(erase)) {
+            delete.setString(1, subject);
+            boolean erased = false;
+            try (ResultSet rows = delete.executeQuery()) {
+                while (rows.next()) {
+                    byIdCache.remove(rows.getObject(1, UUID.class));
+                    erased = true;
+                }
+            }
+            bySubjectCache.remove(subject);
+            return erased;
+        } catch (SQLException e) {
+            throw new EventStoreAccessException("could not erase the key of a data subject", e);
+        }
+    }
+
+    private void remember(SubjectKey key, @Nullable String subject) {
+        if (byIdCache.size() > MAX_CACHED || bySubjectCache.size() > MAX_CACHED) {
+            byIdCache.clear();
+            bySubjectCache.clear();
+        }
+        Cached cached = new Cached(key, subject, System.nanoTime() + CACHE_TIME.toNanos());
+        byIdCache.put(key.id(), cached);
+        if (subject != null) {
+            bySubjectCache.put(subject, cached);
+        }
+    }
+
+    private static Optional<SubjectKey> select(Connection connection, String sql, Object parameter)
+            throws SQLException {
+        try (PreparedStatement query = connection.prepareStatement(sql)) {
+            query.setObject(1, parameter);
+            try (ResultSet row = query.executeQuery()) {
+                if (!row.next()) {
+                    return Optional.empty();
+                }
+                SecretKey secret = new SecretKeySpec(row.getBytes(2), "AES");
+                return Optional.of(new SubjectKey(row.getObject(1, UUID.class), secret));
+            }
+        }
+    }
+
+    private static byte[] newSecret() {
+        try {
+            KeyGenerator generator = KeyGenerator.getInstance("AES");
+            generator.init(256);
+            return generator.generateKey().getEncoded();
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("this JDK has no AES", e);
+        }
+    }
+}
