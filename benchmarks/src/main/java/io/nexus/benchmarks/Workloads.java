@@ -22,6 +22,7 @@ final class Workloads {
                 new SingleAppend(4, false),
                 new SingleAppend(Bench.WRITERS, false),
                 new ReadStream(),
+                new AggregateLoad(),
                 new CatchUp(),
                 new ProjectionRebuild());
     }
