@@ -18,10 +18,12 @@ import com.tngtech.archunit.library.dependencies.SliceIdentifier;
 import io.nexus.eventbus.EventBus;
 import io.nexus.eventbus.rabbitmq.RabbitMqRelay;
 import io.nexus.eventbus.redis.RedisRelay;
+import io.nexus.eventsourcing.AggregateRepository;
 import io.nexus.eventstore.core.EventStore;
 import io.nexus.eventstore.jdbc.PostgresEventStore;
 import io.nexus.eventstore.json.JacksonEventSerializer;
 import io.nexus.examples.BankAccountExample;
+import io.nexus.fixtures.AggregateFixture;
 import io.nexus.migrations.EventStoreSchema;
 import io.nexus.testing.PostgresTest;
 import java.util.ArrayList;
@@ -41,17 +43,19 @@ class ArchitectureTest {
      * Each module's package root. A class belongs to the module with the longest root that contains it: the relays
      * live below the bus's root, so {@code io.nexus.eventbus.redis} is not part of {@code eventbus-projections}.
      */
-    private static final Map<String, String> MODULE_BY_ROOT = Map.of(
-            "io.nexus.eventstore.core", "eventstore-core",
-            "io.nexus.eventstore.jdbc", "eventstore-jdbc",
-            "io.nexus.eventstore.json", "eventstore-json",
-            "io.nexus.eventbus", "eventbus-projections",
-            "io.nexus.eventbus.redis", "eventbus-redis",
-            "io.nexus.eventbus.rabbitmq", "eventbus-rabbitmq",
-            "io.nexus.migrations", "migrations",
-            "io.nexus.sagas", "sagas",
-            "io.nexus.testing", "test-support",
-            "io.nexus.examples", "examples");
+    private static final Map<String, String> MODULE_BY_ROOT = Map.ofEntries(
+            Map.entry("io.nexus.eventstore.core", "eventstore-core"),
+            Map.entry("io.nexus.eventstore.jdbc", "eventstore-jdbc"),
+            Map.entry("io.nexus.eventstore.json", "eventstore-json"),
+            Map.entry("io.nexus.eventsourcing", "eventsourcing"),
+            Map.entry("io.nexus.fixtures", "test-fixtures"),
+            Map.entry("io.nexus.eventbus", "eventbus-projections"),
+            Map.entry("io.nexus.eventbus.redis", "eventbus-redis"),
+            Map.entry("io.nexus.eventbus.rabbitmq", "eventbus-rabbitmq"),
+            Map.entry("io.nexus.migrations", "migrations"),
+            Map.entry("io.nexus.sagas", "sagas"),
+            Map.entry("io.nexus.testing", "test-support"),
+            Map.entry("io.nexus.examples", "examples"));
 
     /** Packages, with each {@code internal} package counted as part of the package it implements. */
     private static final SliceAssignment PACKAGES_WITH_THEIR_INTERNALS = new SliceAssignment() {
@@ -77,6 +81,8 @@ class ArchitectureTest {
                 EventStore.class,
                 PostgresEventStore.class,
                 JacksonEventSerializer.class,
+                AggregateRepository.class,
+                AggregateFixture.class,
                 EventBus.class,
                 RedisRelay.class,
                 RabbitMqRelay.class,
@@ -127,6 +133,25 @@ class ArchitectureTest {
                         "com.zaxxer..",
                         "org.flywaydb..",
                         "com.fasterxml.jackson..")
+                .check(NEXUS);
+    }
+
+    @Test
+    void aggregates_and_their_fixtures_know_no_database_and_no_subscribers() {
+        noClasses()
+                .that()
+                .resideInAnyPackage("io.nexus.eventsourcing..", "io.nexus.fixtures..")
+                .should()
+                .dependOnClassesThat()
+                .resideInAnyPackage(
+                        "java.sql..",
+                        "javax.sql..",
+                        "org.postgresql..",
+                        "org.jdbi..",
+                        "com.zaxxer..",
+                        "com.fasterxml.jackson..",
+                        "io.nexus.eventstore.jdbc..",
+                        "io.nexus.eventbus..")
                 .check(NEXUS);
     }
 

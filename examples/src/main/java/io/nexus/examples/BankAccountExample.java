@@ -1,6 +1,5 @@
 package io.nexus.examples;
 
-import com.zaxxer.hikari.HikariDataSource;
 import io.nexus.eventstore.core.EventFilter;
 import io.nexus.eventstore.core.EventType;
 import io.nexus.eventstore.core.EventTypeRegistry;
@@ -10,7 +9,6 @@ import io.nexus.eventstore.core.RecordedEvent;
 import io.nexus.eventstore.core.StreamId;
 import io.nexus.eventstore.jdbc.PostgresEventStore;
 import io.nexus.migrations.EventStoreSchema;
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.PrintStream;
 import java.math.BigDecimal;
 import java.util.ArrayList;
@@ -58,18 +56,7 @@ public final class BankAccountExample {
     private BankAccountExample() {}
 
     public static void main(String[] args) throws Exception {
-        String url = args.length > 0 ? args[0] : System.getenv("NEXUS_JDBC_URL");
-        if (url == null || url.isBlank()) {
-            System.out.println("Starting an embedded PostgreSQL 17 (pass a JDBC URL to use your own) ...");
-            try (EmbeddedPostgres postgres = EmbeddedPostgres.builder().start()) {
-                run(postgres.getPostgresDatabase(), System.out);
-            }
-        } else {
-            try (HikariDataSource dataSource = new HikariDataSource()) {
-                dataSource.setJdbcUrl(url);
-                run(dataSource, System.out);
-            }
-        }
+        ExampleDatabase.run(args, dataSource -> run(dataSource, System.out));
     }
 
     /** Runs the example on {@code dataSource} and prints what it does to {@code out}. */

@@ -54,13 +54,9 @@ public final class PostgresSnapshotStore implements SnapshotStore {
             StreamId streamId, String snapshotType, int schemaVersion, Class<S> stateClass) {
         checkLoad(streamId, snapshotType, stateClass);
         try (Connection connection = dataSource.getConnection()) {
-            return rows.load(connection, streamId, snapshotType, schemaVersion, stateClass);
+            return load(connection, streamId, snapshotType, schemaVersion, stateClass);
         } catch (SQLException e) {
-            throw SqlErrors.translate(
-                    "could not load the '" + snapshotType + "' snapshot of stream '" + streamId + "'",
-                    e,
-                    schema,
-                    location);
+            throw SqlErrors.translate(loading(streamId, snapshotType), e, schema, location);
         }
     }
 
@@ -82,11 +78,7 @@ public final class PostgresSnapshotStore implements SnapshotStore {
         try {
             return rows.load(connection, streamId, snapshotType, schemaVersion, stateClass);
         } catch (SQLException e) {
-            throw SqlErrors.translate(
-                    "could not load the '" + snapshotType + "' snapshot of stream '" + streamId + "'",
-                    e,
-                    schema,
-                    location);
+            throw SqlErrors.translate(loading(streamId, snapshotType), e, schema, location);
         }
     }
 
@@ -94,7 +86,7 @@ public final class PostgresSnapshotStore implements SnapshotStore {
     public boolean save(Snapshot<?> snapshot) {
         requireNonNull(snapshot, "snapshot");
         try (Connection connection = dataSource.getConnection()) {
-            return rows.save(connection, snapshot);
+            return save(connection, snapshot);
         } catch (SQLException e) {
             throw SqlErrors.translate(saving(snapshot), e, schema, location);
         }
@@ -116,6 +108,10 @@ public final class PostgresSnapshotStore implements SnapshotStore {
         } catch (SQLException e) {
             throw SqlErrors.translate(saving(snapshot), e, schema, location);
         }
+    }
+
+    private static String loading(StreamId streamId, String snapshotType) {
+        return "could not load the '" + snapshotType + "' snapshot of stream '" + streamId + "'";
     }
 
     private static String saving(Snapshot<?> snapshot) {
