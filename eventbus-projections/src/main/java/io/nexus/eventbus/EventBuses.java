@@ -13,6 +13,8 @@ import io.nexus.eventstore.jdbc.PostgresEventStore;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
+import java.util.Locale;
+import java.util.ServiceLoader;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -46,15 +48,18 @@ public final class EventBuses {
      *
      * <ul>
      *   <li>{@code memory}: a {@link MemoryEventBus} with {@link NexusConfig#bus()} and {@link NexusConfig#tracing()};
-     *   <li>{@code postgres}, {@code redis} and {@code rabbitmq}: a {@link PostgresEventBus} with the same settings, on
-     *       a HikariCP pool of {@value #DEFAULT_POOL_SIZE} connections (application name {@code nexus-bus-<schema>}) opened on {@link NexusConfig#postgres()}'s URL,
-     *       user and password, in its schema. The bus owns the pool and closes it in {@link EventBus#close()}. The
-     *       schema must already hold the event store: migrate it first with {@code
+     *   <li>{@code postgres}: a {@link PostgresEventBus} with the same settings, on a HikariCP pool of {@value
+     *       #DEFAULT_POOL_SIZE} connections (application name {@code nexus-bus-<schema>}) opened on {@link
+     *       NexusConfig#postgres()}'s URL, user and password, in its schema. The bus owns the pool and closes it in
+     *       {@link EventBus#close()}. The schema must already hold the event store: migrate it first with {@code
      *       io.nexus.migrations.EventStoreSchema.migrate(dataSource, schema)} (module {@code nexus-migrations}), which
-     *       this factory does not do, so that an application's schema changes stay under its own control. For {@code
-     *       redis} and {@code rabbitmq}, the broker is a relay of this bus, started with {@code RedisRelay.start} (module
-     *       {@code nexus-eventbus-redis}) or {@code RabbitMqRelay.start} ({@code nexus-eventbus-rabbitmq}) on the
-     *       returned bus.
+     *       this factory does not do, so that an application's schema changes stay under its own control.
+     *   <li>{@code redis} and {@code rabbitmq}: a {@link BrokerEventBus} on the broker's transport, which the module
+     *       {@code io.nexus:nexus-eventbus-redis} or {@code io.nexus:nexus-eventbus-rabbitmq} provides (found with
+     *       {@link java.util.ServiceLoader} as a {@link BrokerBackend}; without the module on the classpath this call
+     *       fails naming it). With persistence, its events are appended to the PostgreSQL store first (a {@link
+     *       PostgresEventBus} made as for {@code postgres}, owned by the returned bus) and the broker carries committed
+     *       events only.
      * </ul>
      *
      * <p>With {@link NexusConfig#retentionDays()} above 0, the bus also runs the retention job: events older than that
@@ -100,7 +105,67 @@ public final class EventBuses {
             }
             return memory.build();
         }
-        return createPostgres(config, meterRegistry);
+        if (config.backend() == NexusConfig.Backend.POSTGRES) {
+            return createPostgres(config, meterRegistry);
+        }
+        return createBroker(config, meterRegistry);
+    }
+
+    /**
+     * The {@link BrokerEventBus} of a {@code redis} or {@code rabbitmq} configuration; see {@link #create(NexusConfig)}.
+     *
+     * @param config the configuration, with backend {@code redis} or {@code rabbitmq}
+     * @param meterRegistry where meters go, or null for {@link #defaultMeterRegistry()}
+     * @return the started bus; close it to stop it
+     * @throws IllegalArgumentException if the backend is not a broker
+     * @throws IllegalStateException if the broker's module is not on the classpath (the message names the artifact)
+     * @throws BrokerUnavailableException if the broker cannot be reached
+     */
+    public static BrokerEventBus createBroker(NexusConfig config, @Nullable MeterRegistry meterRegistry) {
+        requireNonNull(config, "config");
+        BrokerTransport transport = brokerBackend(config.backend()).transport(config);
+        try {
+            BrokerEventBus.Builder builder =
+                    BrokerEventBus.builder(transport).config(config.bus()).tracing(config.tracing());
+            MeterRegistry meters = meterRegistry(config, meterRegistry);
+            if (meters != null) {
+                builder.meterRegistry(meters);
+            }
+            if (!config.persistence()) {
+                return builder.build();
+            }
+            // The store's bus has no queue and records no meters of its own: the broker bus counts each event once.
+            BusConfig storeSettings = config.bus().toBuilder()
+                    .maxQueueSize(BusConfig.DEFAULT_MAX_QUEUE_SIZE)
+                    .emitTimeout(BusConfig.DEFAULT_EMIT_TIMEOUT)
+                    .metricsEnabled(false)
+                    .build();
+            PostgresEventBus store = createPostgres(config, storeSettings, null);
+            try {
+                return builder.persistence(store).owning(store).build();
+            } catch (RuntimeException e) {
+                store.close();
+                throw e;
+            }
+        } catch (RuntimeException e) {
+            transport.close();
+            throw e;
+        }
+    }
+
+    /** The {@link BrokerBackend} of {@code backend}, from the classpath. */
+    private static BrokerBackend brokerBackend(NexusConfig.Backend backend) {
+        if (backend != NexusConfig.Backend.REDIS && backend != NexusConfig.Backend.RABBITMQ) {
+            throw new IllegalArgumentException("backend " + backend + " is not a broker; expected redis or rabbitmq");
+        }
+        for (BrokerBackend candidate : ServiceLoader.load(BrokerBackend.class, EventBuses.class.getClassLoader())) {
+            if (candidate.backend() == backend) {
+                return candidate;
+            }
+        }
+        String name = backend.name().toLowerCase(Locale.ROOT);
+        throw new IllegalStateException("backend: " + name + " needs the artifact io.nexus:nexus-eventbus-" + name
+                + " on the classpath (it carries the " + name + " transport); add that dependency");
     }
 
     /**
@@ -154,9 +219,14 @@ public final class EventBuses {
      * @throws io.nexus.eventstore.core.SchemaNotMigratedException if the schema holds no event store
      */
     public static PostgresEventBus createPostgres(NexusConfig config, @Nullable MeterRegistry meterRegistry) {
-        NexusConfig.Postgres postgres = requireNonNull(config, "config").requirePostgres();
-        BackendSettings.checkPostgres(config.bus());
-        MeterRegistry meters = meterRegistry(config, meterRegistry);
+        requireNonNull(config, "config");
+        return createPostgres(config, config.bus(), meterRegistry(config, meterRegistry));
+    }
+
+    private static PostgresEventBus createPostgres(
+            NexusConfig config, BusConfig settings, @Nullable MeterRegistry meters) {
+        NexusConfig.Postgres postgres = config.requirePostgres();
+        BackendSettings.checkPostgres(settings);
         HikariConfig hikari = new HikariConfig();
         hikari.setJdbcUrl(postgres.url());
         if (postgres.user() != null) {
@@ -181,7 +251,7 @@ public final class EventBuses {
         try {
             PostgresEventBus.Builder builder = PostgresEventBus.builder(pool)
                     .schema(postgres.schema())
-                    .config(config.bus())
+                    .config(settings)
                     .tracing(config.tracing())
                     .owning(() -> {
                         retention.shutdownNow();
