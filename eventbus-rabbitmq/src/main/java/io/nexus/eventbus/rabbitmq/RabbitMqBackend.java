@@ -1,0 +1,29 @@
+package io.nexus.eventbus.rabbitmq;
+
+import io.nexus.eventbus.BrokerBackend;
+import io.nexus.eventbus.BrokerTransport;
+import io.nexus.eventbus.NexusConfig;
+import java.util.Optional;
+
+/**
+ * Gives {@link io.nexus.eventbus.EventBuses} the {@link RabbitMqTransport} of {@code backend: rabbitmq}; registered
+ * with {@link java.util.ServiceLoader}. Not for applications.
+ */
+public final class RabbitMqBackend implements BrokerBackend {
+    /** For {@link java.util.ServiceLoader}. */
+    public RabbitMqBackend() {}
+
+    @Override
+    public NexusConfig.Backend backend() {
+        return NexusConfig.Backend.RABBITMQ;
+    }
+
+    @Override
+    public BrokerTransport transport(NexusConfig config) {
+        NexusConfig.RabbitMq rabbitMq = Optional.ofNullable(config.rabbitMq())
+                .orElseThrow(() -> new IllegalArgumentException("backend rabbitmq needs a rabbitmq: section"));
+        return RabbitMqTransport.builder(rabbitMq.uri())
+                .exchange(rabbitMq.exchange())
+                .build();
+    }
+}
