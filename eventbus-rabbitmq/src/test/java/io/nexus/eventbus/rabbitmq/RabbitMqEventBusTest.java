@@ -69,7 +69,7 @@ class RabbitMqEventBusTest extends BrokerBusContract {
             TestBroker.await("RabbitMQ to accept connections", Duration.ofSeconds(60), () -> {
                 try (Connection connection = RabbitMqSettings.connect(URI.create(url), "nexus-test-ping")) {
                     return connection.isOpen();
-                } catch (RuntimeException e) {
+                } catch (java.io.IOException | RuntimeException e) {
                     return false;
                 }
             });
