@@ -13,7 +13,6 @@ import io.nexus.eventstore.jdbc.PostgresEventStore;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
-import java.util.Locale;
 import java.util.ServiceLoader;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -36,9 +35,6 @@ import org.jspecify.annotations.Nullable;
 public final class EventBuses {
     private static final Logger LOG = System.getLogger(EventBuses.class.getName());
 
-    /** The connection pool size of a {@code postgres} bus: the notification connection, durable subscriptions, emits. */
-    public static final int DEFAULT_POOL_SIZE = 10;
-
     private static final Object DEFAULT_REGISTRY_LOCK = new Object();
 
     private EventBuses() {}
@@ -48,8 +44,8 @@ public final class EventBuses {
      *
      * <ul>
      *   <li>{@code memory}: a {@link MemoryEventBus} with {@link NexusConfig#bus()} and {@link NexusConfig#tracing()};
-     *   <li>{@code postgres}: a {@link PostgresEventBus} with the same settings, on a HikariCP pool of {@value
-     *       #DEFAULT_POOL_SIZE} connections (application name {@code nexus-bus-<schema>}) opened on {@link
+     *   <li>{@code postgres}: a {@link PostgresEventBus} with the same settings, on a HikariCP pool of {@link
+     *       PostgresConfig#poolSize()} connections (application name {@code nexus-bus-<schema>}) opened on {@link
      *       NexusConfig#postgres()}'s URL, user and password, in its schema. The bus owns the pool and closes it in
      *       {@link EventBus#close()}. The schema must already hold the event store: migrate it first with {@code
      *       io.nexus.migrations.EventStoreSchema.migrate(dataSource, schema)} (module {@code nexus-migrations}), which
@@ -57,9 +53,9 @@ public final class EventBuses {
      *   <li>{@code redis} and {@code rabbitmq}: a {@link BrokerEventBus} on the broker's transport, which the module
      *       {@code io.nexus:nexus-eventbus-redis} or {@code io.nexus:nexus-eventbus-rabbitmq} provides (found with
      *       {@link java.util.ServiceLoader} as a {@link BrokerBackend}; without the module on the classpath this call
-     *       fails naming it). With persistence, its events are appended to the PostgreSQL store first (a {@link
-     *       PostgresEventBus} made as for {@code postgres}, owned by the returned bus) and the broker carries committed
-     *       events only.
+     *       fails naming it). With {@code persist_events: true}, its events are appended to the PostgreSQL store first
+     *       (a {@link PostgresEventBus} made as for {@code postgres}, owned by the returned bus) and the broker
+     *       carries committed events only; without, the broker is the only copy.
      * </ul>
      *
      * <p>With {@link NexusConfig#retentionDays()} above 0, the bus also runs the retention job: events older than that
@@ -96,9 +92,12 @@ public final class EventBuses {
      */
     public static EventBus create(NexusConfig config, @Nullable MeterRegistry meterRegistry) {
         requireNonNull(config, "config");
+        config.inactiveSettings()
+                .forEach(setting -> LOG.log(Level.INFO, "configuration setting without effect: " + setting));
         if (config.backend() == NexusConfig.Backend.MEMORY) {
-            MemoryEventBus.Builder memory =
-                    MemoryEventBus.builder().config(config.bus()).tracing(config.tracing());
+            MemoryEventBus.Builder memory = MemoryEventBus.builder()
+                    .config(BackendSettings.forMemory(config.bus()))
+                    .tracing(config.tracing());
             MeterRegistry meters = meterRegistry(config, meterRegistry);
             if (meters != null) {
                 memory.meterRegistry(meters);
@@ -125,8 +124,9 @@ public final class EventBuses {
         requireNonNull(config, "config");
         BrokerTransport transport = brokerBackend(config.backend()).transport(config);
         try {
+            BusConfig settings = config.persistence() ? config.bus() : BackendSettings.forMemory(config.bus());
             BrokerEventBus.Builder builder =
-                    BrokerEventBus.builder(transport).config(config.bus()).tracing(config.tracing());
+                    BrokerEventBus.builder(transport).config(settings).tracing(config.tracing());
             MeterRegistry meters = meterRegistry(config, meterRegistry);
             if (meters != null) {
                 builder.meterRegistry(meters);
@@ -156,16 +156,17 @@ public final class EventBuses {
     /** The {@link BrokerBackend} of {@code backend}, from the classpath. */
     private static BrokerBackend brokerBackend(NexusConfig.Backend backend) {
         if (backend != NexusConfig.Backend.REDIS && backend != NexusConfig.Backend.RABBITMQ) {
-            throw new IllegalArgumentException("backend " + backend + " is not a broker; expected redis or rabbitmq");
+            throw new IllegalArgumentException(
+                    "backend " + backend.key() + " is not a broker; expected redis or rabbitmq");
         }
         for (BrokerBackend candidate : ServiceLoader.load(BrokerBackend.class, EventBuses.class.getClassLoader())) {
             if (candidate.backend() == backend) {
                 return candidate;
             }
         }
-        String name = backend.name().toLowerCase(Locale.ROOT);
-        throw new IllegalStateException("backend: " + name + " needs the artifact io.nexus:nexus-eventbus-" + name
-                + " on the classpath (it carries the " + name + " transport); add that dependency");
+        throw new IllegalStateException("backend: " + backend.key() + " needs the artifact io.nexus:nexus-eventbus-"
+                + backend.key() + " on the classpath (it carries the " + backend.key()
+                + " transport); add that dependency");
     }
 
     /**
@@ -225,17 +226,17 @@ public final class EventBuses {
 
     private static PostgresEventBus createPostgres(
             NexusConfig config, BusConfig settings, @Nullable MeterRegistry meters) {
-        NexusConfig.Postgres postgres = config.requirePostgres();
+        PostgresConfig postgres = config.requirePostgres();
         BackendSettings.checkPostgres(settings);
         HikariConfig hikari = new HikariConfig();
-        hikari.setJdbcUrl(postgres.url());
+        hikari.setJdbcUrl(postgres.jdbcUrl());
         if (postgres.user() != null) {
             hikari.setUsername(postgres.user());
         }
         if (postgres.password() != null) {
             hikari.setPassword(postgres.password());
         }
-        hikari.setMaximumPoolSize(DEFAULT_POOL_SIZE);
+        hikari.setMaximumPoolSize(postgres.poolSize());
         hikari.setPoolName("nexus-bus-" + postgres.schema());
         hikari.addDataSourceProperty("ApplicationName", "nexus-bus-" + postgres.schema()); // shown in pg_stat_activity
         // The pool starts without a connection and the bus's first read of the head reaches the database instead:
@@ -248,13 +249,24 @@ public final class EventBuses {
         hikari.addDataSourceProperty("loginTimeout", seconds);
         HikariDataSource pool = new HikariDataSource(hikari);
         ScheduledExecutorService retention = retentionJob(config, pool);
+        PostgresEventStore store;
         try {
-            PostgresEventBus.Builder builder = PostgresEventBus.builder(pool)
+            store = PostgresEventStore.builder(pool)
                     .schema(postgres.schema())
+                    .notifications(postgres.headNotifications())
+                    .build();
+        } catch (RuntimeException e) {
+            retention.shutdownNow();
+            pool.close();
+            throw e;
+        }
+        try {
+            PostgresEventBus.Builder builder = PostgresEventBus.builder(store, pool)
                     .config(settings)
                     .tracing(config.tracing())
                     .owning(() -> {
                         retention.shutdownNow();
+                        store.close();
                         pool.close();
                     });
             if (meters != null) {
@@ -263,6 +275,7 @@ public final class EventBuses {
             return builder.build();
         } catch (RuntimeException e) {
             retention.shutdownNow();
+            store.close();
             pool.close();
             throw e;
         }

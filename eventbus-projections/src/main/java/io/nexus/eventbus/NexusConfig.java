@@ -8,6 +8,8 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -15,60 +17,64 @@ import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The whole Nexus configuration, as given in code or in a YAML file with {@code ${ENV_VAR}} substitution. Every key
- * of the seed's configuration has a place here and a meaning:
+ * The whole Nexus configuration, as given in code or in a YAML file with {@code ${ENV_VAR}} substitution. The file's
+ * keys are the seed design's, and both of its blocks load as written:
  *
  * <pre>{@code
- * nexus:
- *   backend: postgres              # memory | postgres (durable; default) | redis | rabbitmq (relays)
- *   max_queue_size: 10000          # memory backend only: bounded queue; emit blocks, then fails, when full
- *   emit_timeout: 5s               # memory backend only: how long emit waits for room in a full queue
+ * events:
+ *   backend: "memory"              # memory | postgres (durable) | redis | rabbitmq
+ *   max_queue_size: 10000          # memory backend: bounded queue; emit blocks, then fails, when full
  *   worker_count: 4                # memory bus dispatch threads; ProjectionDaemon worker threads
  *   retry_attempts: 3              # durable subscriptions: retries before dead-lettering
- *   retry_delay: 1s                # first retry delay (ms, s, m, h, or ISO-8601 such as PT1S)
+ *   retry_delay: 1.0               # first retry delay in seconds (or 250ms, 2s, 1m, 1h, PT1S)
  *   exponential_backoff: true      # double the delay on each retry
+ *   persist_events: false          # keep events in the PostgreSQL store (needs the postgresql: block)
+ *   event_store_backend: "postgresql"
+ *   event_retention_days: 30       # 0 keeps events forever; > 0: EventBuses runs EventRetention hourly
  *   batch_size: 100                # events read per round trip
- *   flush_interval: 100ms          # polling interval when no notification arrives
- *   persistence: true              # false with backend memory (nothing kept), true with every other backend
- *   retention_days: 0              # 0 keeps events forever; > 0: EventBuses runs EventRetention hourly
- *   metrics: true                  # record Micrometer meters (EventBuses: in Metrics.globalRegistry)
- *   tracing: true                  # stamp correlation and causation ids on events emitted while handling another
- *   postgres:
- *     url: ${NEXUS_DB_URL}
+ *   flush_interval: 1.0            # seconds between polls when no notification arrives
+ *   enable_metrics: true           # record Micrometer meters (EventBuses: in Metrics.globalRegistry)
+ *   enable_tracing: true           # correlation and causation ids on events emitted while handling another
+ *   postgresql:                    # PostgresConfig
+ *     jdbc_url: ${NEXUS_DB_URL}
  *     user: ${NEXUS_DB_USER:-nexus}
  *     password: ${NEXUS_DB_PASSWORD:-}
  *     schema: nexus
- *   redis:
- *     url: redis://localhost:6379
- *     stream: nexus-events
- *     consumer_group: nexus
- *     max_length: 1000000
- *   rabbitmq:
- *     uri: amqp://guest:guest@localhost:5672/
- *     exchange: nexus.events
+ *     pool_size: 10
+ *     notifications: listen        # listen | listen_on_pool | poll
+ *   redis:                         # RedisConfig: host, port, password, database, ssl, pool_size, channel_prefix,
+ *     host: "localhost"            #   stream_name, consumer_group, max_stream_length; or url
+ *   rabbitmq:                      # RabbitMqConfig: host, port, username, password, virtual_host, ssl, exchange,
+ *     url: amqp://guest:guest@localhost:5672/   # queue_prefix; or url
  * }</pre>
  *
- * <p>{@code ${NAME}} takes the environment variable NAME and fails when it is unset; {@code ${NAME:-default}} falls
- * back to the default. Substitution happens inside values only, after parsing, so a variable can never change the
- * file's structure. Unknown keys are refused (a typo should not silently fall back to a default). Immutable.
+ * <p>The older Nexus spellings still load: the section {@code nexus:} for {@code events:}, {@code persistence}, {@code
+ * retention_days}, {@code metrics}, {@code tracing}, {@code postgres:} with {@code url}, and in {@code redis:} {@code
+ * stream} and {@code max_length}, in {@code rabbitmq:} {@code uri}; the design's names are canonical, and giving both
+ * spellings of one key is refused. {@code ${NAME}} takes the environment variable NAME and fails when it is unset;
+ * {@code ${NAME:-default}} falls back to the default. Substitution happens inside values only, after parsing, so a
+ * variable can never change the file's structure. Unknown and duplicate keys are refused; no error or {@code
+ * toString} shows a password.
  *
  * <p><b>Every key does what it says, or is refused.</b> The memory backend keeps nothing and retries nothing: with it,
- * {@code persistence: true}, {@code retention_days} above 0 and a value other than the default for {@code
- * retry_attempts}, {@code retry_delay}, {@code exponential_backoff}, {@code batch_size} or {@code flush_interval} are
- * refused here, when the configuration is made. The PostgreSQL bus (backends {@code postgres}, {@code redis}, {@code
- * rabbitmq}) has no queue: a value other than the default for {@code max_queue_size} or {@code emit_timeout} is
- * refused when the bus is built ({@link EventBuses}, {@link PostgresEventBus.Builder#config(BusConfig)}). Each refusal
- * is an {@link IllegalArgumentException} naming the key, its value and what is expected.
+ * {@code persist_events: true} and a value other than the default for {@code retry_attempts}, {@code retry_delay} or
+ * {@code exponential_backoff} are refused here. The keys that only concern a store ({@code event_retention_days},
+ * {@code batch_size}, {@code flush_interval}) are accepted without one, as the design's own block sets them with
+ * {@code persist_events: false}, and {@link #inactiveSettings()} names them so that {@link EventBuses} logs that they
+ * have no effect. The PostgreSQL bus has no queue: a value other than the default for {@code max_queue_size} or {@code
+ * emit_timeout} is refused when the bus is built ({@link EventBuses}, {@link PostgresEventBus.Builder#config(BusConfig)}).
+ * Each refusal is an {@link IllegalArgumentException} naming the key, its value and what is expected.
  *
- * @param backend which bus backend to run
+ * @param backend which bus backend to run ({@code backend})
  * @param bus the settings the backends share
- * @param persistence whether events are kept (must be true for every backend but {@code memory})
- * @param retentionDays default age in days after which the retention job may remove events; 0 keeps them forever
+ * @param persistence whether events are kept in the PostgreSQL store ({@code persist_events})
+ * @param retentionDays age in days after which the retention job removes events, 0 keeps them forever ({@code
+ *     event_retention_days})
  * @param tracing whether events emitted while handling another inherit its correlation id and take its event id as
- *     causation id
- * @param postgres the database, required for the {@code postgres} backend
- * @param redis the Redis relay settings, required for the {@code redis} backend
- * @param rabbitMq the RabbitMQ relay settings, required for the {@link Backend#RABBITMQ} backend
+ *     causation id ({@code enable_tracing})
+ * @param postgres the database ({@code postgresql:}), required with {@code persist_events: true}
+ * @param redis the Redis settings ({@code redis:}), required for the {@code redis} backend
+ * @param rabbitMq the RabbitMQ settings ({@code rabbitmq:}), required for the {@link Backend#RABBITMQ} backend
  */
 public record NexusConfig(
         Backend backend,
@@ -76,11 +82,11 @@ public record NexusConfig(
         boolean persistence,
         int retentionDays,
         boolean tracing,
-        @Nullable Postgres postgres,
-        @Nullable Redis redis,
-        @Nullable RabbitMq rabbitMq) {
+        @Nullable PostgresConfig postgres,
+        @Nullable RedisConfig redis,
+        @Nullable RabbitMqConfig rabbitMq) {
 
-    /** Default {@link #backend()}: the durable PostgreSQL backend. */
+    /** Default {@link #backend()} when the file names none: the durable PostgreSQL backend. */
     public static final Backend DEFAULT_BACKEND = Backend.POSTGRES;
     /** Default {@link #retentionDays()}: keep events forever. */
     public static final int DEFAULT_RETENTION_DAYS = 0;
@@ -89,78 +95,18 @@ public record NexusConfig(
 
     /** Where events go. */
     public enum Backend {
-        /** In-process, nothing kept. */
+        /** {@code memory}: in-process, nothing kept. */
         MEMORY,
-        /** Durable: the PostgreSQL event store and its global order. */
+        /** {@code postgres} (or {@code postgresql}): the PostgreSQL event store and its global order. */
         POSTGRES,
-        /** The PostgreSQL store, relayed to Redis Streams with consumer groups. */
+        /** {@code redis}: events travel through Redis. */
         REDIS,
-        /** The PostgreSQL store, relayed to a RabbitMQ exchange. */
-        RABBITMQ
-    }
+        /** {@code rabbitmq}: events travel through a RabbitMQ exchange. */
+        RABBITMQ;
 
-    /** The database: JDBC URL, credentials and the event store schema. */
-    public record Postgres(
-            String url, @Nullable String user, @Nullable String password, String schema) {
-        /**
-         * Checks the settings.
-         *
-         * @param url a {@code jdbc:postgresql:} URL
-         * @param user the user, or null to take the URL's
-         * @param password the password, or null to take the URL's
-         * @param schema the event store schema
-         * @throws IllegalArgumentException if the URL is not a PostgreSQL one
-         */
-        public Postgres {
-            requireNonNull(url, "postgres.url");
-            if (!url.startsWith("jdbc:postgresql:")) {
-                throw new IllegalArgumentException("postgres.url must be a jdbc:postgresql: URL, was '" + url + "'");
-            }
-            requireNonNull(schema, "postgres.schema");
-        }
-    }
-
-    /** Redis Streams: server URL, stream key, consumer group and the approximate maximum stream length. */
-    public record Redis(String url, String stream, String consumerGroup, long maxLength) {
-        /**
-         * Checks the settings.
-         *
-         * @param url a {@code redis://} or {@code rediss://} URL
-         * @param stream the stream key events are relayed to
-         * @param consumerGroup the consumer group of the application's consumers
-         * @param maxLength the approximate most entries kept in the stream; 0 never trims
-         * @throws IllegalArgumentException if the URL's scheme is wrong or {@code maxLength} is negative
-         */
-        public Redis {
-            requireNonNull(url, "redis.url");
-            if (!url.startsWith("redis://") && !url.startsWith("rediss://")) {
-                throw new IllegalArgumentException(
-                        "redis.url must start with redis:// or rediss://, was '" + url + "'");
-            }
-            requireNonNull(stream, "redis.stream");
-            requireNonNull(consumerGroup, "redis.consumer_group");
-            if (maxLength < 0) {
-                throw new IllegalArgumentException("redis.max_length must be >= 0 (0: no trimming), was " + maxLength);
-            }
-        }
-    }
-
-    /** RabbitMQ: server URI and the topic exchange events are published to. */
-    public record RabbitMq(String uri, String exchange) {
-        /**
-         * Checks the settings.
-         *
-         * @param uri an {@code amqp://} or {@code amqps://} URI
-         * @param exchange the topic exchange events are published to
-         * @throws IllegalArgumentException if the URI's scheme is wrong
-         */
-        public RabbitMq {
-            requireNonNull(uri, "rabbitmq.uri");
-            if (!uri.startsWith("amqp://") && !uri.startsWith("amqps://")) {
-                throw new IllegalArgumentException(
-                        "rabbitmq.uri must start with amqp:// or amqps://, was '" + uri + "'");
-            }
-            requireNonNull(exchange, "rabbitmq.exchange");
+        /** {@return the configuration file's spelling of this backend} */
+        public String key() {
+            return name().toLowerCase(Locale.ROOT);
         }
     }
 
@@ -169,13 +115,13 @@ public record NexusConfig(
      *
      * @param backend which bus backend to run
      * @param bus the settings the backends share
-     * @param persistence whether events are kept (must be true for every backend but {@code memory})
-     * @param retentionDays default age in days after which the retention job may remove events; 0 keeps them forever
+     * @param persistence whether events are kept in the PostgreSQL store
+     * @param retentionDays age in days after which the retention job removes events; 0 keeps them forever
      * @param tracing whether events emitted while handling another inherit its correlation id and take its event id as
      *     causation id
-     * @param postgres the database, required for the {@code postgres} backend
-     * @param redis the Redis relay settings, required for the {@code redis} backend
-     * @param rabbitMq the RabbitMQ relay settings, required for the {@link Backend#RABBITMQ} backend
+     * @param postgres the database, required with {@code persistence}
+     * @param redis the Redis settings, required for the {@code redis} backend
+     * @param rabbitMq the RabbitMQ settings, required for the {@link Backend#RABBITMQ} backend
      * @throws IllegalArgumentException naming the setting that does not fit
      */
     public NexusConfig {
@@ -183,32 +129,29 @@ public record NexusConfig(
         requireNonNull(bus, "bus");
         if (retentionDays < 0) {
             throw new IllegalArgumentException(
-                    "retention_days must be >= 0 (0 keeps events forever), was " + retentionDays);
+                    "event_retention_days must be >= 0 (0 keeps events forever), was " + retentionDays);
         }
-        if (!persistence && backend != Backend.MEMORY) {
-            throw new IllegalArgumentException("persistence: false needs backend: memory; the "
-                    + backend.name().toLowerCase(Locale.ROOT) + " backend always keeps events");
+        if (backend == Backend.POSTGRES && !persistence) {
+            throw new IllegalArgumentException(
+                    "persist_events is false, but backend postgres always keeps events; set persist_events: true or"
+                            + " choose backend memory, redis or rabbitmq");
         }
         if (backend == Backend.MEMORY) {
             if (persistence) {
-                throw new IllegalArgumentException("persistence: true needs backend postgres (or redis, rabbitmq);"
-                        + " the memory backend keeps nothing, so set persistence: false or choose a durable backend");
+                throw new IllegalArgumentException("persist_events is true, but the memory backend keeps nothing;"
+                        + " set persist_events: false, or choose backend postgres to keep events in PostgreSQL");
             }
-            if (retentionDays != DEFAULT_RETENTION_DAYS) {
-                throw new IllegalArgumentException("retention_days is " + retentionDays + ", but the memory backend"
-                        + " keeps no events to remove; leave it at 0 or choose a durable backend");
-            }
-            BackendSettings.checkMemory(bus);
+            BackendSettings.checkMemoryRetries(bus);
         }
-        if (backend != Backend.MEMORY && postgres == null) {
-            throw new IllegalArgumentException(
-                    "backend " + backend.name().toLowerCase(Locale.ROOT) + " needs a postgres: section (url, schema)");
+        if (persistence && postgres == null) {
+            throw new IllegalArgumentException("persist_events is true (backend " + backend.key() + "), but there is"
+                    + " no postgresql: block; add one with at least jdbc_url");
         }
         if (backend == Backend.REDIS && redis == null) {
-            throw new IllegalArgumentException("backend redis needs a redis: section");
+            throw new IllegalArgumentException("backend redis needs a redis: block (host and port, or url)");
         }
         if (backend == Backend.RABBITMQ && rabbitMq == null) {
-            throw new IllegalArgumentException("backend rabbitmq needs a rabbitmq: section");
+            throw new IllegalArgumentException("backend rabbitmq needs a rabbitmq: block (host and port, or url)");
         }
     }
 
@@ -216,6 +159,43 @@ public record NexusConfig(
     public static NexusConfig memory() {
         return new NexusConfig(
                 Backend.MEMORY, BusConfig.defaults(), false, DEFAULT_RETENTION_DAYS, DEFAULT_TRACING, null, null, null);
+    }
+
+    /**
+     * A durable configuration on {@code postgres} with every other default.
+     *
+     * @param postgres the database
+     * @return the configuration with backend {@code postgres}
+     */
+    public static NexusConfig postgres(PostgresConfig postgres) {
+        return new NexusConfig(
+                Backend.POSTGRES,
+                BusConfig.defaults(),
+                true,
+                DEFAULT_RETENTION_DAYS,
+                DEFAULT_TRACING,
+                requireNonNull(postgres, "postgres"),
+                null,
+                null);
+    }
+
+    /**
+     * The settings that are accepted but have no effect with this backend, each as {@code key (value): why}: without
+     * persistence, {@code event_retention_days} above 0 (nothing is kept to remove), and {@code batch_size} and {@code
+     * flush_interval} other than their defaults (no store is read). {@link EventBuses} logs
+     * them when it builds the bus.
+     *
+     * @return the inactive settings, empty when every setting takes effect
+     */
+    public List<String> inactiveSettings() {
+        List<String> inactive = new ArrayList<>();
+        if (!persistence && retentionDays != DEFAULT_RETENTION_DAYS) {
+            inactive.add("event_retention_days (" + retentionDays + "): persist_events is false, no event is kept");
+        }
+        if (!persistence) {
+            inactive.addAll(BackendSettings.inactiveOnMemory(bus, backend.key()));
+        }
+        return List.copyOf(inactive);
     }
 
     /**
@@ -259,13 +239,13 @@ public record NexusConfig(
     }
 
     /**
-     * The Postgres settings, or an exception naming the missing section.
+     * The database settings, or an exception naming the missing block.
      *
-     * @return the {@code postgres} section
+     * @return the {@code postgresql:} block
      * @throws IllegalStateException if there is none
      */
-    public Postgres requirePostgres() {
+    public PostgresConfig requirePostgres() {
         return Optional.ofNullable(postgres)
-                .orElseThrow(() -> new IllegalStateException("the configuration has no postgres: section"));
+                .orElseThrow(() -> new IllegalStateException("the configuration has no postgresql: block"));
     }
 }

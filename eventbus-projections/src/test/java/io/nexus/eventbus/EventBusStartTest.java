@@ -33,7 +33,14 @@ class EventBusStartTest {
                 true,
                 NexusConfig.DEFAULT_RETENTION_DAYS,
                 true,
-                new NexusConfig.Postgres(url, null, password, schema),
+                new PostgresConfig(
+                        url,
+                        null,
+                        password,
+                        schema,
+                        PostgresConfig.DEFAULT_POOL_SIZE,
+                        PostgresConfig.Notifications.LISTEN,
+                        null),
                 null,
                 null);
     }

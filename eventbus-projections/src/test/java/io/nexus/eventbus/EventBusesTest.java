@@ -38,7 +38,7 @@ class EventBusesTest {
                 true,
                 retentionDays,
                 tracing,
-                new NexusConfig.Postgres(database.jdbcUrl(), null, null, database.schema()),
+                PostgresConfig.of(database.jdbcUrl()).withSchema(database.schema()),
                 null,
                 null);
     }

@@ -108,6 +108,7 @@ public final class EventStoreSchema {
                 "GRANT SELECT, INSERT, UPDATE, DELETE ON " + s + ".subscriptions TO " + r,
                 "GRANT SELECT, INSERT, DELETE ON " + s + ".dead_letters TO " + r,
                 "GRANT SELECT ON " + s + ".subscription_status TO " + r,
+                "GRANT SELECT, INSERT, UPDATE, DELETE ON " + s + ".snapshots TO " + r,
                 "GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA " + s + " TO " + r);
         try (Connection connection = dataSource.getConnection();
                 Statement statement = connection.createStatement()) {

@@ -110,6 +110,39 @@ public final class BackendSettings {
     }
 
     /**
+     * Refuses the retry settings the memory bus would ignore; a configuration file may set the store's reading keys
+     * ({@code batch_size}, {@code flush_interval}) without a store, as the seed design's own block does.
+     *
+     * @throws IllegalArgumentException naming the first such setting, its value and its default
+     */
+    public static void checkMemoryRetries(BusConfig config) {
+        MEMORY.stream()
+                .filter(rule -> rule.why().equals(MEMORY_DOES_NOT_RETRY))
+                .forEach(rule -> rule.check(config, "the memory bus (backend memory)"));
+    }
+
+    /**
+     * {@return the store-reading settings of {@code config} that a bus without persistence (memory, or a broker with
+     * {@code persist_events: false}) does not use, one line each}
+     */
+    public static List<String> inactiveOnMemory(BusConfig config, String backend) {
+        return MEMORY.stream()
+                .filter(rule -> rule.why().equals(MEMORY_DOES_NOT_READ))
+                .filter(rule -> !rule.value().apply(config).equals(rule.defaultValue()))
+                .map(rule -> rule.key() + " (" + rule.value().apply(config) + "): backend " + backend
+                        + (backend.equals("memory") ? "" : " with persist_events: false") + " reads no store")
+                .toList();
+    }
+
+    /** {@return {@code config} with the settings of {@link #inactiveOnMemory} back at their defaults} */
+    public static BusConfig forMemory(BusConfig config) {
+        return config.toBuilder()
+                .batchSize(BusConfig.DEFAULT_BATCH_SIZE)
+                .flushInterval(BusConfig.DEFAULT_FLUSH_INTERVAL)
+                .build();
+    }
+
+    /**
      * Refuses settings the PostgreSQL bus would ignore (also for the {@code redis} and {@code rabbitmq} backends,
      * which run it).
      *

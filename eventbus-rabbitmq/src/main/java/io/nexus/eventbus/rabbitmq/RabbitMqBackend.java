@@ -3,6 +3,7 @@ package io.nexus.eventbus.rabbitmq;
 import io.nexus.eventbus.BrokerBackend;
 import io.nexus.eventbus.BrokerTransport;
 import io.nexus.eventbus.NexusConfig;
+import io.nexus.eventbus.RabbitMqConfig;
 import java.util.Optional;
 
 /**
@@ -20,9 +21,9 @@ public final class RabbitMqBackend implements BrokerBackend {
 
     @Override
     public BrokerTransport transport(NexusConfig config) {
-        NexusConfig.RabbitMq rabbitMq = Optional.ofNullable(config.rabbitMq())
+        RabbitMqConfig rabbitMq = Optional.ofNullable(config.rabbitMq())
                 .orElseThrow(() -> new IllegalArgumentException("backend rabbitmq needs a rabbitmq: section"));
-        return RabbitMqTransport.builder(rabbitMq.uri())
+        return RabbitMqTransport.builder(rabbitMq.url())
                 .exchange(rabbitMq.exchange())
                 .build();
     }

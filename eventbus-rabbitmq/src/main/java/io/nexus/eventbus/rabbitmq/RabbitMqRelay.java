@@ -2,8 +2,8 @@ package io.nexus.eventbus.rabbitmq;
 
 import static java.util.Objects.requireNonNull;
 
-import io.nexus.eventbus.NexusConfig;
 import io.nexus.eventbus.PostgresEventBus;
+import io.nexus.eventbus.RabbitMqConfig;
 import io.nexus.eventbus.relay.BrokerRelay;
 import java.util.function.Supplier;
 
@@ -31,8 +31,8 @@ public final class RabbitMqRelay extends BrokerRelay<RabbitMqPublisher> {
     }
 
     /**
-     * Starts relaying {@code bus}'s events to the exchange {@link NexusConfig.RabbitMq#exchange()} (declared as a
-     * durable topic exchange if missing) on {@link NexusConfig.RabbitMq#uri()}, each with its type as routing key.
+     * Starts relaying {@code bus}'s events to the exchange {@link RabbitMqConfig#exchange()} (declared as a
+     * durable topic exchange if missing) on {@link RabbitMqConfig#url()}, each with its type as routing key.
      *
      * @param bus the bus whose committed events are relayed
      * @param settings the broker URI and exchange
@@ -42,12 +42,12 @@ public final class RabbitMqRelay extends BrokerRelay<RabbitMqPublisher> {
      * @throws IllegalStateException if {@code bus} already runs a subscription of that name, or is closed
      * @throws java.io.UncheckedIOException if the broker cannot be reached or the exchange declared
      */
-    public static RabbitMqRelay start(PostgresEventBus bus, NexusConfig.RabbitMq settings, String subscriptionName) {
+    public static RabbitMqRelay start(PostgresEventBus bus, RabbitMqConfig settings, String subscriptionName) {
         requireNonNull(settings, "settings");
         return new RabbitMqRelay(
                 bus,
                 subscriptionName,
-                () -> RabbitMqPublisher.builder(settings.uri())
+                () -> RabbitMqPublisher.builder(settings.url())
                         .exchange(settings.exchange())
                         .build());
     }

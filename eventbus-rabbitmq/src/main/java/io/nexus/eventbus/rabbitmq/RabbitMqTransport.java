@@ -40,7 +40,7 @@ import org.jspecify.annotations.Nullable;
  *         .build();
  * }</pre>
  *
- * <p><b>The process's queue</b> is durable, named {@code <exchange>.bus.<random id>}, and expires {@link
+ * <p><b>The process's queue</b> is durable, named {@code <queue prefix>.bus.<random id>}, and expires {@link
  * Builder#queueExpiry(Duration)} after its process stopped consuming, so that a process that is gone leaves no queue
  * behind for long. Being durable, it survives a broker restart ({@code rabbitmqctl stop_app}/{@code start_app}) with
  * the messages it holds; the client reconnects on its own (every second), declares it again with its bindings, and the
@@ -55,6 +55,8 @@ import org.jspecify.annotations.Nullable;
 public final class RabbitMqTransport implements BrokerTransport {
     /** Default {@link Builder#exchange(String)}: {@value RabbitMqPublisher#DEFAULT_EXCHANGE}. */
     public static final String DEFAULT_EXCHANGE = RabbitMqPublisher.DEFAULT_EXCHANGE;
+    /** Default {@link Builder#queuePrefix(String)}: {@value}, as {@code RabbitMqConfig}'s. */
+    public static final String DEFAULT_QUEUE_PREFIX = "nexus";
     /** Default {@link Builder#queueExpiry(Duration)}: 30 minutes. */
     public static final Duration DEFAULT_QUEUE_EXPIRY = Duration.ofMinutes(30);
     /** The dead-letter message header naming the subscription that gave up. */
@@ -81,7 +83,7 @@ public final class RabbitMqTransport implements BrokerTransport {
     private RabbitMqTransport(Builder builder, URI uri, EventEnvelopeJson codec) {
         this.uri = uri;
         this.exchange = builder.exchange;
-        this.queue = exchange + ".bus." + UUID.randomUUID();
+        this.queue = builder.queuePrefix + ".bus." + UUID.randomUUID();
         this.deadLetterQueue = builder.deadLetterQueue != null ? builder.deadLetterQueue : exchange + ".dead-letters";
         this.queueExpiry = builder.queueExpiry;
         this.codec = codec;
@@ -298,6 +300,7 @@ public final class RabbitMqTransport implements BrokerTransport {
     public static final class Builder extends RelayConsumerBuilder<Builder> {
         private final RabbitMqPublisher.Builder publisher;
         private String exchange = DEFAULT_EXCHANGE;
+        private String queuePrefix = DEFAULT_QUEUE_PREFIX;
         private Duration queueExpiry = DEFAULT_QUEUE_EXPIRY;
         private @Nullable String deadLetterQueue;
 
@@ -315,6 +318,22 @@ public final class RabbitMqTransport implements BrokerTransport {
         public Builder exchange(String exchange) {
             this.exchange = RabbitMqSettings.name("exchange", exchange);
             publisher.exchange(exchange);
+            return this;
+        }
+
+        /**
+         * The prefix of the process's queue ({@code queue_prefix}): it is named {@code <prefix>.bus.<random id>}.
+         * Default: {@value #DEFAULT_QUEUE_PREFIX}.
+         *
+         * @param queuePrefix 1 to 200 characters
+         * @return this builder
+         */
+        public Builder queuePrefix(String queuePrefix) {
+            this.queuePrefix = RabbitMqSettings.name("queuePrefix", queuePrefix);
+            if (queuePrefix.length() > 200) {
+                throw new IllegalArgumentException(
+                        "queuePrefix must be at most 200 characters (the queue name adds 41), was " + queuePrefix);
+            }
             return this;
         }
 

@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.GetResponse;
-import io.nexus.eventbus.NexusConfig;
 import io.nexus.eventbus.PostgresEventBus;
+import io.nexus.eventbus.RabbitMqConfig;
 import io.nexus.eventbus.relay.BrokerRelayContract;
 import io.nexus.eventbus.relay.TestBroker;
 import io.nexus.testing.PostgresTest;
@@ -53,7 +53,7 @@ class RabbitMqRelayIntegrationTest extends BrokerRelayContract<RabbitMqRelay> {
 
     @Override
     protected RabbitMqRelay startRelay(PostgresEventBus bus, String subscriptionName) {
-        return RabbitMqRelay.start(bus, new NexusConfig.RabbitMq(url, exchange), subscriptionName);
+        return RabbitMqRelay.start(bus, RabbitMqConfig.fromUrl(url).withExchange(exchange), subscriptionName);
     }
 
     @Override

@@ -3,6 +3,7 @@ package io.nexus.eventbus.redis;
 import io.nexus.eventbus.BrokerBackend;
 import io.nexus.eventbus.BrokerTransport;
 import io.nexus.eventbus.NexusConfig;
+import io.nexus.eventbus.RedisConfig;
 import java.util.Optional;
 
 /**
@@ -18,13 +19,20 @@ public final class RedisBackend implements BrokerBackend {
         return NexusConfig.Backend.REDIS;
     }
 
+    /**
+     * The transport of the {@code redis:} block: Pub/Sub on {@code channel_prefix}; without {@code persist_events},
+     * every event also appended to {@code stream_name} (trimmed to {@code max_stream_length}) for durable consumers
+     * in {@code consumer_group} ({@link RedisStreamConsumer}). With {@code persist_events: true} the PostgreSQL store
+     * is the durable copy, and no stream is written.
+     */
     @Override
     public BrokerTransport transport(NexusConfig config) {
-        NexusConfig.Redis redis = Optional.ofNullable(config.redis())
-                .orElseThrow(() -> new IllegalArgumentException("backend redis needs a redis: section"));
-        return RedisTransport.builder(redis.url())
-                .streamName(redis.stream())
-                .maxStreamLength(redis.maxLength())
-                .build();
+        RedisConfig redis = Optional.ofNullable(config.redis())
+                .orElseThrow(() -> new IllegalArgumentException("backend redis needs a redis: block"));
+        RedisTransport.Builder builder = RedisTransport.builder(redis.url()).channelPrefix(redis.channelPrefix());
+        if (!config.persistence()) {
+            builder.streamName(redis.streamName()).maxStreamLength(redis.maxStreamLength());
+        }
+        return builder.build();
     }
 }

@@ -2,8 +2,8 @@ package io.nexus.eventbus.redis;
 
 import static java.util.Objects.requireNonNull;
 
-import io.nexus.eventbus.NexusConfig;
 import io.nexus.eventbus.PostgresEventBus;
+import io.nexus.eventbus.RedisConfig;
 import io.nexus.eventbus.relay.BrokerRelay;
 import java.util.function.Supplier;
 
@@ -30,8 +30,8 @@ public final class RedisRelay extends BrokerRelay<RedisStreamPublisher> {
     }
 
     /**
-     * Starts relaying {@code bus}'s events to the stream {@link NexusConfig.Redis#stream()} on {@link
-     * NexusConfig.Redis#url()}, trimmed to about {@link NexusConfig.Redis#maxLength()} entries (0: no trimming). The
+     * Starts relaying {@code bus}'s events to the stream {@link RedisConfig#streamName()} on {@link
+     * RedisConfig#url()}, trimmed to about {@link RedisConfig#maxStreamLength()} entries (0: no trimming). The
      * consumer group of the settings is the consumers' business ({@link RedisStreamConsumer}), not the relay's.
      *
      * @param bus the bus whose committed events are relayed
@@ -41,14 +41,14 @@ public final class RedisRelay extends BrokerRelay<RedisStreamPublisher> {
      * @throws IllegalArgumentException if the name is not a valid subscription name
      * @throws IllegalStateException if {@code bus} already runs a subscription of that name, or is closed
      */
-    public static RedisRelay start(PostgresEventBus bus, NexusConfig.Redis settings, String subscriptionName) {
+    public static RedisRelay start(PostgresEventBus bus, RedisConfig settings, String subscriptionName) {
         requireNonNull(settings, "settings");
         return new RedisRelay(
                 bus,
                 subscriptionName,
                 () -> RedisStreamPublisher.builder(settings.url())
-                        .streamKey(settings.stream())
-                        .maxLength(settings.maxLength())
+                        .streamKey(settings.streamName())
+                        .maxLength(settings.maxStreamLength())
                         .build());
     }
 

@@ -2,8 +2,8 @@ package io.nexus.eventbus.redis;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.nexus.eventbus.NexusConfig;
 import io.nexus.eventbus.PostgresEventBus;
+import io.nexus.eventbus.RedisConfig;
 import io.nexus.eventbus.relay.BrokerRelayContract;
 import io.nexus.eventbus.relay.TestBroker;
 import io.nexus.testing.PostgresTest;
@@ -43,7 +43,7 @@ class RedisRelayTest extends BrokerRelayContract<RedisRelay> {
 
     @Override
     protected RedisRelay startRelay(PostgresEventBus bus, String subscriptionName) {
-        return RedisRelay.start(bus, new NexusConfig.Redis(url, streamKey, "readers", 0), subscriptionName);
+        return RedisRelay.start(bus, RedisConfig.fromUrl(url).withStream(streamKey, "readers", 0), subscriptionName);
     }
 
     @Override

@@ -14,38 +14,13 @@ import java.util.Optional;
  * lazily paged iterations of any length ({@link #streamEvents}, {@link #streamEventsBackward}, {@link #allEvents}) that
  * read one page at a time, each page its own read, so no connection is held between pages and memory stays bounded.
  *
- * <p>Every method throws {@link EventStoreAccessException} when the store cannot be reached; bad arguments throw
+ * <p>Appending is {@link EventAppender}'s part: {@link #append} and {@link #appendAll}, each in a transaction of its
+ * own. Every method throws {@link EventStoreAccessException} when the store cannot be reached; bad arguments throw
  * {@link IllegalArgumentException} or {@link NullPointerException} before anything is written.
  */
-public interface EventStore {
+public interface EventStore extends EventAppender {
     /** The page size of the lazily paged reads when the caller gives none: {@value}. */
     int DEFAULT_PAGE_SIZE = 1_000;
-
-    /**
-     * Appends {@code events} to {@code streamId} atomically, if {@code expectedVersion} holds.
-     *
-     * <p>Idempotent: re-sending the same event ids with the same expected version returns the original result and
-     * writes nothing.
-     *
-     * @param streamId the stream to append to
-     * @param expectedVersion where the caller believes the stream is
-     * @param events the events to append, at least one
-     * @return the versions written and the append's commit id
-     * @throws WrongExpectedVersionException if the stream is not where the caller expected; nothing is written
-     * @throws DuplicateEventException if an event id is already stored and this is not a re-send of that append
-     * @throws EventSerializationException if a payload cannot be serialized
-     */
-    AppendResult append(StreamId streamId, ExpectedVersion expectedVersion, List<NewEvent> events);
-
-    /**
-     * Appends to several streams in one transaction: either every append happens or none does. Each stream may
-     * appear once.
-     *
-     * @param appends the appends, one per stream
-     * @return one result per append, in the order given
-     * @throws WrongExpectedVersionException if any stream is not where the caller expected; nothing is written
-     */
-    List<AppendResult> appendAll(List<StreamAppend> appends);
 
     /**
      * Reads a stream forward.

@@ -37,6 +37,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.LongConsumer;
 import javax.sql.DataSource;
+import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.HandleCallback;
 import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.JdbiException;
@@ -96,6 +97,7 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
     private final Set<HeadWatch> watches = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
     private final DatabaseLocation location;
+    private final EventSerializer serializer;
 
     private PostgresEventStore(
             Builder builder,
@@ -112,6 +114,7 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
         this.ownedPool = ownedPool;
         this.notifications = notifications;
         this.location = DatabaseLocation.of(dataSource);
+        this.serializer = builder.serializer;
     }
 
     /**
@@ -175,6 +178,181 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
                 }));
         sequencer.request();
         return List.copyOf(results);
+    }
+
+    /**
+     * Appends to one stream on the caller's connection, inside the caller's transaction: the events commit when the
+     * caller commits, together with whatever else it wrote on that connection, and vanish if it rolls back (no
+     * subscriber ever sees them). Expected versions, idempotent re-sends and the duplicate checks hold as for {@link
+     * #append(StreamId, ExpectedVersion, List)}; the stream's row stays locked until the caller's transaction ends, so a
+     * concurrent append to the same stream waits for it. The store never commits, rolls back, closes or switches the
+     * connection's autocommit.
+     *
+     * <p>Works with any connection of the store's database whose transaction the caller controls: a plain JDBC
+     * connection with autocommit off, a Jdbi handle's ({@code handle.getConnection()} inside {@code
+     * handle.useTransaction}), Spring's {@code DataSourceUtils.getConnection(dataSource)} inside a {@code
+     * @Transactional} method or a {@code TransactionTemplate}. A connection in autocommit is refused: each statement
+     * would commit on its own, so the append would not join anything.
+     *
+     * <p>A failed append aborts the caller's transaction, as any failed statement does in PostgreSQL: roll it back.
+     * After the commit the events get their global positions from the store's sequencer within its idle interval (a
+     * second), or at once when this process appends again or a reader reaches the head; {@link
+     * #inTransaction(PostgresTransaction.Callback)} orders them right after its commit.
+     *
+     * @param connection a connection to the store's database, in a transaction (autocommit off)
+     * @param streamId the stream to append to
+     * @param expectedVersion where the caller believes the stream is
+     * @param events the events, at least one
+     * @return the versions written and the append's commit id; they count only once the caller commits
+     * @throws IllegalArgumentException if the connection is in autocommit
+     * @throws io.nexus.eventstore.core.WrongExpectedVersionException if the stream is not where the caller expected
+     * @throws io.nexus.eventstore.core.DuplicateEventException if an event id is stored already and this is not a
+     *     re-send of that append
+     * @throws EventStoreAccessException if the database fails
+     */
+    public AppendResult append(
+            Connection connection, StreamId streamId, ExpectedVersion expectedVersion, List<NewEvent> events) {
+        StreamAppend append = StreamAppend.of(streamId, expectedVersion, events);
+        requireCallersTransaction(connection);
+        try {
+            return appender.append(connection, append);
+        } catch (EventStoreAccessException e) {
+            throw SqlErrors.translate("could not append to stream '" + streamId + "'", e, sql.schema(), location);
+        }
+    }
+
+    /**
+     * Appends to several streams on the caller's connection, inside the caller's transaction; see {@link
+     * #append(Connection, StreamId, ExpectedVersion, List)}. Each stream may appear once.
+     *
+     * @param connection a connection to the store's database, in a transaction (autocommit off)
+     * @param appends the appends, one per stream
+     * @return one result per append, in the order given; they count only once the caller commits
+     * @throws IllegalArgumentException if the connection is in autocommit, or a stream appears twice
+     * @throws io.nexus.eventstore.core.WrongExpectedVersionException if a stream is not where the caller expected
+     * @throws EventStoreAccessException if the database fails
+     */
+    public List<AppendResult> appendAll(Connection connection, List<StreamAppend> appends) {
+        StreamAppend.checkBatch(appends);
+        requireCallersTransaction(connection);
+        List<AppendResult> results = new ArrayList<>();
+        try {
+            for (StreamAppend append : appends) {
+                results.add(appender.append(connection, append));
+            }
+        } catch (EventStoreAccessException e) {
+            throw SqlErrors.translate("could not append to " + appends.size() + " streams", e, sql.schema(), location);
+        }
+        return List.copyOf(results);
+    }
+
+    /**
+     * Appends to one stream on a Jdbi handle, inside the handle's transaction; see {@link #append(Connection, StreamId,
+     * ExpectedVersion, List)}.
+     *
+     * @param handle a handle on the store's database, inside {@code handle.inTransaction} or {@code useTransaction}
+     * @param streamId the stream to append to
+     * @param expectedVersion where the caller believes the stream is
+     * @param events the events, at least one
+     * @return the versions written and the append's commit id; they count only once the handle's transaction commits
+     * @throws IllegalArgumentException if the handle is not in a transaction
+     */
+    public AppendResult append(
+            Handle handle, StreamId streamId, ExpectedVersion expectedVersion, List<NewEvent> events) {
+        return append(requireNonNull(handle, "handle").getConnection(), streamId, expectedVersion, events);
+    }
+
+    /**
+     * Runs {@code callback} in a transaction of its own on a connection of the store's pool, and commits when it
+     * returns: its appends ({@link PostgresTransaction#append}) and its own statements ({@link
+     * PostgresTransaction#connection()}) commit together. If it throws, everything is rolled back and nothing is
+     * dispatched to any subscriber. Right after the commit the store orders the new events in the global order.
+     *
+     * @param callback the work; it must not keep the transaction beyond its return
+     * @param <T> what the work returns
+     * @return what {@code callback} returned
+     * @throws io.nexus.eventstore.core.WrongExpectedVersionException if an append's expected version did not hold;
+     *     everything was rolled back
+     * @throws EventStoreAccessException if the database failed, or {@code callback} threw an {@link SQLException};
+     *     everything was rolled back
+     * @throws RuntimeException whatever {@code callback} threw, after the rollback
+     */
+    public <T> T inTransaction(PostgresTransaction.Callback<T> callback) {
+        requireNonNull(callback, "callback");
+        T result;
+        try (Connection connection = dataSource.getConnection()) {
+            location.learnFrom(connection);
+            result = runInTransaction(connection, callback);
+        } catch (SQLException e) {
+            throw SqlErrors.translate("could not run a transaction", e, sql.schema(), location);
+        }
+        sequencer.request();
+        return result;
+    }
+
+    /**
+     * Runs {@code callback} in a transaction as {@link #inTransaction(PostgresTransaction.Callback)} does, for work that
+     * returns nothing.
+     *
+     * @param callback the work; it must not keep the transaction beyond its return
+     * @throws io.nexus.eventstore.core.WrongExpectedVersionException if an append's expected version did not hold;
+     *     everything was rolled back
+     * @throws EventStoreAccessException if the database failed, or {@code callback} threw an {@link SQLException};
+     *     everything was rolled back
+     */
+    public void useTransaction(PostgresTransaction.Consumer callback) {
+        requireNonNull(callback, "callback");
+        inTransaction(tx -> {
+            callback.accept(tx);
+            return Boolean.TRUE; // ignored; a non-null placeholder, as results are never null here
+        });
+    }
+
+    /** Runs {@code callback} in a transaction on {@code connection} (borrowed in autocommit) and restores autocommit. */
+    private <T> T runInTransaction(Connection connection, PostgresTransaction.Callback<T> callback)
+            throws SQLException {
+        connection.setAutoCommit(false);
+        PostgresTransaction tx = new PostgresTransaction(this, connection);
+        T result;
+        try {
+            try {
+                result = callback.apply(tx);
+            } catch (SQLException callers) {
+                // The caller's own statement failed: not the store's schema, so no "not migrated" translation.
+                throw new EventStoreAccessException("the transaction's work failed and was rolled back", callers);
+            }
+            connection.commit();
+        } catch (SQLException | RuntimeException | Error e) {
+            try {
+                connection.rollback();
+            } catch (SQLException rollback) {
+                e.addSuppressed(rollback);
+            }
+            throw e;
+        } finally {
+            tx.end();
+        }
+        // Only on success: after a failure the connection may be broken, and the pool (or the store's own
+        // AutoCommitDataSource at the next borrow) sets autocommit again anyway.
+        connection.setAutoCommit(true);
+        return result;
+    }
+
+    /** Refuses a connection in autocommit: the caller's append would commit on its own instead of joining anything. */
+    private void requireCallersTransaction(Connection connection) {
+        requireNonNull(connection, "connection");
+        boolean autoCommit;
+        try {
+            autoCommit = connection.getAutoCommit();
+        } catch (SQLException e) {
+            throw SqlErrors.translate("could not read the connection's autocommit", e, sql.schema(), location);
+        }
+        if (autoCommit) {
+            throw new IllegalArgumentException("the connection is in autocommit, so an append on it would commit on"
+                    + " its own: call connection.setAutoCommit(false) and commit yourself (or use Spring's"
+                    + " DataSourceUtils.getConnection inside a transaction, or Jdbi's handle.useTransaction), or let"
+                    + " the store run the transaction with store.inTransaction(tx -> ...)");
+        }
     }
 
     @Override
@@ -309,6 +487,21 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
     /** {@return where this store's head watches LISTEN: as given to {@link Builder#notifications}, or its default} */
     public HeadNotifications notifications() {
         return notifications;
+    }
+
+    /** The store's pool, connections switched to autocommit when borrowed; for the snapshot store beside it. */
+    DataSource autoCommitDataSource() {
+        return dataSource;
+    }
+
+    /** The store's serializer; the snapshot store beside it writes states with it. */
+    EventSerializer serializer() {
+        return serializer;
+    }
+
+    /** Where the store's database is, for error messages. */
+    DatabaseLocation location() {
+        return location;
     }
 
     /** The pool this store opened from a JDBC URL, if it did; for tests of its settings. */
