@@ -562,7 +562,7 @@ public final class BrokerEventBus extends DispatchingBus {
                 deadLetter(event, error);
                 return;
             }
-            metrics.retried(label());
+            metrics.retried(BusMetrics.IN_PROCESS); // not per id: one meter per subscription would never end
             try {
                 retries.schedule(
                         () -> {
@@ -585,7 +585,7 @@ public final class BrokerEventBus extends DispatchingBus {
         private void deadLetter(RecordedEvent event, Exception error) {
             try {
                 transport.deadLetter(event, label(), error);
-                metrics.deadLettered(label());
+                metrics.deadLettered(BusMetrics.IN_PROCESS);
             } catch (RuntimeException e) {
                 e.addSuppressed(error);
                 LOG.log(Level.ERROR, "could not dead-letter event " + event.eventId() + " of " + label(), e);
@@ -632,24 +632,7 @@ public final class BrokerEventBus extends DispatchingBus {
         for (int i = 0; i < workers.size(); i++) {
             inbox.add(new Inbound(Kind.STOP, null, Integer.MIN_VALUE, Long.MAX_VALUE));
         }
-        long deadline = System.nanoTime() + SHUTDOWN_TIMEOUT.toNanos();
-        boolean interrupted = false;
-        for (Thread worker : workers) {
-            if (worker == Thread.currentThread()) {
-                continue;
-            }
-            try {
-                long left = deadline - System.nanoTime();
-                if (left > 0) {
-                    TimeUnit.NANOSECONDS.timedJoin(worker, left);
-                }
-            } catch (InterruptedException e) {
-                interrupted = true;
-            }
-            if (worker.isAlive()) {
-                worker.interrupt();
-            }
-        }
+        joinWorkers(workers, SHUTDOWN_TIMEOUT);
         retries.shutdownNow();
         metrics.close();
         dispatcher.failWaiters(new IllegalStateException("the event bus was closed"));
@@ -659,9 +642,6 @@ public final class BrokerEventBus extends DispatchingBus {
             } catch (Exception e) {
                 LOG.log(Level.WARNING, "could not close what the bus owns", e);
             }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
         }
     }
 

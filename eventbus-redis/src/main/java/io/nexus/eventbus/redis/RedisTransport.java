@@ -8,6 +8,7 @@ import io.nexus.eventbus.BrokerUnavailableException;
 import io.nexus.eventbus.TypePattern;
 import io.nexus.eventbus.relay.RelayConsumerBuilder;
 import io.nexus.eventstore.core.RecordedEvent;
+import io.nexus.eventstore.core.spi.EventSerializer;
 import io.nexus.eventstore.json.EventEnvelopeJson;
 import java.lang.System.Logger.Level;
 import java.net.URI;
@@ -75,7 +76,7 @@ public final class RedisTransport implements BrokerTransport {
     private final URI url;
     private final String channelPrefix;
     private final @Nullable String streamName;
-    private final long maxStreamLength;
+    private final @Nullable RedisStreamPublisher stream;
     private final String deadLetterStream;
     private final EventEnvelopeJson codec;
     private final String controlPattern;
@@ -88,11 +89,17 @@ public final class RedisTransport implements BrokerTransport {
     private volatile boolean running;
     private @Nullable Thread thread;
 
-    private RedisTransport(Builder builder, URI url, EventEnvelopeJson codec) {
+    private RedisTransport(Builder builder, URI url, EventEnvelopeJson codec, EventSerializer serializer) {
         this.url = url;
         this.channelPrefix = builder.channelPrefix;
         this.streamName = builder.streamName;
-        this.maxStreamLength = builder.maxStreamLength;
+        this.stream = streamName == null
+                ? null
+                : RedisStreamPublisher.builder(url.toString())
+                        .streamKey(streamName)
+                        .maxLength(builder.maxStreamLength)
+                        .serializer(serializer)
+                        .build();
         this.deadLetterStream =
                 builder.deadLetterStream != null ? builder.deadLetterStream : channelPrefix + ":dead-letters";
         this.codec = codec;
@@ -237,21 +244,8 @@ public final class RedisTransport implements BrokerTransport {
         String envelope = codec.encode(event);
         try {
             client.publish(channelPrefix + ":" + event.type(), envelope);
-            if (streamName != null) {
-                XAddParams params = XAddParams.xAddParams();
-                if (maxStreamLength > 0) {
-                    params.maxLen(maxStreamLength).approximateTrimming();
-                }
-                client.xadd(
-                        streamName,
-                        params,
-                        Map.of(
-                                FIELD_EVENT_ID,
-                                event.eventId().toString(),
-                                FIELD_TYPE,
-                                event.type(),
-                                FIELD_ENVELOPE,
-                                envelope));
+            if (stream != null) {
+                stream.publish(event);
             }
         } catch (JedisException e) {
             throw new BrokerUnavailableException(
@@ -359,7 +353,7 @@ public final class RedisTransport implements BrokerTransport {
         Thread subscriber;
         synchronized (lifecycle) {
             if (!running) {
-                client.close();
+                closeClients();
                 return;
             }
             running = false;
@@ -383,7 +377,14 @@ public final class RedisTransport implements BrokerTransport {
                 subscriber.interrupt();
             }
         }
+        closeClients();
+    }
+
+    private void closeClients() {
         client.close();
+        if (stream != null) {
+            stream.close();
+        }
     }
 
     /** The Redis glob of the channels {@code pattern} matches. */
@@ -481,7 +482,7 @@ public final class RedisTransport implements BrokerTransport {
 
         /** {@return the transport, not yet started; a {@link BrokerEventBus} starts and closes it} */
         public RedisTransport build() {
-            return new RedisTransport(this, brokerUri(), codec());
+            return new RedisTransport(this, brokerUri(), codec(), serializer());
         }
     }
 }
