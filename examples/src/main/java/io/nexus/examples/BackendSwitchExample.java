@@ -53,9 +53,8 @@ public final class BackendSwitchExample {
     public static void main(String[] args) throws Exception {
         ExampleDatabase.main(args, (dataSource, url, rest, out) -> {
             int flag = rest.indexOf("--config");
-            String yaml = flag >= 0
-                    ? Files.readString(Path.of(rest.get(flag + 1)), StandardCharsets.UTF_8)
-                    : POSTGRES_CONFIG;
+            String yaml =
+                    flag >= 0 ? Files.readString(Path.of(rest.get(flag + 1)), StandardCharsets.UTF_8) : POSTGRES_CONFIG;
             run(dataSource, url, yaml, System.getenv(), out);
         });
     }
@@ -77,7 +76,8 @@ public final class BackendSwitchExample {
             boolean valid = RequestResponseExample.validate(bus, "ada@example.com", Duration.ofSeconds(10));
             log.add("ada@example.com valid: " + valid);
             TypedEventsExample.awaitSize(log, 2);
-            out.println("  " + config.backend().key() + " bus (" + bus.getClass().getSimpleName() + "):");
+            out.println(
+                    "  " + config.backend().key() + " bus (" + bus.getClass().getSimpleName() + "):");
             log.forEach(line -> out.println("    " + line));
         }
         return List.copyOf(log);

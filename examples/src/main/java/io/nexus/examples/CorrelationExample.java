@@ -52,10 +52,12 @@ public final class CorrelationExample {
         try (PostgresEventBus bus =
                 PostgresEventBus.builder(dataSource).schema("correlation").build()) {
             bus.register(tracer);
-            bus.subscribe("order.created", event -> bus.emit(NewEvent.of(
-                    "payment.processing", RawJson.of("{\"payment_method\":\"card\"}"))));
-            bus.subscribe("payment.processing", event -> bus.emit(NewEvent.of(
-                    "inventory.reserved", RawJson.of("{\"items\":1}"))));
+            bus.subscribe(
+                    "order.created",
+                    event -> bus.emit(NewEvent.of("payment.processing", RawJson.of("{\"payment_method\":\"card\"}"))));
+            bus.subscribe(
+                    "payment.processing",
+                    event -> bus.emit(NewEvent.of("inventory.reserved", RawJson.of("{\"items\":1}"))));
 
             bus.emit(NewEvent.of("order.created", RawJson.of("{\"order_id\":\"o-1\",\"total_amount\":42.0}"))
                     .withCorrelationId(correlationId));

@@ -25,8 +25,8 @@ final class ExampleDatabase {
         int flag = rest.indexOf("--jdbc-url");
         if (flag >= 0) {
             if (flag + 1 >= rest.size()) {
-                throw new IllegalArgumentException("--jdbc-url needs a value, such as"
-                        + " jdbc:postgresql://localhost:5432/app?user=me");
+                throw new IllegalArgumentException(
+                        "--jdbc-url needs a value, such as" + " jdbc:postgresql://localhost:5432/app?user=me");
             }
             url = rest.get(flag + 1);
             rest.subList(flag, flag + 2).clear();

@@ -32,8 +32,7 @@ public final class RequestResponseExample {
             String json = ((RawJson) request.data()).json();
             String requestId = json.replaceAll(".*\"request_id\":\"([a-z0-9]+)\".*", "$1");
             boolean valid = json.contains("\"email\":\"") && json.contains("@");
-            bus.emit(NewEvent.of(
-                    "user.validation.response." + requestId, RawJson.of("{\"is_valid\":" + valid + "}")));
+            bus.emit(NewEvent.of("user.validation.response." + requestId, RawJson.of("{\"is_valid\":" + valid + "}")));
         });
     }
 
@@ -45,7 +44,8 @@ public final class RequestResponseExample {
                 "user.validation.request",
                 RawJson.of("{\"request_id\":\"" + requestId + "\",\"email\":\"" + email + "\"}")));
         try {
-            return ((RawJson) response.get(timeout.toMillis() + 1_000, TimeUnit.MILLISECONDS).data())
+            return ((RawJson) response.get(timeout.toMillis() + 1_000, TimeUnit.MILLISECONDS)
+                            .data())
                     .json()
                     .contains("\"is_valid\":true");
         } catch (java.util.concurrent.ExecutionException e) {

@@ -102,10 +102,14 @@ public final class TypedEventsExample {
                 .types(types)
                 .build()) {
             bus.register(monitoring);
-            bus.subscribe("http.*", event -> monitoring.log.add("http: " + event.dataAs(RequestCompleted.class)
-                    .statusCode()));
-            bus.subscribe("database.query", event -> monitoring.log.add("query on "
-                    + event.dataAs(DatabaseQuery.class).tableName()));
+            bus.subscribe(
+                    "http.*",
+                    event -> monitoring.log.add(
+                            "http: " + event.dataAs(RequestCompleted.class).statusCode()));
+            bus.subscribe(
+                    "database.query",
+                    event -> monitoring.log.add(
+                            "query on " + event.dataAs(DatabaseQuery.class).tableName()));
 
             bus.emit(NewEvent.of(new SystemStarted("1.0", Map.of("backend", "postgres"))));
             bus.emit(NewEvent.of(new PluginLoaded("p1", "audit", "2.1")));

@@ -82,6 +82,15 @@ public final class UserRegistrationExample {
         ExampleDatabase.main(args, (dataSource, url, rest, out) -> run(dataSource, out));
     }
 
+    /** The design's {@code UserController.register_user}: the user's stream starts with its registration. */
+    private static AppendResult register(PostgresEventStore store, String name, String run) {
+        String userId = name + "-" + run;
+        return store.append(
+                StreamId.of("user", userId),
+                ExpectedVersion.noStream(),
+                List.of(NewEvent.of(new UserRegistered(userId, name, name + "@example.com", "web"))));
+    }
+
     /** Registers two users and returns the welcomes sent and the read model. */
     public static Result run(DataSource dataSource, PrintStream out) throws Exception {
         EventStoreSchema.migrate(dataSource, "registration");
@@ -96,20 +105,15 @@ public final class UserRegistrationExample {
                                 .register(UserRegistered.class)
                                 .build())
                         .build();
-                PostgresEventBus bus = PostgresEventBus.builder(store, dataSource).build();
+                PostgresEventBus bus =
+                        PostgresEventBus.builder(store, dataSource).build();
                 ProjectionDaemon daemon = ProjectionDaemon.builder(store, dataSource)
                         .register(new Users())
                         .build()
                         .start()) {
             bus.register(notifications);
-            AppendResult last = null;
-            for (String name : List.of("ada", "grace")) {
-                String userId = name + "-" + run;
-                last = store.append(
-                        StreamId.of("user", userId),
-                        ExpectedVersion.noStream(),
-                        List.of(NewEvent.of(new UserRegistered(userId, name, name + "@example.com", "web"))));
-            }
+            register(store, "ada", run);
+            AppendResult last = register(store, "grace", run);
             daemon.awaitProjection("users", last, Duration.ofSeconds(30));
             TypedEventsExample.awaitSize(notifications.sent, 2);
         }

@@ -71,7 +71,8 @@ class DesignExamplesTest {
     void the_same_program_runs_on_postgres_and_on_redis_by_configuration_alone() throws Exception {
         String redisUrl = System.getenv("NEXUS_TEST_REDIS_URL");
         assumeTrue(redisUrl != null && !redisUrl.isBlank(), "NEXUS_TEST_REDIS_URL is not set");
-        Map<String, String> environment = Map.of("REDIS_HOST", URI.create(redisUrl).getHost());
+        Map<String, String> environment =
+                Map.of("REDIS_HOST", URI.create(redisUrl).getHost());
 
         List<String> onPostgres = BackendSwitchExample.run(
                 database.dataSource(), database.jdbcUrl(), BackendSwitchExample.POSTGRES_CONFIG, environment, out);
@@ -89,12 +90,13 @@ class DesignExamplesTest {
     void the_examples_take_a_jdbc_url_argument() throws Exception {
         StringBuilder seen = new StringBuilder();
 
-        ExampleDatabase.main(new String[] {"--jdbc-url", database.jdbcUrl(), "rest"}, (dataSource, url, rest, ignored) -> {
-            seen.append(url).append(' ').append(rest);
-            try (var connection = dataSource.getConnection()) {
-                seen.append(connection.isValid(5) ? " valid" : " invalid");
-            }
-        });
+        ExampleDatabase.main(
+                new String[] {"--jdbc-url", database.jdbcUrl(), "rest"}, (dataSource, url, rest, ignored) -> {
+                    seen.append(url).append(' ').append(rest);
+                    try (var connection = dataSource.getConnection()) {
+                        seen.append(connection.isValid(5) ? " valid" : " invalid");
+                    }
+                });
 
         assertThat(seen.toString()).isEqualTo(database.jdbcUrl() + " [rest] valid");
     }

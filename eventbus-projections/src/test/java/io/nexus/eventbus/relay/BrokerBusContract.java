@@ -262,7 +262,7 @@ public abstract class BrokerBusContract {
     }
 
     @Test
-    void a_broker_restart_in_the_middle_of_a_run_without_persistence_counts_what_is_lost() throws Exception {
+    protected void a_broker_restart_in_the_middle_of_a_run_without_persistence_counts_what_is_lost() throws Exception {
         Worker worker = new Worker(false, "tick");
         BrokerEventBus bus = bus(BusConfig.defaults());
         int total = 200;

@@ -11,6 +11,7 @@ import io.nexus.eventstore.core.NewEvent;
 import io.nexus.eventstore.core.RawJson;
 import io.nexus.eventstore.core.RecordedEvent;
 import java.io.InputStream;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
@@ -19,6 +20,7 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import redis.clients.jedis.RedisClient;
 
 /** The design's Redis block, verbatim, gives a bus whose events travel through Redis. */
 class RedisBackendTest {
@@ -40,9 +42,17 @@ class RedisBackendTest {
         try (EventBus emitter = EventBuses.create(config);
                 EventBus receiver = EventBuses.create(config)) {
             CompletableFuture<RecordedEvent> received = receiver.waitFor(type, Duration.ofSeconds(20));
-            emitter.emit(NewEvent.of(type, RawJson.of("{\"n\":1}")));
+            NewEvent event = NewEvent.of(type, RawJson.of("{\"n\":1}"));
+            emitter.emit(event);
 
             assertThat(received.get(30, TimeUnit.SECONDS).type()).isEqualTo(type);
+            try (RedisClient redis = RedisClient.create(URI.create(TestBroker.REDIS.url()))) {
+                // without persist_events, the design's stream_name is the durable copy for consumer groups
+                assertThat(redis.xrevrange("nexus:event_stream", "+", "-", 100))
+                        .anyMatch(entry -> entry.getFields()
+                                .get(RedisTransport.FIELD_EVENT_ID)
+                                .equals(event.eventId().toString()));
+            }
             assertThat(emitter).isInstanceOf(BrokerEventBus.class);
             assertThat(((BrokerEventBus) emitter).persistent()).isFalse();
             assertThat(((BrokerEventBus) emitter).broker()).isEqualTo("Redis at localhost:6379");
