@@ -88,7 +88,7 @@ class RabbitMqEventBusTest extends BrokerBusContract {
      * none; the events emitted while the broker was down were refused at emit, and counted there.
      */
     @Override
-    protected void assertLossesWithoutPersistence(int lost) {
+    protected void assertLossesWithoutPersistence(int lost, Run run) {
         assertThat(lost).isZero();
     }
 }

@@ -98,7 +98,7 @@ class RedisEventBusTest extends BrokerBusContract {
      * How many depends on timing, so the number is printed and only bounded here.
      */
     @Override
-    protected void assertLossesWithoutPersistence(int lost) {
-        assertThat(lost).isBetween(0, 200);
+    protected void assertLossesWithoutPersistence(int lost, Run run) {
+        assertThat(lost).isBetween(0, run.emitted());
     }
 }
