@@ -30,8 +30,10 @@ public final class RequestResponseExample {
     static void startValidator(EventBus bus) {
         bus.subscribe("user.validation.request", request -> {
             String json = ((RawJson) request.data()).json();
-            String requestId = json.replaceAll(".*\"request_id\":\"([a-z0-9]+)\".*", "$1");
-            boolean valid = json.contains("\"email\":\"") && json.contains("@");
+            // The store keeps JSON as jsonb, which writes a space after each colon.
+            String requestId = json.replaceAll(".*\"request_id\":\\s*\"([a-z0-9]+)\".*", "$1");
+            String email = json.replaceAll(".*\"email\":\\s*\"([^\"]*)\".*", "$1");
+            boolean valid = email.contains("@");
             bus.emit(NewEvent.of("user.validation.response." + requestId, RawJson.of("{\"is_valid\":" + valid + "}")));
         });
     }
@@ -47,7 +49,7 @@ public final class RequestResponseExample {
             return ((RawJson) response.get(timeout.toMillis() + 1_000, TimeUnit.MILLISECONDS)
                             .data())
                     .json()
-                    .contains("\"is_valid\":true");
+                    .matches(".*\"is_valid\":\\s*true.*");
         } catch (java.util.concurrent.ExecutionException e) {
             if (e.getCause() instanceof TimeoutException) {
                 return false; // the design: "User validation timeout" -> not valid

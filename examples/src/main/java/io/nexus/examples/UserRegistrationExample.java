@@ -60,8 +60,9 @@ public final class UserRegistrationExample {
         @Override
         public void apply(Handle handle, RecordedEvent event) {
             UserRegistered user = event.dataAs(UserRegistered.class);
-            handle.createUpdate("INSERT INTO users (user_id, username, email, source) VALUES (:id, :name, :email, :src)"
-                            + " ON CONFLICT (user_id) DO NOTHING")
+            handle.createUpdate(
+                            "INSERT INTO registration.users (user_id, username, email, source) VALUES (:id, :name, :email, :src)"
+                                    + " ON CONFLICT (user_id) DO NOTHING")
                     .bind("id", user.userId())
                     .bind("name", user.username())
                     .bind("email", user.email())
@@ -71,7 +72,7 @@ public final class UserRegistrationExample {
 
         @Override
         public void reset(Handle handle) {
-            handle.execute("DELETE FROM users");
+            handle.execute("DELETE FROM registration.users");
         }
     }
 
