@@ -14,6 +14,7 @@ import io.nexus.eventstore.jdbc.RetentionPolicy;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
+import java.util.ServiceLoader;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -44,15 +45,18 @@ public final class EventBuses {
      *
      * <ul>
      *   <li>{@code memory}: a {@link MemoryEventBus} with {@link NexusConfig#bus()} and {@link NexusConfig#tracing()};
-     *   <li>{@code postgres}, {@code redis} and {@code rabbitmq}: a {@link PostgresEventBus} with the same settings, on
-     *       a HikariCP pool of {@link PostgresConfig#poolSize()} connections (application name {@code nexus-bus-<schema>}) opened on {@link NexusConfig#postgres()}'s URL,
-     *       user and password, in its schema. The bus owns the pool and closes it in {@link EventBus#close()}. The
-     *       schema must already hold the event store: migrate it first with {@code
+     *   <li>{@code postgres}: a {@link PostgresEventBus} with the same settings, on a HikariCP pool of {@link
+     *       PostgresConfig#poolSize()} connections (application name {@code nexus-bus-<schema>}) opened on {@link
+     *       NexusConfig#postgres()}'s URL, user and password, in its schema. The bus owns the pool and closes it in
+     *       {@link EventBus#close()}. The schema must already hold the event store: migrate it first with {@code
      *       io.nexus.migrations.EventStoreSchema.migrate(dataSource, schema)} (module {@code nexus-migrations}), which
-     *       this factory does not do, so that an application's schema changes stay under its own control. For {@code
-     *       redis} and {@code rabbitmq}, the broker is a relay of this bus, started with {@code RedisRelay.start} (module
-     *       {@code nexus-eventbus-redis}) or {@code RabbitMqRelay.start} ({@code nexus-eventbus-rabbitmq}) on the
-     *       returned bus.
+     *       this factory does not do, so that an application's schema changes stay under its own control.
+     *   <li>{@code redis} and {@code rabbitmq}: a {@link BrokerEventBus} on the broker's transport, which the module
+     *       {@code io.nexus:nexus-eventbus-redis} or {@code io.nexus:nexus-eventbus-rabbitmq} provides (found with
+     *       {@link java.util.ServiceLoader} as a {@link BrokerBackend}; without the module on the classpath this call
+     *       fails naming it). With {@code persist_events: true}, its events are appended to the PostgreSQL store first
+     *       (a {@link PostgresEventBus} made as for {@code postgres}, owned by the returned bus) and the broker
+     *       carries committed events only; without, the broker is the only copy.
      * </ul>
      *
      * <p>With {@link NexusConfig#retentionDays()} above 0, the bus also runs the retention job: events older than that
@@ -102,13 +106,69 @@ public final class EventBuses {
             }
             return memory.build();
         }
-        if (!config.persistence()) {
-            throw new IllegalArgumentException("backend " + config.backend().key() + " with persist_events: false"
-                    + " needs the broker bus of module nexus-eventbus-"
-                    + config.backend().key()
-                    + "; this factory builds the memory bus and the PostgreSQL bus (persist_events: true)");
+        if (config.backend() == NexusConfig.Backend.POSTGRES) {
+            return createPostgres(config, meterRegistry);
         }
-        return createPostgres(config, meterRegistry);
+        return createBroker(config, meterRegistry);
+    }
+
+    /**
+     * The {@link BrokerEventBus} of a {@code redis} or {@code rabbitmq} configuration; see {@link #create(NexusConfig)}.
+     *
+     * @param config the configuration, with backend {@code redis} or {@code rabbitmq}
+     * @param meterRegistry where meters go, or null for {@link #defaultMeterRegistry()}
+     * @return the started bus; close it to stop it
+     * @throws IllegalArgumentException if the backend is not a broker
+     * @throws IllegalStateException if the broker's module is not on the classpath (the message names the artifact)
+     * @throws BrokerUnavailableException if the broker cannot be reached
+     */
+    public static BrokerEventBus createBroker(NexusConfig config, @Nullable MeterRegistry meterRegistry) {
+        requireNonNull(config, "config");
+        BrokerTransport transport = brokerBackend(config.backend()).transport(config);
+        try {
+            BusConfig settings = config.persistence() ? config.bus() : BackendSettings.forMemory(config.bus());
+            BrokerEventBus.Builder builder =
+                    BrokerEventBus.builder(transport).config(settings).tracing(config.tracing());
+            MeterRegistry meters = meterRegistry(config, meterRegistry);
+            if (meters != null) {
+                builder.meterRegistry(meters);
+            }
+            if (!config.persistence()) {
+                return builder.build();
+            }
+            // The store's bus has no queue and records no meters of its own: the broker bus counts each event once.
+            BusConfig storeSettings = config.bus().toBuilder()
+                    .maxQueueSize(BusConfig.DEFAULT_MAX_QUEUE_SIZE)
+                    .emitTimeout(BusConfig.DEFAULT_EMIT_TIMEOUT)
+                    .metricsEnabled(false)
+                    .build();
+            PostgresEventBus store = createPostgres(config, storeSettings, null);
+            try {
+                return builder.persistence(store).owning(store).build();
+            } catch (RuntimeException e) {
+                store.close();
+                throw e;
+            }
+        } catch (RuntimeException e) {
+            transport.close();
+            throw e;
+        }
+    }
+
+    /** The {@link BrokerBackend} of {@code backend}, from the classpath. */
+    private static BrokerBackend brokerBackend(NexusConfig.Backend backend) {
+        if (backend != NexusConfig.Backend.REDIS && backend != NexusConfig.Backend.RABBITMQ) {
+            throw new IllegalArgumentException(
+                    "backend " + backend.key() + " is not a broker; expected redis or rabbitmq");
+        }
+        for (BrokerBackend candidate : ServiceLoader.load(BrokerBackend.class, EventBuses.class.getClassLoader())) {
+            if (candidate.backend() == backend) {
+                return candidate;
+            }
+        }
+        throw new IllegalStateException("backend: " + backend.key() + " needs the artifact io.nexus:nexus-eventbus-"
+                + backend.key() + " on the classpath (it carries the " + backend.key()
+                + " transport); add that dependency");
     }
 
     /**
@@ -162,9 +222,14 @@ public final class EventBuses {
      * @throws io.nexus.eventstore.core.SchemaNotMigratedException if the schema holds no event store
      */
     public static PostgresEventBus createPostgres(NexusConfig config, @Nullable MeterRegistry meterRegistry) {
-        PostgresConfig postgres = requireNonNull(config, "config").requirePostgres();
-        BackendSettings.checkPostgres(config.bus());
-        MeterRegistry meters = meterRegistry(config, meterRegistry);
+        requireNonNull(config, "config");
+        return createPostgres(config, config.bus(), meterRegistry(config, meterRegistry));
+    }
+
+    private static PostgresEventBus createPostgres(
+            NexusConfig config, BusConfig settings, @Nullable MeterRegistry meters) {
+        PostgresConfig postgres = config.requirePostgres();
+        BackendSettings.checkPostgres(settings);
         HikariConfig hikari = new HikariConfig();
         hikari.setJdbcUrl(postgres.jdbcUrl());
         if (postgres.user() != null) {
@@ -199,7 +264,7 @@ public final class EventBuses {
         }
         try {
             PostgresEventBus.Builder builder = PostgresEventBus.builder(store, pool)
-                    .config(config.bus())
+                    .config(settings)
                     .tracing(config.tracing())
                     .owning(() -> {
                         retention.shutdownNow();

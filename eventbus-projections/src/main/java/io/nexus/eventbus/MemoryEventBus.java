@@ -219,28 +219,8 @@ public final class MemoryEventBus extends DispatchingBus {
                 queue.add(new Queued(null, Integer.MIN_VALUE, Long.MAX_VALUE));
             }
         }
-        long deadline = System.nanoTime() + shutdownTimeout.toNanos();
-        boolean interrupted = false;
-        for (Thread worker : workers) {
-            if (worker == Thread.currentThread()) {
-                continue; // closed from a listener: this worker stops when the listener returns
-            }
-            try {
-                long left = deadline - System.nanoTime();
-                if (left > 0) {
-                    TimeUnit.NANOSECONDS.timedJoin(worker, left);
-                }
-            } catch (InterruptedException e) {
-                interrupted = true;
-            }
-            if (worker.isAlive()) {
-                worker.interrupt();
-            }
-        }
+        joinWorkers(workers, shutdownTimeout);
         dispatcher.failWaiters(new IllegalStateException("the event bus was closed"));
-        if (interrupted) {
-            Thread.currentThread().interrupt();
-        }
     }
 
     /** Builds a {@link MemoryEventBus}; each setter checks its value at once. Not thread-safe. */

@@ -181,8 +181,8 @@ public record NexusConfig(
 
     /**
      * The settings that are accepted but have no effect with this backend, each as {@code key (value): why}: without
-     * persistence, {@code event_retention_days} above 0 (nothing is kept to remove); with the memory backend, {@code
-     * batch_size} and {@code flush_interval} other than their defaults (it reads no store). {@link EventBuses} logs
+     * persistence, {@code event_retention_days} above 0 (nothing is kept to remove), and {@code batch_size} and {@code
+     * flush_interval} other than their defaults (no store is read). {@link EventBuses} logs
      * them when it builds the bus.
      *
      * @return the inactive settings, empty when every setting takes effect
@@ -192,8 +192,8 @@ public record NexusConfig(
         if (!persistence && retentionDays != DEFAULT_RETENTION_DAYS) {
             inactive.add("event_retention_days (" + retentionDays + "): persist_events is false, no event is kept");
         }
-        if (backend == Backend.MEMORY) {
-            inactive.addAll(BackendSettings.inactiveOnMemory(bus));
+        if (!persistence) {
+            inactive.addAll(BackendSettings.inactiveOnMemory(bus, backend.key()));
         }
         return List.copyOf(inactive);
     }

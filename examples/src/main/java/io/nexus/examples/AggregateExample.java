@@ -28,7 +28,7 @@ public final class AggregateExample {
     private AggregateExample() {}
 
     public static void main(String[] args) throws Exception {
-        ExampleDatabase.run(args, dataSource -> run(dataSource, System.out));
+        ExampleDatabase.main(args, (dataSource, url, rest, out) -> run(dataSource, out));
     }
 
     /** Runs the example on {@code dataSource} and prints what it does to {@code out}. */

@@ -56,7 +56,7 @@ public final class BankAccountExample {
     private BankAccountExample() {}
 
     public static void main(String[] args) throws Exception {
-        ExampleDatabase.run(args, dataSource -> run(dataSource, System.out));
+        ExampleDatabase.main(args, (dataSource, url, rest, out) -> run(dataSource, out));
     }
 
     /** Runs the example on {@code dataSource} and prints what it does to {@code out}. */

@@ -75,6 +75,29 @@ public final class BackendSettings {
                     "its emit waits for the database (bounded by the connection pool's timeout), never for queue"
                             + " space (the timeout applies to backend memory)"));
 
+    private static final String BROKER_EMIT =
+            "its emit returns once the broker (or, with persistence, the store) accepted the event; it never waits for"
+                    + " queue space (the timeout applies to backend memory)";
+    private static final String BROKER_READS_NO_STORE = "without persistence it reads no store (batches and polling"
+            + " belong to the PostgreSQL store, used with persist_events: true)";
+
+    private static final List<Rule> BROKER = List.of(new Rule(
+            "emit_timeout", "emitTimeout", BusConfig::emitTimeout, BusConfig.DEFAULT_EMIT_TIMEOUT, BROKER_EMIT));
+
+    private static final List<Rule> BROKER_WITHOUT_STORE = List.of(
+            new Rule(
+                    "batch_size",
+                    "batchSize",
+                    BusConfig::batchSize,
+                    BusConfig.DEFAULT_BATCH_SIZE,
+                    BROKER_READS_NO_STORE),
+            new Rule(
+                    "flush_interval",
+                    "flushInterval",
+                    BusConfig::flushInterval,
+                    BusConfig.DEFAULT_FLUSH_INTERVAL,
+                    BROKER_READS_NO_STORE));
+
     private BackendSettings() {}
 
     /**
@@ -98,12 +121,16 @@ public final class BackendSettings {
                 .forEach(rule -> rule.check(config, "the memory bus (backend memory)"));
     }
 
-    /** {@return the store-reading settings of {@code config} that the memory bus does not use, one line each} */
-    public static List<String> inactiveOnMemory(BusConfig config) {
+    /**
+     * {@return the store-reading settings of {@code config} that a bus without persistence (memory, or a broker with
+     * {@code persist_events: false}) does not use, one line each}
+     */
+    public static List<String> inactiveOnMemory(BusConfig config, String backend) {
         return MEMORY.stream()
                 .filter(rule -> rule.why().equals(MEMORY_DOES_NOT_READ))
                 .filter(rule -> !rule.value().apply(config).equals(rule.defaultValue()))
-                .map(rule -> rule.key() + " (" + rule.value().apply(config) + "): backend memory reads no store")
+                .map(rule -> rule.key() + " (" + rule.value().apply(config) + "): backend " + backend
+                        + (backend.equals("memory") ? "" : " with persist_events: false") + " reads no store")
                 .toList();
     }
 
@@ -123,5 +150,18 @@ public final class BackendSettings {
      */
     public static void checkPostgres(BusConfig config) {
         POSTGRES.forEach(rule -> rule.check(config, "the PostgreSQL bus (backends postgres, redis, rabbitmq)"));
+    }
+
+    /**
+     * Refuses settings a broker bus (backends {@code redis}, {@code rabbitmq}) would ignore.
+     *
+     * @throws IllegalArgumentException naming the first such setting, its value and its default
+     */
+    public static void checkBroker(BusConfig config, boolean persistent) {
+        String bus = "the broker bus (backends redis, rabbitmq)";
+        BROKER.forEach(rule -> rule.check(config, bus));
+        if (!persistent) {
+            BROKER_WITHOUT_STORE.forEach(rule -> rule.check(config, bus + " without persistence"));
+        }
     }
 }
