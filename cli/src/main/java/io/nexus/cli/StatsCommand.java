@@ -21,6 +21,8 @@ final class StatsCommand extends DatabaseCommand {
     @Override
     int run(Database.Session session) {
         String schema = session.schema();
+        // the store first: a database that is down or a schema not migrated fails with its typed one-line error
+        long head = session.store().headPosition();
         // Read-only catalog and count queries; the store has no statistics API of its own.
         Totals totals = Jdbi.create(session.dataSource())
                 .withHandle(handle -> handle.createQuery("SELECT (SELECT count(*) FROM " + schema + ".streams),"
@@ -29,7 +31,6 @@ final class StatsCommand extends DatabaseCommand {
                         .map((rs, ctx) -> new Totals(
                                 rs.getLong(1), rs.getLong(2), rs.getLong(3), rs.getString(4), rs.getString(5)))
                         .one());
-        long head = session.store().headPosition();
         out().println("schema          " + schema);
         out().println("streams         " + totals.streams());
         out().println("events          " + totals.events());

@@ -99,7 +99,8 @@ final class SubscriberCommands {
                 while (true) {
                     SubscriptionStatus status = admin.status(kind(), subscriber).orElseThrow();
                     progress.update(Math.min(status.checkpoint(), target), target);
-                    if (status.checkpoint() >= target && status.status() != ProjectionStatus.REBUILDING) {
+                    // the row turns active with the owner's next caught-up commit, which may wait for a new event
+                    if (status.checkpoint() >= target) {
                         break;
                     }
                     if (System.nanoTime() > deadline) {
@@ -189,7 +190,7 @@ final class SubscriberCommands {
                     out().printf(
                                     "%-8s %10s %-10s %-30s %-24s %8s  %s%n",
                                     "id", "position", "failed at", "stream", "type", "attempts", "error");
-                    for (DeadLetter d : admin.deadLetters(subscription, max)) {
+                    for (DeadLetter d : admin.deadLetters().list(subscription, max)) {
                         out().printf(
                                         "%-8d %10d %-10s %-30s %-24s %8d  %s%n",
                                         d.id(),
@@ -203,7 +204,7 @@ final class SubscriberCommands {
                 }
                 case discard -> {
                     long deadLetter = requireId();
-                    if (!admin.discardDeadLetter(deadLetter)) {
+                    if (!admin.deadLetters().discard(deadLetter)) {
                         throw new IllegalArgumentException("no dead letter " + deadLetter);
                     }
                     out().println("dead letter " + deadLetter + " discarded");

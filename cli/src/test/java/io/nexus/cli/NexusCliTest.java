@@ -25,6 +25,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.LongSupplier;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -192,7 +193,7 @@ class NexusCliTest {
         DurableSubscription subscription = bus.subscribeDurable("mailer", "mail.*", event -> seen.incrementAndGet());
         closing.add(subscription);
         appendEvents("mail-1", 3, "mail.sent");
-        awaitCondition(() -> seen.get() == 3);
+        awaitCondition(() -> seen.get() >= 3);
         awaitCondition(() -> nexus("subscriptions", "status", "mailer").out().contains(" 0  "));
 
         Result list = nexus("subscriptions", "list");
@@ -208,17 +209,29 @@ class NexusCliTest {
         assertThat(statusPaused.out()).contains("paused");
         assertThat(resumed.out()).contains("resumed");
         assertThat(reset.out()).contains("reset to position 0");
-        awaitCondition(() -> seen.get() == 6); // the owner replayed the three events after the reset
+        awaitCondition(() -> seen.get() >= 6); // the owner replayed the three events after the reset
         assertThat(unknown.code()).isEqualTo(Nexus.FAILURE);
         assertThat(unknown.err()).contains("no subscription named 'nobody'");
         assertThat(noName.code()).isEqualTo(Nexus.USAGE);
     }
 
     @Test
-    void projections_rebuild_waits_for_the_owner_with_progress_and_pause_stops_it() throws Exception {
-        AtomicInteger applied = new AtomicInteger();
-        Projection counter =
-                Projection.of("counter", EventFilter.ALL, (handle, event) -> applied.incrementAndGet(), handle -> {});
+    void projections_rebuild_waits_for_the_owner_with_progress() throws Exception {
+        database.execute("CREATE TABLE cli_counter (n bigint NOT NULL); INSERT INTO cli_counter VALUES (0)");
+        LongSupplier applied = () -> {
+            try (var connection = database.dataSource().getConnection();
+                    var rows = connection.createStatement().executeQuery("SELECT n FROM cli_counter")) {
+                rows.next();
+                return rows.getLong(1);
+            } catch (java.sql.SQLException e) {
+                throw new IllegalStateException(e);
+            }
+        };
+        Projection counter = Projection.of(
+                "counter",
+                EventFilter.types("count.tick"),
+                (handle, event) -> handle.execute("UPDATE cli_counter SET n = n + 1"),
+                handle -> {});
         ProjectionDaemon daemon = ProjectionDaemon.builder(store, database.dataSource())
                 .register(counter)
                 .config(FAST)
@@ -226,7 +239,8 @@ class NexusCliTest {
                 .start();
         closing.add(daemon);
         appendEvents("count-1", 500, "count.tick");
-        awaitCondition(() -> applied.get() == 500);
+        awaitCondition(() -> applied.getAsLong() >= 500);
+        assertThat(applied.getAsLong()).isEqualTo(500);
         long head = store.headPosition();
 
         Result rebuild = nexus("projections", "rebuild", "counter", "--wait", "--timeout", "PT60S");
@@ -237,7 +251,7 @@ class NexusCliTest {
         assertThat(rebuild.err())
                 .contains("replay counter")
                 .contains("100% " + String.format(java.util.Locale.ROOT, "%,d/%,d", head, head));
-        assertThat(applied.get()).isEqualTo(1_000);
+        assertThat(applied.getAsLong()).isEqualTo(1_000); // the read model is not cleared from the command line
         assertThat(list.out()).contains("counter").contains("active");
     }
 

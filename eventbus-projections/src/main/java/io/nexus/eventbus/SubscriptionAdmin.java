@@ -9,10 +9,8 @@ import io.nexus.eventstore.jdbc.PostgresEventStore;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
-import java.util.function.Supplier;
 import javax.sql.DataSource;
 import org.jdbi.v3.core.Jdbi;
-import org.jdbi.v3.core.JdbiException;
 
 /**
  * Operates durable subscriptions and projections from outside the processes that run them (the {@code nexus}
@@ -33,11 +31,13 @@ public final class SubscriptionAdmin {
     private final PostgresEventStore store;
     private final Jdbi jdbi;
     private final SubscriptionRows rows;
+    private final DeadLetters deadLetters;
 
     private SubscriptionAdmin(PostgresEventStore store, DataSource dataSource) {
         this.store = store;
         this.jdbi = Jdbi.create(AutoCommitDataSource.from(dataSource));
         this.rows = new SubscriptionRows(store.schema());
+        this.deadLetters = new DeadLetters(jdbi, rows, name -> Optional.empty());
     }
 
     /**
@@ -60,7 +60,7 @@ public final class SubscriptionAdmin {
     public List<SubscriptionStatus> list(SubscriptionStatus.Kind kind) {
         requireNonNull(kind, "kind");
         long head = store.headPosition();
-        return run(
+        return DeadLetters.run(
                 "list the " + plural(kind),
                 () -> jdbi.inTransaction(handle -> {
                     return rows.names(handle, kind).stream()
@@ -79,7 +79,7 @@ public final class SubscriptionAdmin {
     public Optional<SubscriptionStatus> status(SubscriptionStatus.Kind kind, String name) {
         requireNonNull(name, "name");
         long head = store.headPosition();
-        return run(
+        return DeadLetters.run(
                 "read '" + name + "'",
                 () -> jdbi.inTransaction(handle -> {
                     return rows.read(handle, name)
@@ -125,7 +125,7 @@ public final class SubscriptionAdmin {
         if (status == ProjectionStatus.PAUSED) {
             throw new IllegalArgumentException("a reset leaves the row active or rebuilding, not paused");
         }
-        return run(
+        return DeadLetters.run(
                 "reset '" + name + "'",
                 () -> jdbi.inTransaction(handle -> {
                     if (rows.lock(handle, name)
@@ -139,50 +139,23 @@ public final class SubscriptionAdmin {
     }
 
     /**
-     * The dead letters of {@code subscription}, oldest position first.
+     * The dead letters, to list and discard (a re-delivery needs the process that runs the listener: {@link
+     * DeadLetters#retry} from here fails with {@link IllegalStateException}).
      *
-     * @param subscription the durable subscription's name
-     * @param maxCount the most to return, at least 1
-     * @return the dead letters
+     * @return the dead letters of this store's subscriptions
      */
-    public List<DeadLetter> deadLetters(String subscription, int maxCount) {
-        requireNonNull(subscription, "subscription");
-        if (maxCount < 1) {
-            throw new IllegalArgumentException("maxCount must be >= 1, was " + maxCount);
-        }
-        return run(
-                "list the dead letters of '" + subscription + "'",
-                () -> jdbi.inTransaction(handle -> rows.deadLetters(handle, subscription, maxCount)));
-    }
-
-    /**
-     * Deletes dead letter {@code deadLetterId} without re-delivering it.
-     *
-     * @param deadLetterId the dead letter's id
-     * @return whether it existed
-     */
-    public boolean discardDeadLetter(long deadLetterId) {
-        return run(
-                "discard dead letter " + deadLetterId,
-                () -> jdbi.inTransaction(handle -> rows.deleteDeadLetter(handle, deadLetterId)));
+    public DeadLetters deadLetters() {
+        return deadLetters;
     }
 
     private boolean setStatus(SubscriptionStatus.Kind kind, String name, ProjectionStatus status) {
         requireNonNull(name, "name");
-        return run(
+        return DeadLetters.run(
                 "set '" + name + "' " + status.sqlValue(),
                 () -> jdbi.inTransaction(handle -> rows.setStatus(handle, name, kind, status.sqlValue())));
     }
 
     private static String plural(SubscriptionStatus.Kind kind) {
         return kind.name().toLowerCase(Locale.ROOT) + "s";
-    }
-
-    private static <T> T run(String action, Supplier<T> work) {
-        try {
-            return work.get();
-        } catch (JdbiException e) {
-            throw new EventStoreAccessException("could not " + action + ": " + e.getMessage(), e);
-        }
     }
 }
