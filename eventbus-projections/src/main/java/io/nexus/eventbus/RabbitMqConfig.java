@@ -3,9 +3,8 @@ package io.nexus.eventbus;
 import static java.util.Objects.requireNonNull;
 
 import io.nexus.eventbus.internal.Secrets;
+import io.nexus.eventbus.internal.ServerUrl;
 import io.nexus.eventbus.internal.YamlConfigReader;
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -111,21 +110,7 @@ public record RabbitMqConfig(
      * @return {@code amqp://} or {@code amqps://} with user, password, host, port and virtual host
      */
     public String url() {
-        StringBuilder url = new StringBuilder(ssl ? "amqps://" : "amqp://");
-        if (username != null && password != null) {
-            url.append(encode(username)).append(':').append(encode(password)).append('@');
-        }
-        String bracketed = host.contains(":") ? "[" + host + "]" : host;
-        return url.append(bracketed)
-                .append(':')
-                .append(port)
-                .append('/')
-                .append(encode(virtualHost))
-                .toString();
-    }
-
-    private static String encode(String value) {
-        return URLEncoder.encode(value, StandardCharsets.UTF_8).replace("+", "%20");
+        return ServerUrl.of(ssl ? "amqps" : "amqp", username, password, host, port, virtualHost);
     }
 
     /**

@@ -3,9 +3,8 @@ package io.nexus.eventbus;
 import static java.util.Objects.requireNonNull;
 
 import io.nexus.eventbus.internal.Secrets;
+import io.nexus.eventbus.internal.ServerUrl;
 import io.nexus.eventbus.internal.YamlConfigReader;
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -150,24 +149,7 @@ public record RedisConfig(
      * @return {@code redis://} or {@code rediss://} with user, password, host, port and database
      */
     public String url() {
-        StringBuilder url = new StringBuilder(ssl ? "rediss://" : "redis://");
-        if (password != null) {
-            url.append(username == null ? "" : encode(username))
-                    .append(':')
-                    .append(encode(password))
-                    .append('@');
-        }
-        String bracketed = host.contains(":") ? "[" + host + "]" : host;
-        return url.append(bracketed)
-                .append(':')
-                .append(port)
-                .append('/')
-                .append(database)
-                .toString();
-    }
-
-    private static String encode(String value) {
-        return URLEncoder.encode(value, StandardCharsets.UTF_8).replace("+", "%20");
+        return ServerUrl.of(ssl ? "rediss" : "redis", username, password, host, port, Integer.toString(database));
     }
 
     /**

@@ -78,12 +78,16 @@ public final class SubscriptionRows {
     private final String deadLetterSubscription;
     private final String deleteDeadLetter;
     private final String listDeadLetters;
+    private final String names;
+    private final String setStatus;
 
     public SubscriptionRows(String schema) {
         String table = schema + ".subscriptions";
         String deadLetters = schema + ".dead_letters";
         ensure = "INSERT INTO " + table + " (name, kind) VALUES (:name, :kind) ON CONFLICT (name) DO NOTHING";
         kind = "SELECT kind FROM " + table + " WHERE name = :name";
+        names = "SELECT name FROM " + table + " WHERE kind = :kind ORDER BY name";
+        setStatus = "UPDATE " + table + " SET status = :status, updated_at = now() WHERE name = :name AND kind = :kind";
         // SKIP LOCKED: a row locked by a batch in flight (or a zombie's open transaction) is skipped and tried
         // again at the next tick instead of stalling the caller. Re-checked on the locked row version, so two
         // processes racing for one expired lease cannot both win.
@@ -238,6 +242,24 @@ public final class SubscriptionRows {
     /** Reads and locks the row until the transaction ends; waits for a batch in flight to finish. */
     public Optional<Row> lock(Handle handle, String name) {
         return query(handle, lock, name);
+    }
+
+    /** The names of the rows of {@code kind}, in name order. */
+    public List<String> names(Handle handle, SubscriptionStatus.Kind kind) {
+        return handle.createQuery(names)
+                .bind("kind", sql(kind))
+                .mapTo(String.class)
+                .list();
+    }
+
+    /** Sets the status of a row of {@code kind}; whether there was one. The owner reads it when it renews its lease. */
+    public boolean setStatus(Handle handle, String name, SubscriptionStatus.Kind kind, String status) {
+        return handle.createUpdate(setStatus)
+                        .bind("name", name)
+                        .bind("kind", sql(kind))
+                        .bind("status", status)
+                        .execute()
+                == 1;
     }
 
     public void reset(Handle handle, String name, String status) {

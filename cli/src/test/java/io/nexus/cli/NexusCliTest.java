@@ -1,0 +1,392 @@
+package io.nexus.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.nexus.eventbus.BusConfig;
+import io.nexus.eventbus.DurableSubscription;
+import io.nexus.eventbus.PostgresEventBus;
+import io.nexus.eventbus.Projection;
+import io.nexus.eventbus.ProjectionDaemon;
+import io.nexus.eventstore.core.EventFilter;
+import io.nexus.eventstore.core.ExpectedVersion;
+import io.nexus.eventstore.core.NewEvent;
+import io.nexus.eventstore.core.StreamId;
+import io.nexus.eventstore.jdbc.PostgresEventStore;
+import io.nexus.testing.PostgresTest;
+import io.nexus.testing.TestDatabase;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.LongSupplier;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+@PostgresTest
+@Timeout(120)
+class NexusCliTest {
+    private static final BusConfig FAST = BusConfig.builder()
+            .flushInterval(Duration.ofMillis(20))
+            .retryAttempts(0)
+            .build();
+
+    private final TestDatabase database;
+    private final PostgresEventStore store;
+    private final List<AutoCloseable> closing = new ArrayList<>();
+
+    @TempDir
+    Path dir;
+
+    NexusCliTest(TestDatabase database) {
+        this.database = database;
+        this.store = PostgresEventStore.builder(database.dataSource())
+                .schema(database.schema())
+                .build();
+    }
+
+    @AfterEach
+    void close() throws Exception {
+        for (int i = closing.size() - 1; i >= 0; i--) {
+            closing.get(i).close();
+        }
+        store.close();
+    }
+
+    record Result(int code, String out, String err) {}
+
+    private Result nexus(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        List<String> all = new ArrayList<>(List.of(args));
+        if (!all.contains("--config") && !all.contains("--jdbc-url")) {
+            all.addAll(List.of("--jdbc-url", database.jdbcUrl()));
+            if (!all.contains("--schema")) {
+                all.addAll(List.of("--schema", database.schema()));
+            }
+        }
+        int code = Nexus.run(new PrintWriter(out), new PrintWriter(err), all.toArray(String[]::new));
+        return new Result(code, out.toString(), err.toString());
+    }
+
+    private StreamId appendEvents(String stream, int count, String type) {
+        StreamId id = StreamId.of(stream);
+        store.append(
+                id,
+                ExpectedVersion.any(),
+                IntStream.rangeClosed(1, count)
+                        .mapToObj(i -> NewEvent.of(type, "{\"n\":" + i + "}"))
+                        .toList());
+        return id;
+    }
+
+    @Test
+    void migrate_info_and_validate_run_on_a_schema_and_validate_fails_on_an_empty_one() {
+        Result migrated = nexus("migrate", "--schema", "cli_fresh");
+        Result info = nexus("info", "--schema", "cli_fresh");
+        Result valid = nexus("validate", "--schema", "cli_fresh");
+        Result empty = nexus("validate", "--schema", "cli_never_migrated");
+
+        assertThat(migrated.code()).as(migrated.err()).isZero();
+        assertThat(migrated.out()).matches("schema 'cli_fresh': applied [1-9][0-9]* migration\\(s\\)\\s*");
+        assertThat(info.out()).contains("version").contains("Success");
+        assertThat(valid.out()).contains("schema 'cli_fresh': valid and up to date");
+        assertThat(empty.code()).isEqualTo(Nexus.FAILURE);
+        assertThat(empty.err().strip()).startsWith("nexus validate: ").doesNotContain("\n");
+    }
+
+    @Test
+    void append_takes_events_from_a_file_and_refuses_a_wrong_expected_version_with_one_line() throws Exception {
+        Path file = dir.resolve("events.json");
+        Files.writeString(file, """
+                [{"type": "order.placed", "data": {"total": 42}, "metadata": {"by": "cli"}},
+                 {"type": "order.shipped", "data": {"carrier": "ups"}}]
+                """);
+
+        Result appended = nexus("append", "--stream", "order-1", "--expected", "no-stream", file.toString());
+        Result again = nexus("append", "--stream", "order-1", "--expected", "no-stream", file.toString());
+        Result badJson = nexus("append", "--stream", "order-2", writeFile("bad.json", "[{\"type\": \"x\"}]"));
+
+        assertThat(appended.code()).as(appended.err()).isZero();
+        assertThat(appended.out()).contains("appended 2 event(s) to 'order-1': versions 1..2");
+        assertThat(store.readStream(StreamId.of("order-1"), 1, 10))
+                .extracting(e -> e.type())
+                .containsExactly("order.placed", "order.shipped");
+        assertThat(again.code()).isEqualTo(Nexus.FAILURE);
+        assertThat(again.err()).contains("order-1").doesNotContain("\tat ");
+        assertThat(store.streamVersion(StreamId.of("order-1"))).isEqualTo(2);
+        assertThat(badJson.code()).isEqualTo(Nexus.FAILURE);
+        assertThat(badJson.err()).contains("event 0: \"data\" (the payload, any JSON) is missing");
+        assertThat(store.streamExists(StreamId.of("order-2"))).isFalse();
+    }
+
+    private String writeFile(String name, String content) throws Exception {
+        Path file = dir.resolve(name);
+        Files.writeString(file, content);
+        return file.toString();
+    }
+
+    @Test
+    void read_shows_a_stream_forward_backward_and_from_a_version() {
+        appendEvents("account-7", 5, "account.deposited");
+
+        Result forward = nexus("read", "account-7");
+        Result backward = nexus("read", "account-7", "--backward", "--max", "2");
+        Result fromThree = nexus("read", "account-7", "--from", "3", "--json");
+        Result missing = nexus("read", "account-8");
+
+        assertThat(forward.out().lines()).hasSize(5).first().asString().startsWith("account-7@1 ");
+        assertThat(backward.out().lines()).hasSize(2).first().asString().startsWith("account-7@5 ");
+        assertThat(fromThree.out().lines()).hasSize(3).first().asString().contains("\"version\":3");
+        assertThat(missing.code()).isEqualTo(Nexus.FAILURE);
+        assertThat(missing.err()).contains("stream 'account-8' does not exist");
+    }
+
+    @Test
+    void tail_filters_by_type_pattern_and_follows_new_events() throws Exception {
+        appendEvents("user-1", 3, "user.registered");
+        appendEvents("job-1", 2, "job.error");
+
+        Result errors = nexus("tail", "--type", "*.error");
+        CompletableFuture<Result> following =
+                CompletableFuture.supplyAsync(() -> nexus("tail", "--follow", "--type", "user.*", "--max", "5"));
+        Thread.sleep(500);
+        appendEvents("user-2", 2, "user.registered");
+        Result followed = following.get();
+
+        assertThat(errors.out().lines()).hasSize(2).allMatch(line -> line.contains("job.error"));
+        assertThat(followed.code()).isZero();
+        assertThat(followed.out().lines()).hasSize(5).last().asString().startsWith("user-2@2 ");
+    }
+
+    @Test
+    void replay_writes_the_stream_to_a_json_file_with_plain_progress_lines_off_a_terminal() throws Exception {
+        appendEvents("big-1", 2_000, "big.thing");
+        Path output = dir.resolve("big.json");
+
+        Result replay = nexus("replay", "big-1", "--output", output.toString());
+
+        assertThat(replay.code()).as(replay.err()).isZero();
+        assertThat(replay.out()).contains("replayed 2000 event(s) of 'big-1'");
+        JsonNode events = Json.MAPPER.readTree(Files.readString(output, StandardCharsets.UTF_8));
+        assertThat(events.size()).isEqualTo(2_000);
+        assertThat(events.get(1999).get("version").asLong()).isEqualTo(2_000);
+        assertThat(replay.err()).contains("replay big-1 100% 2,000/2,000").doesNotContain("\r");
+    }
+
+    @Test
+    void subscriptions_list_status_pause_resume_and_reset() throws Exception {
+        PostgresEventBus bus = PostgresEventBus.builder(store, database.dataSource())
+                .config(FAST)
+                .build();
+        closing.add(bus);
+        AtomicInteger seen = new AtomicInteger();
+        DurableSubscription subscription = bus.subscribeDurable("mailer", "mail.*", event -> seen.incrementAndGet());
+        closing.add(subscription);
+        appendEvents("mail-1", 3, "mail.sent");
+        awaitCondition(() -> seen.get() >= 3);
+        awaitCondition(() -> nexus("subscriptions", "status", "mailer").out().contains(" 0  "));
+
+        Result list = nexus("subscriptions", "list");
+        Result paused = nexus("subscriptions", "pause", "mailer");
+        Result statusPaused = nexus("subscriptions", "status", "mailer");
+        Result resumed = nexus("subscriptions", "resume", "mailer");
+        Result reset = nexus("subscriptions", "reset", "mailer");
+        Result unknown = nexus("subscriptions", "pause", "nobody");
+        Result noName = nexus("subscriptions", "pause");
+
+        assertThat(list.out()).contains("mailer").contains(bus.owner());
+        assertThat(paused.out()).contains("subscription 'mailer' paused");
+        assertThat(statusPaused.out()).contains("paused");
+        assertThat(resumed.out()).contains("resumed");
+        assertThat(reset.out()).contains("reset to position 0");
+        awaitCondition(() -> seen.get() >= 6); // the owner replayed the three events after the reset
+        assertThat(unknown.code()).isEqualTo(Nexus.FAILURE);
+        assertThat(unknown.err()).contains("no subscription named 'nobody'");
+        assertThat(noName.code()).isEqualTo(Nexus.USAGE);
+    }
+
+    @Test
+    void projections_rebuild_waits_for_the_owner_with_progress() throws Exception {
+        database.execute("CREATE TABLE cli_counter (n bigint NOT NULL); INSERT INTO cli_counter VALUES (0)");
+        LongSupplier applied = () -> {
+            try (var connection = database.dataSource().getConnection();
+                    var rows = connection.createStatement().executeQuery("SELECT n FROM cli_counter")) {
+                rows.next();
+                return rows.getLong(1);
+            } catch (java.sql.SQLException e) {
+                throw new IllegalStateException(e);
+            }
+        };
+        Projection counter = Projection.of(
+                "counter",
+                EventFilter.types("count.tick"),
+                (handle, event) -> handle.execute("UPDATE cli_counter SET n = n + 1"),
+                handle -> {});
+        ProjectionDaemon daemon = ProjectionDaemon.builder(store, database.dataSource())
+                .register(counter)
+                .config(FAST)
+                .build()
+                .start();
+        closing.add(daemon);
+        appendEvents("count-1", 500, "count.tick");
+        awaitCondition(() -> applied.getAsLong() >= 500);
+        assertThat(applied.getAsLong()).isEqualTo(500);
+        long head = store.headPosition();
+
+        Result rebuild = nexus("projections", "rebuild", "counter", "--wait", "--timeout", "PT60S");
+        Result list = nexus("projections", "list");
+
+        assertThat(rebuild.code()).as(rebuild.err()).isZero();
+        assertThat(rebuild.out()).contains("'counter' caught up with position " + head);
+        assertThat(rebuild.err())
+                .contains("replay counter")
+                .contains("100% " + String.format(java.util.Locale.ROOT, "%,d/%,d", head, head));
+        assertThat(applied.getAsLong()).isEqualTo(1_000); // the read model is not cleared from the command line
+        // checkpoint at the head, lag 0 (the row turns active at the owner's next caught-up commit)
+        assertThat(list.out()).containsPattern("counter\\s+\\S+\\s+" + head + "\\s+" + head + "\\s+0 ");
+    }
+
+    @Test
+    void dead_letters_are_listed_and_discarded_and_retry_says_where_it_must_run() throws Exception {
+        PostgresEventBus bus = PostgresEventBus.builder(store, database.dataSource())
+                .config(FAST)
+                .build();
+        closing.add(bus);
+        closing.add(bus.subscribeDurable("failing", "pay.*", event -> {
+            throw new IllegalStateException("card declined\nsecond line");
+        }));
+        appendEvents("pay-1", 1, "pay.requested");
+        awaitCondition(() -> !bus.deadLetters("failing", 10).isEmpty());
+        long id = bus.deadLetters("failing", 10).get(0).id();
+
+        Result list = nexus("dead-letters", "list", "--subscription", "failing");
+        Result retry = nexus("dead-letters", "retry", Long.toString(id));
+        Result discard = nexus("dead-letters", "discard", Long.toString(id));
+        Result again = nexus("dead-letters", "discard", Long.toString(id));
+
+        assertThat(list.out()).contains("pay-1").contains("pay.requested").contains("card declined");
+        assertThat(list.out()).doesNotContain("second line");
+        assertThat(retry.code()).isEqualTo(Nexus.FAILURE);
+        assertThat(retry.err()).contains("PostgresEventBus.redeliver(" + id + ")");
+        assertThat(discard.out()).contains("dead letter " + id + " discarded");
+        assertThat(bus.deadLetters("failing", 10)).isEmpty();
+        assertThat(again.code()).isEqualTo(Nexus.FAILURE);
+    }
+
+    @Test
+    void sagas_are_listed_by_type_and_one_instance_shows_its_history() {
+        appendEvents("saga-fulfilment-41", 2, "saga.step");
+        appendEvents("saga-fulfilment-42", 3, "saga.step");
+        appendEvents("saga-refund-1", 1, "saga.step");
+
+        Result all = nexus("sagas", "list");
+        Result fulfilment = nexus("sagas", "list", "--type", "fulfilment");
+        Result show = nexus("sagas", "show", "fulfilment", "42");
+        Result missing = nexus("sagas", "show", "fulfilment", "43");
+
+        assertThat(all.out()).contains("saga-fulfilment-41", "saga-fulfilment-42", "saga-refund-1");
+        assertThat(fulfilment.out()).contains("saga-fulfilment-42").doesNotContain("saga-refund-1");
+        assertThat(show.out().lines().filter(line -> line.contains("saga.step")))
+                .hasSize(3);
+        assertThat(missing.code()).isEqualTo(Nexus.FAILURE);
+        assertThat(missing.err()).contains("no saga instance 'saga-fulfilment-43'");
+    }
+
+    @Test
+    void cleanup_counts_in_a_dry_run_and_removes_nothing_that_is_younger() {
+        appendEvents("young-1", 4, "young.event");
+
+        Result dryRun = nexus("cleanup", "--older-than-days", "1", "--dry-run");
+        Result cleanup = nexus("cleanup", "--older-than-days", "1");
+        Result noAge = nexus("cleanup");
+
+        assertThat(dryRun.out()).contains("dry run: 0 event(s) older than 1 day(s) would be removed");
+        assertThat(cleanup.code()).as(cleanup.err()).isZero();
+        assertThat(cleanup.out()).contains("removed 0 event(s)");
+        assertThat(store.streamVersion(StreamId.of("young-1"))).isEqualTo(4);
+        assertThat(noAge.code()).isEqualTo(Nexus.USAGE);
+    }
+
+    @Test
+    void stats_counts_streams_and_events_and_shows_each_subscribers_lag() throws Exception {
+        nexus("migrate", "--schema", "cli_stats");
+        String events = writeFile(
+                "stat.json", "[{\"type\": \"stat.event\", \"data\": {}}, {\"type\": \"stat.event\", \"data\": {}}]");
+        nexus("append", "--schema", "cli_stats", "--stream", "stat-1", events);
+        nexus("append", "--schema", "cli_stats", "--stream", "stat-1", events);
+        nexus("append", "--schema", "cli_stats", "--stream", "stat-2", events);
+        nexus(
+                "append",
+                "--schema",
+                "cli_stats",
+                "--stream",
+                "stat-2",
+                "--expected",
+                "2",
+                writeFile("one.json", "{\"type\": \"stat.event\", \"data\": {}}"));
+
+        Result stats = nexus("stats", "--schema", "cli_stats");
+
+        assertThat(stats.code()).as(stats.err()).isZero();
+        assertThat(stats.out()).contains("streams         2").contains("events          7");
+        assertThat(stats.out()).contains("oldest event    20").contains("subscribers (lag = head - checkpoint)");
+    }
+
+    @Test
+    void a_configuration_file_names_the_database() throws Exception {
+        appendEvents("conf-1", 1, "conf.event");
+        Path config = dir.resolve("nexus.yaml");
+        Files.writeString(config, """
+                events:
+                  backend: postgres
+                  postgresql:
+                    jdbc_url: ${TEST_URL:-%s}
+                    schema: %s
+                """.formatted(database.jdbcUrl(), database.schema()));
+
+        Result read = nexus("read", "conf-1", "--config", config.toString());
+
+        assertThat(read.code()).as(read.err()).isZero();
+        assertThat(read.out()).contains("conf-1@1");
+    }
+
+    @Test
+    void usage_errors_exit_2_failures_exit_1_in_one_line_and_verbose_adds_the_stack() {
+        Result unknown = nexus("frobnicate");
+        StringWriter noDatabaseErr = new StringWriter();
+        int noDatabase = Nexus.run(new PrintWriter(new StringWriter()), new PrintWriter(noDatabaseErr), "stats");
+        Result down = nexus("stats", "--jdbc-url", "jdbc:postgresql://127.0.0.1:1/nowhere?user=x&password=hunter2");
+        Result verbose = nexus(
+                "stats", "--verbose", "--jdbc-url", "jdbc:postgresql://127.0.0.1:1/nowhere?user=x&password=hunter2");
+
+        assertThat(unknown.code()).isEqualTo(Nexus.USAGE);
+        assertThat(noDatabase).isEqualTo(Nexus.USAGE);
+        assertThat(noDatabaseErr.toString()).contains("give the database: --jdbc-url");
+        assertThat(down.code()).isEqualTo(Nexus.FAILURE);
+        assertThat(down.err().strip())
+                .startsWith("nexus stats: ")
+                .doesNotContain("\n")
+                .doesNotContain("hunter2");
+        assertThat(verbose.err()).contains("\tat ");
+    }
+
+    private static void awaitCondition(java.util.function.BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("condition not met within 30 s");
+            }
+            Thread.sleep(50);
+        }
+    }
+}
