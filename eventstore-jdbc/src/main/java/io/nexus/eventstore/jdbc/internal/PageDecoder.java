@@ -66,6 +66,7 @@ final class PageDecoder implements AutoCloseable {
         private final List<StoredEvent> rows;
         /** Per row: its one event, or (an upcaster split the row) a {@code List} of its events. */
         private final Object[] events;
+
         private final AtomicInteger nextSlice = new AtomicInteger();
         private @Nullable Throwable failure;
         private int failedAt = Integer.MAX_VALUE;
