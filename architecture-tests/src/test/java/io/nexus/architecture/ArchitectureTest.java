@@ -15,6 +15,7 @@ import com.tngtech.archunit.lang.ConditionEvents;
 import com.tngtech.archunit.lang.SimpleConditionEvent;
 import com.tngtech.archunit.library.dependencies.SliceAssignment;
 import com.tngtech.archunit.library.dependencies.SliceIdentifier;
+import io.nexus.cli.Nexus;
 import io.nexus.eventbus.EventBus;
 import io.nexus.eventbus.rabbitmq.RabbitMqRelay;
 import io.nexus.eventbus.redis.RedisRelay;
@@ -25,6 +26,7 @@ import io.nexus.eventstore.json.JacksonEventSerializer;
 import io.nexus.examples.BankAccountExample;
 import io.nexus.fixtures.AggregateFixture;
 import io.nexus.migrations.EventStoreSchema;
+import io.nexus.sagas.SagaWorker;
 import io.nexus.testing.PostgresTest;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -54,6 +56,7 @@ class ArchitectureTest {
             Map.entry("io.nexus.eventbus.rabbitmq", "eventbus-rabbitmq"),
             Map.entry("io.nexus.migrations", "migrations"),
             Map.entry("io.nexus.sagas", "sagas"),
+            Map.entry("io.nexus.cli", "cli"),
             Map.entry("io.nexus.testing", "test-support"),
             Map.entry("io.nexus.examples", "examples"));
 
@@ -86,6 +89,8 @@ class ArchitectureTest {
                 EventBus.class,
                 RedisRelay.class,
                 RabbitMqRelay.class,
+                SagaWorker.class,
+                Nexus.class,
                 EventStoreSchema.class,
                 PostgresTest.class,
                 BankAccountExample.class);

@@ -2,24 +2,34 @@ package io.nexus.cli;
 
 import io.nexus.eventbus.NexusConfig;
 import io.nexus.eventstore.jdbc.EventRetention;
+import io.nexus.eventstore.jdbc.RetentionPolicy;
+import io.nexus.eventstore.jdbc.RetentionReport;
 import java.time.Duration;
-import org.jdbi.v3.core.Jdbi;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code cleanup}: retention by age, as {@link EventRetention} applies it; {@code --dry-run} only counts. */
+/**
+ * {@code cleanup}: retention by age, as {@link EventRetention} applies it: never past the lowest checkpoint unless
+ * {@code --force}; {@code --dry-run} only reports.
+ */
 @Command(
         name = "cleanup",
         description = "Removes events older than --older-than-days (default: the configuration's"
-                + " event_retention_days); --dry-run counts them and removes nothing. Needs the schema owner's role.")
+                + " event_retention_days), never one a subscriber has not processed unless --force; --dry-run"
+                + " reports and removes nothing. Needs the schema owner's role.")
 final class CleanupCommand extends DatabaseCommand {
     @Option(names = "--older-than-days", paramLabel = "DAYS", description = "remove events older than this")
     @Nullable
     Integer days;
 
-    @Option(names = "--dry-run", description = "count what would be removed, remove nothing")
+    @Option(names = "--dry-run", description = "report what would be removed, remove nothing")
     boolean dryRun;
+
+    @Option(
+            names = "--force",
+            description = "also remove events that a subscription, projection or saga has not processed yet")
+    boolean force;
 
     @Override
     int run(Database.Session session) {
@@ -27,20 +37,11 @@ final class CleanupCommand extends DatabaseCommand {
         if (age < 1) {
             throw usage("--older-than-days must be >= 1, was " + age);
         }
-        Duration maxAge = Duration.ofDays(age);
-        if (dryRun) {
-            long count = Jdbi.create(session.dataSource())
-                    .withHandle(handle -> handle.createQuery("SELECT count(*) FROM " + session.schema()
-                                    + ".events WHERE recorded_at < now() - make_interval(days => :days)")
-                            .bind("days", age)
-                            .mapTo(Long.class)
-                            .one());
-            out().println("dry run: " + count + " event(s) older than " + age + " day(s) would be removed");
-            return 0;
-        }
-        int removed =
-                EventRetention.create(session.dataSource(), session.schema()).removeOlderThan(maxAge);
-        out().println("removed " + removed + " event(s) older than " + age + " day(s)");
+        RetentionPolicy policy = RetentionPolicy.maxAge(Duration.ofDays(age));
+        EventRetention retention = EventRetention.create(session.dataSource(), session.schema());
+        RetentionReport report =
+                dryRun ? retention.dryRun(policy) : force ? retention.force(policy) : retention.run(policy);
+        out().println(report.summary());
         return 0;
     }
 

@@ -56,6 +56,16 @@ final class CountingEventStore implements EventStore {
     }
 
     @Override
+    public void deleteStream(StreamId streamId, ExpectedVersion expectedVersion) {
+        delegate.deleteStream(streamId, expectedVersion);
+    }
+
+    @Override
+    public long removedEvents(long fromPosition, long toPosition) {
+        return delegate.removedEvents(fromPosition, toPosition);
+    }
+
+    @Override
     public List<RecordedEvent> readAll(long fromPosition, int maxCount, EventFilter filter) {
         return delegate.readAll(fromPosition, maxCount, filter);
     }
