@@ -23,6 +23,7 @@ import io.nexus.eventstore.jdbc.PostgresEventStore;
 import io.nexus.eventstore.json.JacksonEventSerializer;
 import io.nexus.examples.BankAccountExample;
 import io.nexus.migrations.EventStoreSchema;
+import io.nexus.sagas.SagaWorker;
 import io.nexus.testing.PostgresTest;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -81,6 +82,7 @@ class ArchitectureTest {
                 RedisRelay.class,
                 RabbitMqRelay.class,
                 EventStoreSchema.class,
+                SagaWorker.class,
                 PostgresTest.class,
                 BankAccountExample.class);
 
