@@ -92,6 +92,7 @@ class ArchitectureTest {
                 SagaWorker.class,
                 Nexus.class,
                 EventStoreSchema.class,
+                SagaWorker.class,
                 PostgresTest.class,
                 BankAccountExample.class);
 
