@@ -92,7 +92,6 @@ class ArchitectureTest {
                 SagaWorker.class,
                 Nexus.class,
                 EventStoreSchema.class,
-                SagaWorker.class,
                 PostgresTest.class,
                 BankAccountExample.class);
 
