@@ -318,6 +318,57 @@ class NexusCliTest {
     }
 
     @Test
+    void cleanup_removes_aged_events_in_batches_with_progress_holds_back_for_a_subscriber_and_force_removes_the_rest() {
+        // A schema of its own: an age walk stops at the first batch appended after the cutoff, so the aged events
+        // must be the oldest of the global order, as they are in life.
+        String schema = "cli_cleanup";
+        nexus("migrate", "--schema", schema);
+        PostgresEventStore own =
+                PostgresEventStore.builder(database.dataSource()).schema(schema).build();
+        closing.add(own);
+        for (int i = 0; i < 30; i++) { // one append each, so a batch of positions holds whole appends
+            own.append(StreamId.of("old-1"), ExpectedVersion.any(), List.of(NewEvent.of("old.event", "{}")));
+        }
+        ageEvents(schema, 40);
+        own.append(StreamId.of("fresh-1"), ExpectedVersion.any(), List.of(NewEvent.of("fresh.event", "{}")));
+        long tenth = own.readStream(StreamId.of("old-1"), 10, 1).get(0).position();
+        database.execute("INSERT INTO " + schema
+                + ".subscriptions (name, kind, position) VALUES ('laggard', 'subscription', " + tenth + ")");
+
+        Result dryRun = nexus("cleanup", "--schema", schema, "--older-than-days", "30", "--dry-run");
+        Result run = nexus("cleanup", "--schema", schema, "--older-than-days", "30", "--batch-size", "4");
+        long afterRun = own.readStream(StreamId.of("old-1"), 11, 100).size();
+        Result forced = nexus("cleanup", "--schema", schema, "--older-than-days", "30", "--batch-size", "4", "--force");
+
+        assertThat(dryRun.out()).contains("30 event(s) matched, 10 would be removed, 20 held back for");
+        assertThat(dryRun.err()).isEmpty();
+        assertThat(run.code()).as(run.err()).isZero();
+        assertThat(run.out()).contains("30 event(s) matched, 10 removed, 20 held back for subscription 'laggard'");
+        assertThat(run.err())
+                .startsWith("cleanup   0% 0/10")
+                .contains("cleanup 100% 10/10")
+                .doesNotContain("\r");
+        assertThat(afterRun).isEqualTo(20);
+        assertThat(forced.code()).as(forced.err()).isZero();
+        assertThat(forced.out())
+                .contains("20 event(s) matched, 20 removed, 20 removed although unprocessed by subscription 'laggard'");
+        assertThat(forced.err()).startsWith("cleanup   0% 0/20").contains("cleanup 100% 20/20");
+        assertThat(own.streamVersion(StreamId.of("old-1"))).isEqualTo(30);
+        assertThat(own.readStream(StreamId.of("fresh-1"), 1, 10)).hasSize(1);
+    }
+
+    /**
+     * Ages every event and append of {@code schema} as the retention tests do (the append-only trigger lifted), so they
+     * look {@code days} old.
+     */
+    private void ageEvents(String schema, int days) {
+        database.execute("ALTER TABLE " + schema + ".events DISABLE TRIGGER events_append_only_trg");
+        database.execute("UPDATE " + schema + ".events SET recorded_at = now() - interval '" + days + " days'");
+        database.execute("ALTER TABLE " + schema + ".events ENABLE TRIGGER events_append_only_trg");
+        database.execute("UPDATE " + schema + ".commits SET sequenced_at = now() - interval '" + days + " days'");
+    }
+
+    @Test
     void stats_counts_streams_and_events_and_shows_each_subscribers_lag() throws Exception {
         nexus("migrate", "--schema", "cli_stats");
         String events = writeFile(
