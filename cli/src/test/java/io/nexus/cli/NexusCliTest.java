@@ -8,11 +8,17 @@ import io.nexus.eventbus.DurableSubscription;
 import io.nexus.eventbus.PostgresEventBus;
 import io.nexus.eventbus.Projection;
 import io.nexus.eventbus.ProjectionDaemon;
+import io.nexus.eventstore.core.AppendResult;
 import io.nexus.eventstore.core.EventFilter;
 import io.nexus.eventstore.core.ExpectedVersion;
 import io.nexus.eventstore.core.NewEvent;
 import io.nexus.eventstore.core.StreamId;
 import io.nexus.eventstore.jdbc.PostgresEventStore;
+import io.nexus.sagas.ReminderSaga;
+import io.nexus.sagas.ReminderSaga.TaskClosed;
+import io.nexus.sagas.ReminderSaga.TaskOpened;
+import io.nexus.sagas.SagaEvents;
+import io.nexus.sagas.SagaWorker;
 import io.nexus.testing.PostgresTest;
 import io.nexus.testing.TestDatabase;
 import java.io.PrintWriter;
@@ -284,22 +290,47 @@ class NexusCliTest {
     }
 
     @Test
-    void sagas_are_listed_by_type_and_one_instance_shows_its_history() {
-        appendEvents("saga-fulfilment-41", 2, "saga.step");
-        appendEvents("saga-fulfilment-42", 3, "saga.step");
-        appendEvents("saga-refund-1", 1, "saga.step");
+    void sagas_lists_and_shows_the_instances_a_real_saga_worker_ran() throws Exception {
+        PostgresEventStore typed = PostgresEventStore.builder(database.dataSource())
+                .schema(database.schema())
+                .types(ReminderSaga.types())
+                .build();
+        closing.add(typed);
+        SagaWorker worker = SagaWorker.builder(new ReminderSaga(), typed, database.dataSource())
+                .partitions(2)
+                .config(FAST)
+                .build()
+                .start();
+        closing.add(worker);
+        typed.append(StreamId.of("task-1"), ExpectedVersion.any(), List.of(NewEvent.of(new TaskOpened("t1"))));
+        typed.append(StreamId.of("task-2"), ExpectedVersion.any(), List.of(NewEvent.of(new TaskOpened("t2"))));
+        AppendResult closed =
+                typed.append(StreamId.of("task-2"), ExpectedVersion.any(), List.of(NewEvent.of(new TaskClosed("t2"))));
+        awaitCondition(() -> typed.positionOf(closed.commitId()).isPresent());
+        worker.awaitPosition(typed.positionOf(closed.commitId()).orElseThrow(), Duration.ofSeconds(30));
 
         Result all = nexus("sagas", "list");
-        Result fulfilment = nexus("sagas", "list", "--type", "fulfilment");
-        Result show = nexus("sagas", "show", "fulfilment", "42");
-        Result missing = nexus("sagas", "show", "fulfilment", "43");
+        Result reminders = nexus("sagas", "list", "--type", "reminder");
+        Result others = nexus("sagas", "list", "--type", "refund");
+        Result open = nexus("sagas", "show", "reminder", "t1");
+        Result ended = nexus("sagas", "show", "reminder", "t2");
+        Result missing = nexus("sagas", "show", "reminder", "t3");
 
-        assertThat(all.out()).contains("saga-fulfilment-41", "saga-fulfilment-42", "saga-refund-1");
-        assertThat(fulfilment.out()).contains("saga-fulfilment-42").doesNotContain("saga-refund-1");
-        assertThat(show.out().lines().filter(line -> line.contains("saga.step")))
-                .hasSize(3);
+        assertThat(all.code()).as(all.err()).isZero();
+        assertThat(all.out().lines().filter(line -> line.startsWith("saga-")))
+                .hasSize(2)
+                .anySatisfy(
+                        line -> assertThat(line).startsWith("saga-reminder-t1 ").contains(" running "))
+                .anySatisfy(
+                        line -> assertThat(line).startsWith("saga-reminder-t2 ").contains(" ended "));
+        assertThat(reminders.out()).contains("saga-reminder-t1", "saga-reminder-t2");
+        assertThat(others.out().lines()).hasSize(1); // the header only
+        assertThat(open.out())
+                .contains("stream saga-reminder-t1", "  reminder-saga.reminded  ", "pending deadlines:")
+                .containsPattern("\n  remind due 20");
+        assertThat(ended.out()).contains("  " + SagaEvents.ENDED + "  ", "no pending deadline");
         assertThat(missing.code()).isEqualTo(Nexus.FAILURE);
-        assertThat(missing.err()).contains("no saga instance 'saga-fulfilment-43'");
+        assertThat(missing.err()).contains("no saga instance 'saga-reminder-t3'");
     }
 
     @Test
