@@ -6,6 +6,8 @@ import io.nexus.eventstore.jdbc.RetentionPolicy;
 import io.nexus.eventstore.jdbc.RetentionProgress;
 import io.nexus.eventstore.jdbc.RetentionReport;
 import java.time.Duration;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -20,6 +22,13 @@ import picocli.CommandLine.Option;
                 + " event_retention_days), never one a subscriber has not processed unless --force; --dry-run"
                 + " reports and removes nothing. Shows progress on standard error. Needs the schema owner's role.")
 final class CleanupCommand extends DatabaseCommand {
+    /**
+     * EventRetention logs its report (System.Logger, so java.util.logging here) on standard error when it finishes,
+     * which would break the progress bar before it is closed; this command prints the same report on standard out.
+     * Held in a field because java.util.logging keeps loggers only weakly.
+     */
+    private static final Logger RETENTION_LOG = Logger.getLogger(EventRetention.class.getName());
+
     @Option(names = "--older-than-days", paramLabel = "DAYS", description = "remove events older than this")
     @Nullable
     Integer days;
@@ -49,6 +58,7 @@ final class CleanupCommand extends DatabaseCommand {
         }
         RetentionPolicy policy = RetentionPolicy.maxAge(Duration.ofDays(age));
         EventRetention retention = EventRetention.create(session.dataSource(), session.schema(), batchSize);
+        RETENTION_LOG.setLevel(Level.OFF);
         RetentionReport report;
         if (dryRun) {
             report = retention.dryRun(policy);
