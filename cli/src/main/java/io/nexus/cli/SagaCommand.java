@@ -11,13 +11,18 @@ import picocli.CommandLine.Parameters;
 
 /**
  * {@code sagas list} and {@code sagas show TYPE ID}. A saga instance's state is rebuilt from its own stream, named
- * {@code saga-<type>-<id>}; this command reads those streams, so it needs nothing of the saga's code.
+ * {@code saga-<type>-<id>} (ADR 0007); this command reads those streams, and the pending deadlines of table
+ * {@code saga_deadlines}, so it needs nothing of the saga's code.
  */
 @Command(
         name = "sagas",
-        description = "Saga instances (streams saga-<type>-<id>): list [--type TYPE], show TYPE ID (its history).")
+        description = "Saga instances (streams saga-<type>-<id>): list [--type TYPE] (running or ended), show TYPE ID"
+                + " (its history and pending deadlines).")
 final class SagaCommand extends DatabaseCommand {
     static final String STREAM_PREFIX = "saga-";
+
+    /** The event that ends an instance ({@code io.nexus.sagas.SagaEvents.ENDED}; the cli does not depend on sagas). */
+    static final String ENDED = "saga.ended";
 
     enum Action {
         list,
@@ -47,19 +52,25 @@ final class SagaCommand extends DatabaseCommand {
         if (action == Action.list) {
             String prefix = STREAM_PREFIX + (type == null ? "" : type + "-");
             // The streams table is read directly: the store has no listing of streams by prefix (read-only).
+            String schema = session.schema();
             List<StreamRow> rows = Jdbi.create(session.dataSource())
-                    .withHandle(handle -> handle.createQuery("SELECT stream_id, version, created_at FROM "
-                                    + session.schema() + ".streams WHERE starts_with(stream_id, :prefix)"
-                                    + " ORDER BY stream_id LIMIT :max")
+                    .withHandle(handle -> handle.createQuery("SELECT s.stream_id, s.version, s.created_at,"
+                                    + " EXISTS (SELECT 1 FROM " + schema + ".events e WHERE e.stream_id = s.stream_id"
+                                    + " AND e.type = :ended) FROM " + schema + ".streams s"
+                                    + " WHERE starts_with(s.stream_id, :prefix) ORDER BY s.stream_id LIMIT :max")
+                            .bind("ended", ENDED)
                             .bind("prefix", prefix)
                             .bind("max", max)
                             .map((rs, ctx) -> new StreamRow(
                                     rs.getString(1),
                                     rs.getLong(2),
-                                    rs.getTimestamp(3).toInstant().toString()))
+                                    rs.getTimestamp(3).toInstant().toString(),
+                                    rs.getBoolean(4)))
                             .list());
-            out().printf("%-48s %8s  %s%n", "saga stream", "events", "started");
-            rows.forEach(row -> out().printf("%-48s %8d  %s%n", row.streamId(), row.version(), row.createdAt()));
+            out().printf("%-48s %8s  %-7s %s%n", "saga stream", "events", "status", "started");
+            rows.forEach(row -> out().printf(
+                            "%-48s %8d  %-7s %s%n",
+                            row.streamId(), row.version(), row.ended() ? "ended" : "running", row.createdAt()));
             return 0;
         }
         if (sagaType == null || id == null) {
@@ -73,8 +84,19 @@ final class SagaCommand extends DatabaseCommand {
         for (RecordedEvent event : session.store().streamEvents(stream, 1)) {
             out().println("  " + Json.line(event));
         }
+        // Pending deadlines are not history: the sagas module keeps them in saga_deadlines (schema V5).
+        List<String> deadlines = Jdbi.create(session.dataSource())
+                .withHandle(handle -> handle.createQuery("SELECT name, due_at FROM " + session.schema()
+                                + ".saga_deadlines WHERE saga_type = :type AND saga_id = :id ORDER BY due_at, name")
+                        .bind("type", sagaType)
+                        .bind("id", id)
+                        .map((rs, ctx) ->
+                                rs.getString(1) + " due " + rs.getTimestamp(2).toInstant())
+                        .list());
+        out().println(deadlines.isEmpty() ? "no pending deadline" : "pending deadlines:");
+        deadlines.forEach(deadline -> out().println("  " + deadline));
         return 0;
     }
 
-    record StreamRow(String streamId, long version, String createdAt) {}
+    record StreamRow(String streamId, long version, String createdAt, boolean ended) {}
 }

@@ -8,11 +8,17 @@ import io.nexus.eventbus.DurableSubscription;
 import io.nexus.eventbus.PostgresEventBus;
 import io.nexus.eventbus.Projection;
 import io.nexus.eventbus.ProjectionDaemon;
+import io.nexus.eventstore.core.AppendResult;
 import io.nexus.eventstore.core.EventFilter;
 import io.nexus.eventstore.core.ExpectedVersion;
 import io.nexus.eventstore.core.NewEvent;
 import io.nexus.eventstore.core.StreamId;
 import io.nexus.eventstore.jdbc.PostgresEventStore;
+import io.nexus.sagas.ReminderSaga;
+import io.nexus.sagas.ReminderSaga.TaskClosed;
+import io.nexus.sagas.ReminderSaga.TaskOpened;
+import io.nexus.sagas.SagaEvents;
+import io.nexus.sagas.SagaWorker;
 import io.nexus.testing.PostgresTest;
 import io.nexus.testing.TestDatabase;
 import java.io.PrintWriter;
@@ -284,22 +290,47 @@ class NexusCliTest {
     }
 
     @Test
-    void sagas_are_listed_by_type_and_one_instance_shows_its_history() {
-        appendEvents("saga-fulfilment-41", 2, "saga.step");
-        appendEvents("saga-fulfilment-42", 3, "saga.step");
-        appendEvents("saga-refund-1", 1, "saga.step");
+    void sagas_lists_and_shows_the_instances_a_real_saga_worker_ran() throws Exception {
+        PostgresEventStore typed = PostgresEventStore.builder(database.dataSource())
+                .schema(database.schema())
+                .types(ReminderSaga.types())
+                .build();
+        closing.add(typed);
+        SagaWorker worker = SagaWorker.builder(new ReminderSaga(), typed, database.dataSource())
+                .partitions(2)
+                .config(FAST)
+                .build()
+                .start();
+        closing.add(worker);
+        typed.append(StreamId.of("task-1"), ExpectedVersion.any(), List.of(NewEvent.of(new TaskOpened("t1"))));
+        typed.append(StreamId.of("task-2"), ExpectedVersion.any(), List.of(NewEvent.of(new TaskOpened("t2"))));
+        AppendResult closed =
+                typed.append(StreamId.of("task-2"), ExpectedVersion.any(), List.of(NewEvent.of(new TaskClosed("t2"))));
+        awaitCondition(() -> typed.positionOf(closed.commitId()).isPresent());
+        worker.awaitPosition(typed.positionOf(closed.commitId()).orElseThrow(), Duration.ofSeconds(30));
 
         Result all = nexus("sagas", "list");
-        Result fulfilment = nexus("sagas", "list", "--type", "fulfilment");
-        Result show = nexus("sagas", "show", "fulfilment", "42");
-        Result missing = nexus("sagas", "show", "fulfilment", "43");
+        Result reminders = nexus("sagas", "list", "--type", "reminder");
+        Result others = nexus("sagas", "list", "--type", "refund");
+        Result open = nexus("sagas", "show", "reminder", "t1");
+        Result ended = nexus("sagas", "show", "reminder", "t2");
+        Result missing = nexus("sagas", "show", "reminder", "t3");
 
-        assertThat(all.out()).contains("saga-fulfilment-41", "saga-fulfilment-42", "saga-refund-1");
-        assertThat(fulfilment.out()).contains("saga-fulfilment-42").doesNotContain("saga-refund-1");
-        assertThat(show.out().lines().filter(line -> line.contains("saga.step")))
-                .hasSize(3);
+        assertThat(all.code()).as(all.err()).isZero();
+        assertThat(all.out().lines().filter(line -> line.startsWith("saga-")))
+                .hasSize(2)
+                .anySatisfy(
+                        line -> assertThat(line).startsWith("saga-reminder-t1 ").contains(" running "))
+                .anySatisfy(
+                        line -> assertThat(line).startsWith("saga-reminder-t2 ").contains(" ended "));
+        assertThat(reminders.out()).contains("saga-reminder-t1", "saga-reminder-t2");
+        assertThat(others.out().lines()).hasSize(1); // the header only
+        assertThat(open.out())
+                .contains("stream saga-reminder-t1", "  reminder-saga.reminded  ", "pending deadlines:")
+                .containsPattern("\n  remind due 20");
+        assertThat(ended.out()).contains("  " + SagaEvents.ENDED + "  ", "no pending deadline");
         assertThat(missing.code()).isEqualTo(Nexus.FAILURE);
-        assertThat(missing.err()).contains("no saga instance 'saga-fulfilment-43'");
+        assertThat(missing.err()).contains("no saga instance 'saga-reminder-t3'");
     }
 
     @Test
@@ -315,6 +346,57 @@ class NexusCliTest {
         assertThat(cleanup.out()).contains("0 event(s) matched, 0 removed");
         assertThat(store.streamVersion(StreamId.of("young-1"))).isEqualTo(4);
         assertThat(noAge.code()).isEqualTo(Nexus.USAGE);
+    }
+
+    @Test
+    void cleanup_removes_aged_events_in_batches_with_progress_holds_back_for_a_subscriber_and_force_removes_the_rest() {
+        // A schema of its own: an age walk stops at the first batch appended after the cutoff, so the aged events
+        // must be the oldest of the global order, as they are in life.
+        String schema = "cli_cleanup";
+        nexus("migrate", "--schema", schema);
+        PostgresEventStore own =
+                PostgresEventStore.builder(database.dataSource()).schema(schema).build();
+        closing.add(own);
+        for (int i = 0; i < 30; i++) { // one append each, so a batch of positions holds whole appends
+            own.append(StreamId.of("old-1"), ExpectedVersion.any(), List.of(NewEvent.of("old.event", "{}")));
+        }
+        ageEvents(schema, 40);
+        own.append(StreamId.of("fresh-1"), ExpectedVersion.any(), List.of(NewEvent.of("fresh.event", "{}")));
+        long tenth = own.readStream(StreamId.of("old-1"), 10, 1).get(0).position();
+        database.execute("INSERT INTO " + schema
+                + ".subscriptions (name, kind, position) VALUES ('laggard', 'subscription', " + tenth + ")");
+
+        Result dryRun = nexus("cleanup", "--schema", schema, "--older-than-days", "30", "--dry-run");
+        Result run = nexus("cleanup", "--schema", schema, "--older-than-days", "30", "--batch-size", "4");
+        long afterRun = own.readStream(StreamId.of("old-1"), 11, 100).size();
+        Result forced = nexus("cleanup", "--schema", schema, "--older-than-days", "30", "--batch-size", "4", "--force");
+
+        assertThat(dryRun.out()).contains("30 event(s) matched, 10 would be removed, 20 held back for");
+        assertThat(dryRun.err()).isEmpty();
+        assertThat(run.code()).as(run.err()).isZero();
+        assertThat(run.out()).contains("30 event(s) matched, 10 removed, 20 held back for subscription 'laggard'");
+        assertThat(run.err())
+                .startsWith("cleanup   0% 0/10")
+                .contains("cleanup 100% 10/10")
+                .doesNotContain("\r");
+        assertThat(afterRun).isEqualTo(20);
+        assertThat(forced.code()).as(forced.err()).isZero();
+        assertThat(forced.out())
+                .contains("20 event(s) matched, 20 removed, 20 removed although unprocessed by subscription 'laggard'");
+        assertThat(forced.err()).startsWith("cleanup   0% 0/20").contains("cleanup 100% 20/20");
+        assertThat(own.streamVersion(StreamId.of("old-1"))).isEqualTo(30);
+        assertThat(own.readStream(StreamId.of("fresh-1"), 1, 10)).hasSize(1);
+    }
+
+    /**
+     * Ages every event and append of {@code schema} as the retention tests do (the append-only trigger lifted), so they
+     * look {@code days} old.
+     */
+    private void ageEvents(String schema, int days) {
+        database.execute("ALTER TABLE " + schema + ".events DISABLE TRIGGER events_append_only_trg");
+        database.execute("UPDATE " + schema + ".events SET recorded_at = now() - interval '" + days + " days'");
+        database.execute("ALTER TABLE " + schema + ".events ENABLE TRIGGER events_append_only_trg");
+        database.execute("UPDATE " + schema + ".commits SET sequenced_at = now() - interval '" + days + " days'");
     }
 
     @Test

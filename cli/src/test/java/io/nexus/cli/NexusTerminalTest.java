@@ -104,6 +104,71 @@ class NexusTerminalTest {
         }
     }
 
+    @Test
+    void cleanup_draws_its_bar_in_place_and_prints_the_report_after_it() throws Exception {
+        TestDatabase own = database.sibling(); // its events are the oldest of the global order, as aged events are
+        try (PostgresEventStore store = PostgresEventStore.builder(own.dataSource())
+                .schema(own.schema())
+                .build()) {
+            for (int append = 0; append < 40; append++) {
+                store.append(
+                        StreamId.of("aged-1"),
+                        ExpectedVersion.any(),
+                        IntStream.range(0, 50)
+                                .mapToObj(i -> NewEvent.of("aged.tick", "{}"))
+                                .toList());
+            }
+            // Aged once ordered: the sequencer gives positions (and sequenced_at) after the appends commit.
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (store.readAll(1, 3_000).size() < 2_000 && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+        }
+        String schema = own.schema();
+        own.execute("ALTER TABLE " + schema + ".events DISABLE TRIGGER events_append_only_trg");
+        own.execute("UPDATE " + schema + ".events SET recorded_at = now() - interval '40 days'");
+        own.execute("ALTER TABLE " + schema + ".events ENABLE TRIGGER events_append_only_trg");
+        own.execute("UPDATE " + schema + ".commits SET sequenced_at = now() - interval '40 days'");
+        Path raw = dir.resolve("cleanup.txt");
+        Path script = dir.resolve("cleanup.sh");
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Files.writeString(
+                script,
+                String.join(
+                        " ",
+                        "'" + java + "'",
+                        "-cp",
+                        "'" + System.getProperty("java.class.path") + "'",
+                        "io.nexus.cli.Nexus cleanup --older-than-days 30 --batch-size 50",
+                        "--jdbc-url",
+                        "'" + own.jdbcUrl() + "'",
+                        "--schema",
+                        schema,
+                        "; echo \"exit=$?\"; sleep 30\n"));
+        String session = "nexus-test-" + UUID.randomUUID().toString().substring(0, 8);
+        tmux("new-session", "-d", "-s", session, "-x", "200", "-y", "20", "sh");
+        try {
+            tmux("pipe-pane", "-t", session, "-o", "cat >> '" + raw + "'");
+            tmux("send-keys", "-t", session, "env -u NEXUS_PROGRESS sh '" + script + "'", "Enter");
+            String screen = awaitScreen(session, "exit=");
+
+            assertThat(screen.lines().filter(line -> line.contains("cleanup [")))
+                    .as(screen)
+                    .singleElement()
+                    .asString()
+                    .contains("[" + "#".repeat(30) + "] 100% 2,000/2,000")
+                    .contains("ETA 0s");
+            assertThat(screen).contains("2000 event(s) matched, 2000 removed").contains("exit=0");
+            String bytes = Files.readString(raw, StandardCharsets.UTF_8);
+            int finished = bytes.indexOf("100% 2,000/2,000");
+            int report = bytes.indexOf("2000 event(s) matched");
+            assertThat(finished).isPositive().isLessThan(report);
+            assertThat(bytes.substring(finished, report)).contains("\n");
+        } finally {
+            tmux("kill-session", "-t", session);
+        }
+    }
+
     private static String awaitScreen(String session, String marker) throws Exception {
         long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
         while (true) {

@@ -97,7 +97,19 @@ public final class EventRetention {
      * @throws io.nexus.eventstore.core.EventStoreAccessException if the database fails; batches done stay done
      */
     public RetentionReport run(RetentionPolicy policy) {
-        return execute(policy, RetentionReport.Mode.RUN);
+        return run(policy, RetentionProgress.NONE);
+    }
+
+    /**
+     * As {@link #run(RetentionPolicy)}, telling {@code progress} before the first batch and after each one.
+     *
+     * @param policy which events go
+     * @param progress told the events removed so far
+     * @return what was removed, and what was held back for whom
+     * @throws io.nexus.eventstore.core.EventStoreAccessException if the database fails; batches done stay done
+     */
+    public RetentionReport run(RetentionPolicy policy, RetentionProgress progress) {
+        return execute(policy, RetentionReport.Mode.RUN, progress);
     }
 
     /**
@@ -109,7 +121,19 @@ public final class EventRetention {
      * @throws io.nexus.eventstore.core.EventStoreAccessException if the database fails; batches done stay done
      */
     public RetentionReport force(RetentionPolicy policy) {
-        return execute(policy, RetentionReport.Mode.FORCE);
+        return force(policy, RetentionProgress.NONE);
+    }
+
+    /**
+     * As {@link #force(RetentionPolicy)}, telling {@code progress} before the first batch and after each one.
+     *
+     * @param policy which events go
+     * @param progress told the events removed so far
+     * @return what was removed, and what each consumer skipped
+     * @throws io.nexus.eventstore.core.EventStoreAccessException if the database fails; batches done stay done
+     */
+    public RetentionReport force(RetentionPolicy policy, RetentionProgress progress) {
+        return execute(policy, RetentionReport.Mode.FORCE, progress);
     }
 
     /**
@@ -120,11 +144,12 @@ public final class EventRetention {
      * @throws io.nexus.eventstore.core.EventStoreAccessException if the database fails
      */
     public RetentionReport dryRun(RetentionPolicy policy) {
-        return execute(policy, RetentionReport.Mode.DRY_RUN);
+        return execute(policy, RetentionReport.Mode.DRY_RUN, RetentionProgress.NONE);
     }
 
-    private RetentionReport execute(RetentionPolicy policy, RetentionReport.Mode mode) {
+    private RetentionReport execute(RetentionPolicy policy, RetentionReport.Mode mode, RetentionProgress progress) {
         requireNonNull(policy, "policy");
+        requireNonNull(progress, "progress");
         try {
             Survey survey = jdbi.withHandle(handle -> survey(handle, policy));
             long removed = survey.removable;
@@ -134,6 +159,8 @@ public final class EventRetention {
                         ? new Walk(false, 1, streamEnd(policy))
                         : positionWalk();
                 removed = 0;
+                long expected = mode == RetentionReport.Mode.FORCE ? survey.matched : survey.removable;
+                progress.removed(0, expected);
                 long lo = walk.start;
                 while (lo <= walk.end) {
                     long hi = lo + batchSize - 1 < lo ? Long.MAX_VALUE : lo + batchSize - 1; // no overflow
@@ -143,6 +170,7 @@ public final class EventRetention {
                             jdbi.inTransaction(handle -> removeBatch(handle, policy, mode, walk.byPosition, from, to));
                     removed += batch.removed;
                     batches += batch.removed > 0 ? 1 : 0;
+                    progress.removed(removed, expected);
                     if (batch.done) {
                         break;
                     }

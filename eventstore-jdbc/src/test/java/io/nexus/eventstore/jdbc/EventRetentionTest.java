@@ -84,6 +84,24 @@ class EventRetentionTest {
     }
 
     @Test
+    void progress_is_told_before_the_first_batch_and_after_each_with_what_is_expected() {
+        StreamId stream = uniqueStream("order");
+        List<RecordedEvent> events = appendEach(stream, 10);
+        subscriptionAt("billing", "subscription", events.get(6).position());
+        List<long[]> told = new ArrayList<>();
+
+        RetentionReport run = retention.run(
+                RetentionPolicy.truncateBefore(11).in(RetentionScope.stream(stream)),
+                (removed, expected) -> told.add(new long[] {removed, expected}));
+
+        assertThat(run.removed()).isEqualTo(7);
+        assertThat(told.get(0)).containsExactly(0, 7);
+        assertThat(told.get(told.size() - 1)).containsExactly(7, 7);
+        assertThat(told).extracting(pair -> pair[0]).isSorted();
+        assertThat(told).hasSizeGreaterThanOrEqualTo(1 + 3); // batches of 3: at least three remove events
+    }
+
+    @Test
     void a_forward_read_from_a_removed_version_says_where_the_history_now_starts() {
         StreamId stream = uniqueStream("order");
         appendEach(stream, 5);
