@@ -71,9 +71,22 @@ class RetentionSafetyTest {
         return daemon.start();
     }
 
+    private long count(String query) {
+        return jdbi.withHandle(h -> h.createQuery(query).mapTo(Long.class).one());
+    }
+
     /** Makes every stored event look {@code days} old; only a test may switch the append-only trigger off. */
-    private void ageEveryEvent(int days) {
+    private void ageEveryEvent(int days) throws InterruptedException {
         String events = database.schema() + ".events";
+        // Retention works on global positions: wait until the sequencer (asynchronous, after each commit) has given
+        // every appended event its position, or an event still without one is neither aged nor removable.
+        String unsequenced = "SELECT count(*) FROM " + events + " e WHERE NOT EXISTS (SELECT 1 FROM "
+                + database.schema() + ".commits c WHERE c.commit_id = e.commit_id)";
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (count(unsequenced) > 0 && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertThat(count(unsequenced)).as("events still without a position").isZero();
         database.execute("ALTER TABLE " + events + " DISABLE TRIGGER events_append_only_trg");
         database.execute("UPDATE " + events + " SET recorded_at = now() - interval '" + days + " days'");
         database.execute("ALTER TABLE " + events + " ENABLE TRIGGER events_append_only_trg");
