@@ -13,6 +13,7 @@ import io.nexus.eventstore.core.NewEvent;
 import io.nexus.eventstore.core.RawJson;
 import io.nexus.eventstore.core.RecordedEvent;
 import io.nexus.eventstore.core.VersionedJson;
+import io.nexus.eventstore.core.contract.TestPersonalDataKeys;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -59,7 +60,7 @@ public abstract class RelayContract<P extends RelayPublisher> {
             .build();
 
     private final List<AutoCloseable> closeables = new ArrayList<>();
-    private final TestKeys keys = new TestKeys();
+    private final TestPersonalDataKeys keys = new TestPersonalDataKeys();
     private @Nullable P publisher;
 
     /** Connects to the test broker, sets up what the test's destination needs, and opens the publisher to it. */
@@ -87,7 +88,7 @@ public abstract class RelayContract<P extends RelayPublisher> {
     }
 
     /** The subjects' keys the publisher and every consumer of the test must be given. */
-    protected final TestKeys keys() {
+    protected final TestPersonalDataKeys keys() {
         return keys;
     }
 

@@ -1,4 +1,4 @@
-package io.nexus.eventbus.relay;
+package io.nexus.eventstore.core.contract;
 
 import io.nexus.eventstore.core.spi.PersonalDataKeys;
 import io.nexus.eventstore.core.spi.SubjectKey;
@@ -10,10 +10,10 @@ import java.util.concurrent.ConcurrentHashMap;
 import javax.crypto.KeyGenerator;
 
 /**
- * Subjects' keys in memory, shared by a test's publisher and consumers as the store's key table is shared by the
+ * Subjects' keys in memory, shared by the parts of a test (a publisher and its consumers) as the store's key table is shared by the
  * processes of one application; {@link #eraseSubject} deletes a key as the store's erasure does.
  */
-public final class TestKeys implements PersonalDataKeys {
+public final class TestPersonalDataKeys implements PersonalDataKeys {
     private final Map<String, SubjectKey> bySubject = new ConcurrentHashMap<>();
 
     @Override
