@@ -10,8 +10,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import javax.crypto.KeyGenerator;
 
 /**
- * Subjects' keys in memory, shared by the parts of a test (a publisher and its consumers) as the store's key table is shared by the
- * processes of one application; {@link #eraseSubject} deletes a key as the store's erasure does.
+ * Subjects' keys in memory, shared by the parts of a test (a publisher and its consumers) as the store's key table is
+ * shared by the processes of one application; {@link #eraseSubject} deletes a key as the store's erasure does.
  */
 public final class TestPersonalDataKeys implements PersonalDataKeys {
     private final Map<String, SubjectKey> bySubject = new ConcurrentHashMap<>();
