@@ -7,9 +7,11 @@ import io.nexus.eventbus.BrokerTransport;
 import io.nexus.eventbus.BrokerUnavailableException;
 import io.nexus.eventbus.BusConfig;
 import io.nexus.eventbus.PostgresEventBus;
+import io.nexus.eventstore.core.EventTypeRegistry;
 import io.nexus.eventstore.core.NewEvent;
 import io.nexus.eventstore.core.RawJson;
 import io.nexus.eventstore.core.RecordedEvent;
+import io.nexus.eventstore.core.VersionedJson;
 import io.nexus.testing.TestDatabase;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -18,6 +20,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -45,10 +48,15 @@ public abstract class BrokerBusContract {
         this.database = database;
     }
 
-    /** {@return a new transport to the broker, on names unique to this test} */
-    protected abstract BrokerTransport transport();
+    /**
+     * A new transport to the broker, on names unique to this test.
+     *
+     * @param types the registry the transport decodes received payloads with, upcasters included
+     * @return the transport
+     */
+    protected abstract BrokerTransport transport(EventTypeRegistry types);
 
-    /** {@return the worker's transport arguments that reach the same broker and names as {@link #transport()}} */
+    /** {@return the worker's transport arguments that reach the same broker and names as {@link #transport}} */
     protected abstract List<String> workerTransportArguments();
 
     /** {@return the main class of the broker module's worker, which calls {@link BrokerBusWorker#run}} */
@@ -121,7 +129,9 @@ public abstract class BrokerBusContract {
     }
 
     private BrokerEventBus bus(BusConfig config) {
-        BrokerEventBus bus = BrokerEventBus.builder(transport()).config(config).build();
+        BrokerEventBus bus = BrokerEventBus.builder(transport(EventTypeRegistry.rawJson()))
+                .config(config)
+                .build();
         closing.add(bus);
         return bus;
     }
@@ -132,7 +142,7 @@ public abstract class BrokerBusContract {
                 .flushInterval(Duration.ofMillis(20))
                 .build();
         closing.add(store);
-        BrokerEventBus bus = BrokerEventBus.builder(transport())
+        BrokerEventBus bus = BrokerEventBus.builder(transport(EventTypeRegistry.rawJson()))
                 .persistence(store)
                 .config(BusConfig.builder().flushInterval(Duration.ofMillis(20)).build())
                 .build();
@@ -169,6 +179,36 @@ public abstract class BrokerBusContract {
         assertThat(worker.received("user.registered")).hasSize(20);
         assertThat(worker.received("*.error")).hasSize(5).allMatch(line -> line.startsWith("plugin.error "));
         assertThat(worker.lines).noneMatch(line -> line.contains("order.created"));
+    }
+
+    @Test
+    void an_event_an_upcaster_splits_reaches_the_listeners_of_another_bus_as_both_parts() throws Exception {
+        EventTypeRegistry splitting = EventTypeRegistry.builder()
+                .upcast(
+                        "shop.checked_out",
+                        1,
+                        stored -> List.of(
+                                VersionedJson.of("shop.order_placed", 1, stored.data()),
+                                VersionedJson.of("shop.order_paid", 1, new HashMap<>(stored.data()))))
+                .build();
+        BrokerEventBus receiving = BrokerEventBus.builder(transport(splitting))
+                .config(BusConfig.defaults())
+                .build();
+        closing.add(receiving);
+        List<RecordedEvent> received = new CopyOnWriteArrayList<>();
+        receiving.subscribe("shop.*", received::add);
+        BrokerEventBus emitting = bus(BusConfig.defaults());
+
+        // An older release's event: schema version 1, which the receiving side splits in two.
+        NewEvent checkedOut = NewEvent.of("shop.checked_out", RawJson.of("{\"orderId\":\"o-1\"}"));
+        emitting.emit(checkedOut);
+
+        TestBroker.await("both parts", Duration.ofSeconds(30), () -> received.size() >= 2);
+        Thread.sleep(300); // nothing more may come
+        assertThat(received)
+                .extracting(RecordedEvent::type)
+                .containsExactlyInAnyOrder("shop.order_placed", "shop.order_paid");
+        assertThat(received).extracting(RecordedEvent::eventId).contains(checkedOut.eventId());
     }
 
     @Test

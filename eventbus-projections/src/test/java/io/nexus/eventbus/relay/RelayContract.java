@@ -12,9 +12,12 @@ import io.nexus.eventstore.core.EventTypeRegistry;
 import io.nexus.eventstore.core.NewEvent;
 import io.nexus.eventstore.core.RawJson;
 import io.nexus.eventstore.core.RecordedEvent;
+import io.nexus.eventstore.core.VersionedJson;
+import io.nexus.eventstore.core.contract.TestPersonalDataKeys;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -36,7 +39,28 @@ import org.junit.jupiter.api.Timeout;
 public abstract class RelayContract<P extends RelayPublisher> {
     protected static final Duration WAIT = Duration.ofSeconds(20);
 
+    private static final EventTypeRegistry EVOLVED = EventTypeRegistry.builder()
+            .register(
+                    TestEvents.CustomerRegistered.class,
+                    TestEvents.ShopOrderPlaced.class,
+                    TestEvents.ShopOrderPaid.class,
+                    TestEvents.ContactChanged.class)
+            .upcastData(
+                    "customer.registered",
+                    1,
+                    data -> data.put("name", data.remove("first") + " " + data.remove("last")))
+            .upcastData("customer.registered", 2, data -> data.put("tier", "basic"))
+            .upcast("shop.checked_out", 1, stored -> {
+                Map<String, Object> placed = new HashMap<>(stored.data());
+                placed.remove("amountCents");
+                return List.of(
+                        VersionedJson.of("shop.order_placed", 1, placed),
+                        VersionedJson.of("shop.order_paid", 1, new HashMap<>(stored.data())));
+            })
+            .build();
+
     private final List<AutoCloseable> closeables = new ArrayList<>();
+    private final TestPersonalDataKeys keys = new TestPersonalDataKeys();
     private @Nullable P publisher;
 
     /** Connects to the test broker, sets up what the test's destination needs, and opens the publisher to it. */
@@ -63,13 +87,21 @@ public abstract class RelayContract<P extends RelayPublisher> {
         return requireNonNull(publisher, "publisher");
     }
 
+    /** The subjects' keys the publisher and every consumer of the test must be given. */
+    protected final TestPersonalDataKeys keys() {
+        return keys;
+    }
+
     /** Registers {@code closeable} to be closed after the test, before {@link #disconnect()}; returns it. */
     protected final <T extends AutoCloseable> T closeAfter(T closeable) {
         closeables.add(closeable);
         return closeable;
     }
 
-    /** Starts a consumer of what {@link #publisher()} publishes, as its own group or queue {@code name}. */
+    /**
+     * Starts a consumer of what {@link #publisher()} publishes, as its own group or queue {@code name}, with {@link
+     * #keys()}; a message its listener fails on comes again within seconds.
+     */
     protected abstract void startConsumer(String name, EventTypeRegistry types, EventListener listener);
 
     /** Publishes {@code event} and returns its envelope JSON as the broker holds it. */
@@ -184,5 +216,68 @@ public abstract class RelayContract<P extends RelayPublisher> {
         await("the event", WAIT, () -> received.size() == 1);
         assertThat(received.get(0)).isEqualTo(sent);
         assertThat(received.get(0).dataAs(TestEvents.OrderPlaced.class)).isEqualTo(payload);
+    }
+
+    @Test
+    void a_message_published_before_an_upgrade_arrives_upcast_through_the_chain() throws Exception {
+        List<RecordedEvent> received = new CopyOnWriteArrayList<>();
+        startConsumer("upcast", EVOLVED, received::add);
+
+        publisher()
+                .handle(TestEvents.stored(
+                        1, "customer.registered", "{\"customerId\":\"c1\",\"first\":\"Ada\",\"last\":\"Lovelace\"}"));
+
+        await("the event", WAIT, () -> received.size() == 1);
+        assertThat(received.get(0).data()).isEqualTo(new TestEvents.CustomerRegistered("c1", "Ada Lovelace", "basic"));
+        assertThat(received.get(0).schemaVersion()).isEqualTo(3);
+    }
+
+    @Test
+    void a_message_an_upcaster_splits_arrives_as_every_part_in_order() throws Exception {
+        List<RecordedEvent> received = new CopyOnWriteArrayList<>();
+        startConsumer("split", EVOLVED, received::add);
+
+        RecordedEvent first = TestEvents.stored(1, "shop.checked_out", "{\"orderId\":\"o-1\",\"amountCents\":500}");
+        RecordedEvent second = TestEvents.stored(2, "shop.checked_out", "{\"orderId\":\"o-2\",\"amountCents\":700}");
+        publisher().handle(first);
+        publisher().handle(second);
+
+        await("both parts of both messages", WAIT, () -> received.size() == 4);
+        assertThat(received)
+                .extracting(RecordedEvent::data)
+                .containsExactly(
+                        new TestEvents.ShopOrderPlaced("o-1"),
+                        new TestEvents.ShopOrderPaid("o-1", 500),
+                        new TestEvents.ShopOrderPlaced("o-2"),
+                        new TestEvents.ShopOrderPaid("o-2", 700));
+        assertThat(received).extracting(RecordedEvent::position).containsExactly(1L, 1L, 2L, 2L);
+        // The first part keeps the message's event id; the second gets its own.
+        assertThat(received.get(0).eventId()).isEqualTo(first.eventId());
+        assertThat(received.get(1).eventId()).isNotEqualTo(first.eventId());
+    }
+
+    @Test
+    void a_personal_field_travels_encrypted_and_is_masked_once_its_subject_is_erased() throws Exception {
+        TestEvents.ContactChanged contact = new TestEvents.ContactChanged("c9", "ada@example.org", "gold");
+        List<RecordedEvent> deliveries = new CopyOnWriteArrayList<>();
+        startConsumer("personal", EVOLVED, event -> {
+            deliveries.add(event);
+            if (deliveries.size() == 1) {
+                keys().eraseSubject("c9");
+                throw new IllegalStateException("fails once, after erasing the subject, so the message comes again");
+            }
+        });
+
+        String wire = publishedEnvelope(TestEvents.of(1, "customer.contact_changed", contact));
+
+        assertThat(wire)
+                .doesNotContain("ada@example.org")
+                .contains("nexus:pii:1:")
+                .contains("gold");
+        await("the delivery after the erasure", WAIT, () -> deliveries.size() >= 2);
+        assertThat(deliveries.get(0).data()).isEqualTo(contact);
+        assertThat(deliveries.get(0).isRedacted()).isFalse();
+        assertThat(deliveries.get(1).data()).isEqualTo(new TestEvents.ContactChanged("c9", null, "gold"));
+        assertThat(deliveries.get(1).isRedacted()).isTrue();
     }
 }

@@ -152,9 +152,9 @@ public final class RabbitMqConsumer implements AutoCloseable {
 
     private void deliver(Channel channel, EventListener listener, Delivery delivery) throws IOException {
         long tag = delivery.getEnvelope().getDeliveryTag();
-        RecordedEvent event;
+        List<RecordedEvent> events;
         try {
-            event = codec.decode(new String(delivery.getBody(), StandardCharsets.UTF_8));
+            events = codec.decodeAll(new String(delivery.getBody(), StandardCharsets.UTF_8));
         } catch (RuntimeException e) {
             LOG.log(
                     Level.ERROR,
@@ -164,20 +164,24 @@ public final class RabbitMqConsumer implements AutoCloseable {
             reject(channel, tag);
             return;
         }
-        if (patterns.stream().noneMatch(pattern -> pattern.matches(event.type()))) {
-            channel.basicAck(tag, false);
-            return;
-        }
-        try {
-            listener.handle(event);
-        } catch (Exception e) {
-            LOG.log(
-                    Level.WARNING,
-                    "listener of queue '" + queue + "' failed on event " + event.eventId() + " of type '" + event.type()
-                            + "'; " + rejection(),
-                    e);
-            reject(channel, tag);
-            return;
+        // An upcaster may split one message into several events: the listener gets each part its patterns match, in
+        // order, and the message is acknowledged once all were handled. When one fails, the whole message is rejected,
+        // so a redelivery hands the listener the earlier parts again (at-least-once, as for any redelivery).
+        for (RecordedEvent event : events) {
+            if (patterns.stream().noneMatch(pattern -> pattern.matches(event.type()))) {
+                continue;
+            }
+            try {
+                listener.handle(event);
+            } catch (Exception e) {
+                LOG.log(
+                        Level.WARNING,
+                        "listener of queue '" + queue + "' failed on event " + event.eventId() + " of type '"
+                                + event.type() + "'; " + rejection(),
+                        e);
+                reject(channel, tag);
+                return;
+            }
         }
         channel.basicAck(tag, false);
     }

@@ -23,6 +23,7 @@ import java.lang.System.Logger.Level;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeoutException;
@@ -165,15 +166,16 @@ public final class RabbitMqTransport implements BrokerTransport {
 
     private void deliver(Channel channel, Receiver receiver, Delivery delivery) throws IOException {
         long tag = delivery.getEnvelope().getDeliveryTag();
-        RecordedEvent event;
+        List<RecordedEvent> events;
         try {
-            event = codec.decode(new String(delivery.getBody(), StandardCharsets.UTF_8));
+            // An upcaster may split one message into several events: each part goes on, in order.
+            events = codec.decodeAll(new String(delivery.getBody(), StandardCharsets.UTF_8));
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "dropped a message in '" + queue + "' that is not an event envelope", e);
             channel.basicAck(tag, false);
             return;
         }
-        receiver.received(event);
+        events.forEach(receiver::received);
         channel.basicAck(tag, false);
     }
 

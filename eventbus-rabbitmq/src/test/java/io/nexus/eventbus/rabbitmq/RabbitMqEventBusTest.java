@@ -7,6 +7,7 @@ import com.rabbitmq.client.Connection;
 import io.nexus.eventbus.BrokerTransport;
 import io.nexus.eventbus.relay.BrokerBusContract;
 import io.nexus.eventbus.relay.TestBroker;
+import io.nexus.eventstore.core.EventTypeRegistry;
 import io.nexus.testing.PostgresTest;
 import io.nexus.testing.TestDatabase;
 import java.net.URI;
@@ -35,8 +36,11 @@ class RabbitMqEventBusTest extends BrokerBusContract {
     }
 
     @Override
-    protected BrokerTransport transport() {
-        return RabbitMqTransport.builder(url).exchange(exchange).build();
+    protected BrokerTransport transport(EventTypeRegistry types) {
+        return RabbitMqTransport.builder(url)
+                .exchange(exchange)
+                .typeRegistry(types)
+                .build();
     }
 
     @Override

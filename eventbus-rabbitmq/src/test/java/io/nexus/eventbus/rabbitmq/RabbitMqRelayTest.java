@@ -46,7 +46,10 @@ class RabbitMqRelayTest extends RelayContract<RabbitMqPublisher> {
         channel = admin.createChannel();
         exchange = TestBroker.RABBITMQ.uniqueName("events");
         exchanges.add(exchange);
-        return RabbitMqPublisher.builder(url).exchange(exchange).build();
+        return RabbitMqPublisher.builder(url)
+                .exchange(exchange)
+                .personalDataKeys(keys())
+                .build();
     }
 
     @Override
@@ -94,7 +97,12 @@ class RabbitMqRelayTest extends RelayContract<RabbitMqPublisher> {
 
     @Override
     protected void startConsumer(String name, EventTypeRegistry types, EventListener listener) {
-        start(RabbitMqConsumer.builder(url, queue(name)).prefetch(1).typeRegistry(types), listener);
+        start(
+                RabbitMqConsumer.builder(url, queue(name))
+                        .prefetch(1)
+                        .typeRegistry(types)
+                        .personalDataKeys(keys()),
+                listener);
     }
 
     @Override

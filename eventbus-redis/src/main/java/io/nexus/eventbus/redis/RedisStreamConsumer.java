@@ -264,7 +264,7 @@ public final class RedisStreamConsumer implements AutoCloseable {
             if (!running) {
                 return;
             }
-            RecordedEvent event;
+            List<RecordedEvent> events;
             try {
                 String envelope =
                         entry.getFields() == null ? null : entry.getFields().get(RedisStreamPublisher.FIELD_ENVELOPE);
@@ -272,7 +272,7 @@ public final class RedisStreamConsumer implements AutoCloseable {
                     throw new IllegalArgumentException(
                             "entry has no '" + RedisStreamPublisher.FIELD_ENVELOPE + "' field: " + entry.getFields());
                 }
-                event = codec.decode(envelope);
+                events = codec.decodeAll(envelope);
             } catch (RuntimeException e) {
                 LOG.log(
                         Level.ERROR,
@@ -281,6 +281,18 @@ public final class RedisStreamConsumer implements AutoCloseable {
                         e);
                 continue;
             }
+            // An upcaster may split one entry into several events: the listener gets every part, in order, and the
+            // entry
+            // is acknowledged once all were handled. When one fails the entry stays pending, so a retry hands the
+            // listener the earlier parts again (at-least-once, as for any retry).
+            if (handledAll(listener, events, entry)) {
+                redis.xack(streamKey, group, entry.getID());
+            }
+        }
+    }
+
+    private boolean handledAll(EventListener listener, List<RecordedEvent> events, StreamEntry entry) {
+        for (RecordedEvent event : events) {
             try {
                 listener.handle(event);
             } catch (Exception e) {
@@ -289,10 +301,10 @@ public final class RedisStreamConsumer implements AutoCloseable {
                         "listener of consumer '" + consumerName + "' failed on event " + event.eventId() + " (entry "
                                 + entry.getID() + "); it stays pending for a retry",
                         e);
-                continue;
+                return false;
             }
-            redis.xack(streamKey, group, entry.getID());
         }
+        return true;
     }
 
     private static boolean sleep(Duration duration) {

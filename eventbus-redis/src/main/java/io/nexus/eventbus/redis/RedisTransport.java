@@ -220,14 +220,15 @@ public final class RedisTransport implements BrokerTransport {
             if (pattern.equals(controlPattern)) {
                 return;
             }
-            RecordedEvent event;
+            List<RecordedEvent> events;
             try {
-                event = codec.decode(message);
+                // An upcaster may split one message into several events: each part goes on, in order.
+                events = codec.decodeAll(message);
             } catch (RuntimeException e) {
                 LOG.log(Level.WARNING, "dropped a message on '" + channel + "' that is not an event envelope", e);
                 return;
             }
-            receiver.received(event);
+            events.forEach(receiver::received);
         }
     }
 

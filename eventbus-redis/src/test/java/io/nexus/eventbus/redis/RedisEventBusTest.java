@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.nexus.eventbus.BrokerTransport;
 import io.nexus.eventbus.relay.BrokerBusContract;
 import io.nexus.eventbus.relay.TestBroker;
+import io.nexus.eventstore.core.EventTypeRegistry;
 import io.nexus.testing.PostgresTest;
 import io.nexus.testing.TestDatabase;
 import java.net.URI;
@@ -32,8 +33,11 @@ class RedisEventBusTest extends BrokerBusContract {
     }
 
     @Override
-    protected BrokerTransport transport() {
-        return RedisTransport.builder(url).channelPrefix(prefix).build();
+    protected BrokerTransport transport(EventTypeRegistry types) {
+        return RedisTransport.builder(url)
+                .channelPrefix(prefix)
+                .typeRegistry(types)
+                .build();
     }
 
     @Override

@@ -39,7 +39,10 @@ class RedisStreamRelayTest extends RelayContract<RedisStreamPublisher> {
         url = TestBroker.REDIS.url();
         streamKey = TestBroker.REDIS.uniqueName("events");
         redis = RedisClient.create(URI.create(url));
-        return RedisStreamPublisher.builder(url).streamKey(streamKey).build();
+        return RedisStreamPublisher.builder(url)
+                .streamKey(streamKey)
+                .personalDataKeys(keys())
+                .build();
     }
 
     @Override
@@ -62,6 +65,7 @@ class RedisStreamRelayTest extends RelayContract<RedisStreamPublisher> {
                 .blockTimeout(Duration.ofMillis(100))
                 .claimIdleTime(claimIdleTime)
                 .typeRegistry(types)
+                .personalDataKeys(keys())
                 .build());
         consumer.start(listener);
         return consumer;
@@ -69,7 +73,7 @@ class RedisStreamRelayTest extends RelayContract<RedisStreamPublisher> {
 
     @Override
     protected void startConsumer(String name, EventTypeRegistry types, EventListener listener) {
-        consumer(name, "c1", Duration.ofMinutes(1), types, listener);
+        consumer(name, "c1", Duration.ofSeconds(1), types, listener);
     }
 
     @Override

@@ -10,15 +10,11 @@ import io.nexus.eventstore.core.PersonalData;
 import io.nexus.eventstore.core.RawJson;
 import io.nexus.eventstore.core.RecordedEvent;
 import io.nexus.eventstore.core.StreamId;
-import io.nexus.eventstore.core.spi.PersonalDataKeys;
-import io.nexus.eventstore.core.spi.SubjectKey;
+import io.nexus.eventstore.core.contract.TestPersonalDataKeys;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
-import javax.crypto.KeyGenerator;
 import org.junit.jupiter.api.Test;
 
 /** The relay envelope carries the schema version (consumers upcast old messages) and personal fields encrypted. */
@@ -29,29 +25,6 @@ class EnvelopeEvolutionTest {
     @EventType("customer.contact_changed")
     record ContactChanged(
             @DataSubject String customerId, @PersonalData String email, String plan) {}
-
-    /** Keys in a map: the store's table stands behind the same interface. */
-    static final class MapKeys implements PersonalDataKeys {
-        final Map<String, SubjectKey> bySubject = new ConcurrentHashMap<>();
-
-        @Override
-        public SubjectKey keyOf(String subject) {
-            return bySubject.computeIfAbsent(subject, s -> {
-                try {
-                    KeyGenerator generator = KeyGenerator.getInstance("AES");
-                    generator.init(256);
-                    return new SubjectKey(UUID.randomUUID(), generator.generateKey());
-                } catch (Exception e) {
-                    throw new IllegalStateException(e);
-                }
-            });
-        }
-
-        @Override
-        public Optional<SubjectKey> find(UUID keyId) {
-            return bySubject.values().stream().filter(k -> k.id().equals(keyId)).findFirst();
-        }
-    }
 
     private static RecordedEvent event(String type, Object data, Map<String, Object> metadata) {
         return new RecordedEvent(
@@ -113,7 +86,7 @@ class EnvelopeEvolutionTest {
 
     @Test
     void personal_fields_stay_encrypted_on_the_wire_and_only_a_consumer_with_the_keys_reads_them() {
-        MapKeys keys = new MapKeys();
+        TestPersonalDataKeys keys = new TestPersonalDataKeys();
         EventEnvelopeJson publisher =
                 new EventEnvelopeJson(JacksonEventSerializer.create(), EventTypeRegistry.rawJson(), keys);
         ContactChanged contact = new ContactChanged("c3", "ada@example.org", "gold");
@@ -121,7 +94,7 @@ class EnvelopeEvolutionTest {
 
         RecordedEvent withKeys = new EventEnvelopeJson(JacksonEventSerializer.create(), CURRENT, keys).decode(message);
         RecordedEvent withoutKeys = new EventEnvelopeJson(JacksonEventSerializer.create(), CURRENT).decode(message);
-        keys.bySubject.clear(); // the subject is erased
+        keys.eraseSubject("c3");
         RecordedEvent afterErasure =
                 new EventEnvelopeJson(JacksonEventSerializer.create(), CURRENT, keys).decode(message);
 
