@@ -9,15 +9,12 @@ import io.nexus.eventstore.core.NewEvent;
 import io.nexus.eventstore.core.RecordedEvent;
 import io.nexus.eventstore.core.StreamId;
 import io.nexus.eventstore.jdbc.PostgresEventStore;
+import io.nexus.fixtures.TestClock;
 import io.nexus.sagas.ReminderSaga.Reminder;
 import io.nexus.sagas.ReminderSaga.TaskOpened;
 import io.nexus.testing.PostgresTest;
 import io.nexus.testing.TestDatabase;
-import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.List;
 import org.jdbi.v3.core.Jdbi;
 import org.junit.jupiter.api.AfterEach;
@@ -28,34 +25,10 @@ import org.junit.jupiter.api.Timeout;
 @PostgresTest
 @Timeout(120)
 class SagaWorkerSnapshotTest {
-    /** A clock the test moves. */
-    static final class MovableClock extends Clock {
-        private volatile Instant now = Instant.parse("2026-01-01T00:00:00Z");
-
-        void advance(Duration duration) {
-            now = now.plus(duration);
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-    }
-
     private final TestDatabase database;
     private final Jdbi jdbi;
     private final PostgresEventStore store;
-    private final MovableClock clock = new MovableClock();
+    private final TestClock clock = TestClock.create();
 
     SagaWorkerSnapshotTest(TestDatabase database) {
         this.database = database;
