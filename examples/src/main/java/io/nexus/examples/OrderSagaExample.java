@@ -1,6 +1,5 @@
 package io.nexus.examples;
 
-import com.zaxxer.hikari.HikariDataSource;
 import io.nexus.eventbus.BusConfig;
 import io.nexus.eventstore.core.ExpectedVersion;
 import io.nexus.eventstore.core.NewEvent;
@@ -13,7 +12,6 @@ import io.nexus.examples.OrderSaga.PaymentCompleted;
 import io.nexus.examples.OrderSaga.PaymentFailed;
 import io.nexus.migrations.EventStoreSchema;
 import io.nexus.sagas.SagaWorker;
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.PrintStream;
 import java.time.Clock;
 import java.time.Duration;
@@ -32,7 +30,7 @@ import javax.sql.DataSource;
  * deadline once the saga's clock has moved 16 minutes on (no waiting). With no argument it starts an embedded
  * PostgreSQL 17; give a JDBC URL (argument or {@code NEXUS_JDBC_URL}) to use your own.
  *
- * <pre>{@code mvn -q -pl examples exec:java -Dexec.mainClass=io.nexus.examples.OrderSagaExample}</pre>
+ * <pre>{@code mvn -B -q -pl examples -am package exec:java -DskipTests -Dexec.mainClass=io.nexus.examples.OrderSagaExample}</pre>
  */
 public final class OrderSagaExample {
     /** What a run did: each order's last event in its stream, and each order's saga stream, by type. */
@@ -65,18 +63,7 @@ public final class OrderSagaExample {
     private OrderSagaExample() {}
 
     public static void main(String[] args) throws Exception {
-        String url = args.length > 0 ? args[0] : System.getenv("NEXUS_JDBC_URL");
-        if (url == null || url.isBlank()) {
-            System.out.println("Starting an embedded PostgreSQL 17 (pass a JDBC URL to use your own) ...");
-            try (EmbeddedPostgres postgres = EmbeddedPostgres.builder().start()) {
-                run(postgres.getPostgresDatabase(), System.out);
-            }
-        } else {
-            try (HikariDataSource dataSource = new HikariDataSource()) {
-                dataSource.setJdbcUrl(url);
-                run(dataSource, System.out);
-            }
-        }
+        ExampleDatabase.main(args, (dataSource, url, rest, out) -> run(dataSource, out));
     }
 
     /**
