@@ -1,8 +1,8 @@
 package io.nexus.examples;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.nexus.eventbus.relay.TestBroker;
 import io.nexus.testing.PostgresTest;
 import io.nexus.testing.TestDatabase;
 import java.io.ByteArrayOutputStream;
@@ -69,8 +69,7 @@ class DesignExamplesTest {
 
     @Test
     void the_same_program_runs_on_postgres_and_on_redis_by_configuration_alone() throws Exception {
-        String redisUrl = System.getenv("NEXUS_TEST_REDIS_URL");
-        assumeTrue(redisUrl != null && !redisUrl.isBlank(), "NEXUS_TEST_REDIS_URL is not set");
+        String redisUrl = TestBroker.REDIS.url();
         Map<String, String> environment =
                 Map.of("REDIS_HOST", URI.create(redisUrl).getHost());
 

@@ -23,16 +23,14 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Assertions;
-import org.junit.jupiter.api.Assumptions;
 
 /**
  * A real PgBouncer in front of a test database, in <b>transaction pooling</b>: the setup where a LISTEN on a pooled
  * connection is never delivered and a session is never the client's own. Each instance is its own {@code pgbouncer}
  * process on a free loopback port, with its ini and user list in a temporary directory; {@link #close()} stops it.
  *
- * <p>Where {@code pgbouncer} is not installed, {@link #start(TestDatabase, int)} fails the test when the {@code CI}
- * environment variable is set (CI must run it; {@code .ci/run} installs the Debian package) and otherwise skips it
- * with the reason.
+ * <p>Where {@code pgbouncer} is not installed, {@link #start(TestDatabase, int)} follows {@link MissingService}: it fails
+ * the test under CI ({@code .ci/run} installs the Debian package) and otherwise skips it with the reason.
  */
 public final class PgBouncer implements AutoCloseable {
     private static final Duration START_TIMEOUT = Duration.ofSeconds(15);
@@ -207,10 +205,7 @@ public final class PgBouncer implements AutoCloseable {
         }
         String reason = "the pgbouncer binary is not installed (looked on PATH and in /usr/sbin); install it with"
                 + " 'apt-get install -y pgbouncer' (.ci/run does)";
-        if (System.getenv("CI") != null) {
-            Assertions.fail("CI is set, so the PgBouncer tests must run, but " + reason);
-        }
-        return Assumptions.abort("skipped: " + reason);
+        return MissingService.skipOrFail(reason);
     }
 
     private static Optional<String> parameter(String query, String name) {
