@@ -45,7 +45,7 @@ class ArchitectureTest {
      * Each module's package root. A class belongs to the module with the longest root that contains it: the relays
      * live below the bus's root, so {@code io.nexus.eventbus.redis} is not part of {@code eventbus-projections}.
      */
-    private static final Map<String, String> MODULE_BY_ROOT = Map.ofEntries(
+    static final Map<String, String> MODULE_BY_ROOT = Map.ofEntries(
             Map.entry("io.nexus.eventstore.core", "eventstore-core"),
             Map.entry("io.nexus.eventstore.jdbc", "eventstore-jdbc"),
             Map.entry("io.nexus.eventstore.json", "eventstore-json"),
