@@ -47,7 +47,7 @@ class PublicationTest {
         List<String> published =
                 MODULES.stream().filter(Pom::published).map(Pom::artifactId).toList();
 
-        assertThat(BOM.texts("/project/dependencyManagement/dependencies/dependency/artifactId"))
+        assertThat(BOM.texts("/project/dependencyManagement/dependencies/dependency[not(type)]/artifactId"))
                 .as("nexus-bom's managed artifacts; a published module is missing or an unpublished one is listed")
                 .containsExactlyInAnyOrderElementsOf(published);
         assertThat(BOM.texts("/project/dependencyManagement/dependencies/dependency/groupId"))
@@ -57,7 +57,24 @@ class PublicationTest {
         assertThat(BOM.texts("/project/dependencyManagement/dependencies/dependency/scope"))
                 .isEmpty();
         assertThat(BOM.texts("/project/dependencyManagement/dependencies/dependency/type"))
-                .isEmpty();
+                .containsOnly("test-jar");
+    }
+
+    @Test
+    void a_test_jar_in_the_bom_is_one_that_a_published_module_builds() {
+        for (String artifactId :
+                BOM.texts("/project/dependencyManagement/dependencies/dependency[type='test-jar']/artifactId")) {
+            Pom module = MODULES.stream()
+                    .filter(candidate -> candidate.artifactId().equals(artifactId))
+                    .findFirst()
+                    .orElseThrow(() -> new AssertionError(
+                            "nexus-bom manages the test-jar of " + artifactId + ", which is no module of the reactor"));
+
+            assertThat(module.published()).as("%s is published", module).isTrue();
+            assertThat(module.texts("/project/build/plugins/plugin[artifactId='maven-jar-plugin']//goal"))
+                    .as("%s builds a test-jar", module)
+                    .contains("test-jar");
+        }
     }
 
     @Test
@@ -76,9 +93,9 @@ class PublicationTest {
                     .isNotBlank()
                     .isEqualTo(PARENT.text("/project/" + element));
         }
-        for (String plugin : List.of("maven-gpg-plugin", "central-publishing-maven-plugin")) {
-            assertThat(BOM.text("/project/profiles/profile[id='release']//plugin[artifactId='" + plugin + "']/version"))
-                    .as("the version of %s in nexus-bom's release profile", plugin)
+        for (String plugin : List.of("maven-gpg-plugin", "central-publishing-maven-plugin", "spotless-maven-plugin")) {
+            assertThat(BOM.text("//plugin[artifactId='" + plugin + "']/version"))
+                    .as("the version of %s in nexus-bom", plugin)
                     .isEqualTo(PARENT.text(
                             "/project/build/pluginManagement/plugins/plugin[artifactId='" + plugin + "']/version"));
         }
