@@ -18,7 +18,7 @@ import javax.sql.DataSource;
 /**
  * The bank account as an aggregate with snapshots ({@link BankAccountAggregate}): 250 deposits, a refused and an
  * accepted withdrawal, and a load that reads the latest snapshot and the few events after it. With no argument it
- * starts an embedded PostgreSQL 17; give a JDBC URL (argument or {@code NEXUS_JDBC_URL}) to use your own. Run it with
+ * starts an embedded PostgreSQL 17; give a JDBC URL ({@code --jdbc-url} or {@code NEXUS_JDBC_URL}) to use your own. Run it with
  * {@code mvn -B -q -pl examples -am package exec:java -DskipTests -Dexec.mainClass=io.nexus.examples.AggregateExample}.
  */
 public final class AggregateExample {

@@ -18,7 +18,7 @@ import javax.sql.DataSource;
 /**
  * The first example: bank accounts as event streams. With no argument it starts an embedded PostgreSQL 17 (nothing
  * to install), migrates the schema, appends events for three accounts, rebuilds one account by replaying its stream,
- * and reads the global order. Give a JDBC URL (argument or {@code NEXUS_JDBC_URL}) to use your own PostgreSQL.
+ * and reads the global order. Give a JDBC URL ({@code --jdbc-url} or {@code NEXUS_JDBC_URL}) to use your own PostgreSQL.
  */
 public final class BankAccountExample {
 

@@ -31,6 +31,13 @@ final class ExampleDatabase {
             url = rest.get(flag + 1);
             rest.subList(flag, flag + 2).clear();
         }
+        for (String arg : rest) {
+            // A bare URL would otherwise reach an example that ignores its arguments and run on the embedded database.
+            if (arg.startsWith("jdbc:")) {
+                throw new IllegalArgumentException("a JDBC URL goes after --jdbc-url, got a bare argument: " + arg
+                        + " (expected --jdbc-url " + arg + ")");
+            }
+        }
         if (url == null || url.isBlank()) {
             System.out.println("Starting an embedded PostgreSQL 17 (give --jdbc-url to use your own) ...");
             try (EmbeddedPostgres postgres = EmbeddedPostgres.builder().start()) {

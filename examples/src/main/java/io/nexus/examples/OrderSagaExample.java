@@ -28,7 +28,7 @@ import javax.sql.DataSource;
  * The order saga end to end: four orders, one paid and reserved, one whose payment fails, one whose inventory
  * cannot be reserved after the payment (compensated by a refund), and one nobody pays, cancelled by the payment
  * deadline once the saga's clock has moved 16 minutes on (no waiting). With no argument it starts an embedded
- * PostgreSQL 17; give a JDBC URL (argument or {@code NEXUS_JDBC_URL}) to use your own.
+ * PostgreSQL 17; give a JDBC URL ({@code --jdbc-url} or {@code NEXUS_JDBC_URL}) to use your own.
  *
  * <pre>{@code mvn -B -q -pl examples -am package exec:java -DskipTests -Dexec.mainClass=io.nexus.examples.OrderSagaExample}</pre>
  */
