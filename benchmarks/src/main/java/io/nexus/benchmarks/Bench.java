@@ -136,6 +136,26 @@ final class Bench implements AutoCloseable {
         }
     }
 
+    /**
+     * Refreshes the planner statistics of every table of the three schemas, as autovacuum's analyze would. Where
+     * autovacuum is off (the CI configuration of some machines has it off) a table is never analyzed, and plans that
+     * pgjdbc and PL/pgSQL cached while the tables were empty stay as they were: Nexus's append and sequencer, which
+     * read {@code events} by index, then scan it whole on every call (seen: appends 7x slower after a few thousand,
+     * back to normal after one ANALYZE). The raw baseline reads nothing while appending, so it never noticed.
+     */
+    void analyze() throws SQLException {
+        execute("""
+                DO $$
+                DECLARE t record;
+                BEGIN
+                    FOR t IN SELECT schemaname, tablename FROM pg_tables
+                             WHERE schemaname IN ('%s', '%s', '%s') LOOP
+                        EXECUTE format('ANALYZE %%I.%%I', t.schemaname, t.tablename);
+                    END LOOP;
+                END
+                $$""".formatted(NEXUS_SCHEMA, RAW_SCHEMA, AppendBaseline.SCHEMA));
+    }
+
     @Override
     public void close() {
         writers.shutdownNow();
