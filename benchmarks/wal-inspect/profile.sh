@@ -2,7 +2,9 @@
 # WAL of Nexus appends split by resource manager and relation, with pg_walinspect (PostgreSQL 15 contrib, no preload).
 # usage: profile.sh DATABASE [APPENDS] [APPEND_SQL]
 #   DATABASE: a scratch database with a migrated `nexus` schema (the script creates the extension).
-#   APPENDS: how many appends to run (default 100); APPEND_SQL: single-append.sql (default) or batch-append.sql.
+#   APPENDS: how many appends to run (default 100); APPEND_SQL: single-append.sql (default, a new stream each),
+#   batch-append.sql, or existing-stream-append.sql (one event to one of the 50 streams order-existing-0..49, which
+#   the script creates first).
 # Runs warm-up appends and a CHECKPOINT (so no full-page images), then APPENDS appends in autocommit and one
 # sequence_commits(), and prints per append the records and bytes of that database and of the transactions that
 # wrote there (other databases' WAL goes into the same stream and is left out). Full-page images are shown apart:
@@ -11,6 +13,9 @@ set -euo pipefail
 DB=$1; N=${2:-100}; ONE=${3:-$(dirname "$0")/single-append.sql}
 P="psql -h 127.0.0.1 -U postgres -q -X -d $DB"
 $P -c "CREATE EXTENSION IF NOT EXISTS pg_walinspect" >/dev/null
+$P -Atc "SELECT count(nexus.append_to_stream('order-existing-' || i, -1, ARRAY[gen_random_uuid()], ARRAY['order.created'],
+                '[{}]', '[null]', ARRAY[NULL::uuid], ARRAY[NULL::uuid], ARRAY[NULL::text]))
+         FROM generate_series(0, 49) i" >/dev/null
 for i in $(seq 20); do $P -f "$ONE" >/dev/null; done
 $P -Atc "SELECT nexus.sequence_commits()" >/dev/null
 $P -Atc "CHECKPOINT"

@@ -203,13 +203,14 @@ public final class BenchmarkCommand implements Callable<Integer> {
                 ResultSet rows = statement.executeQuery("""
                         SELECT current_setting('server_version'), current_setting('fsync'),
                                current_setting('synchronous_commit'), current_setting('shared_buffers'),
-                               current_setting('max_wal_size')""")) {
+                               current_setting('max_wal_size'), current_setting('autovacuum')""")) {
             rows.next();
             database.put("version", rows.getString(1));
             database.put("fsync", rows.getString(2));
             database.put("synchronous_commit", rows.getString(3));
             database.put("shared_buffers", rows.getString(4));
             database.put("max_wal_size", rows.getString(5));
+            database.put("autovacuum", rows.getString(6));
         }
         return database;
     }

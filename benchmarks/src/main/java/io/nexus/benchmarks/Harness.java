@@ -46,6 +46,8 @@ final class Harness {
                 side.round().run(bench);
             }
         }
+        // Statistics and visibility maps of the tables as set-up and warm-up left them, as autovacuum would keep them.
+        bench.vacuumAnalyze();
         for (Workload.Side side : sides) {
             if (side.latencies() != null) {
                 side.latencies().clear();

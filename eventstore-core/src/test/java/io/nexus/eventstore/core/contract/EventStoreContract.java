@@ -230,6 +230,7 @@ public abstract class EventStoreContract {
         assertThat(anyAgain).isEqualTo(original);
         assertThat(existsAgain).isEqualTo(original);
         assertThat(store().readStream(order, 1, 100)).hasSize(4);
+        assertThat(store().streamVersion(order)).isEqualTo(4);
     }
 
     @Test

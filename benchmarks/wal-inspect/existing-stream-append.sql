@@ -1,0 +1,3 @@
+\set data '[{"orderId":"3f1c2a9e-2f7b-4a61-9a0f-6d1c7a2b9e11","userId":"user-4711","amount":129.95,"currency":"EUR","items":[{"sku":"SKU-1","qty":1,"price":49.95},{"sku":"SKU-2","qty":2,"price":30.00},{"sku":"SKU-3","qty":1,"price":20.00}]}]'
+\set meta '[{"tenant":"acme","traceId":"4bf92f3577b34da6a3ce929d0e0e4736","spanId":"00f067aa0ba902b7","userAgent":"nexus-bench/1.0","ip":"10.0.0.1","tag":"x"}]'
+SELECT * FROM nexus.append_to_stream('order-existing-' || (random() * 49)::int, -3, ARRAY[gen_random_uuid()], ARRAY['order.created'], :'data'::jsonb, :'meta'::jsonb, ARRAY[gen_random_uuid()], ARRAY[gen_random_uuid()], ARRAY['bench']) \gset
