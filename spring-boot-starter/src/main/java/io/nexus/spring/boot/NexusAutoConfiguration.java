@@ -80,7 +80,8 @@ public final class NexusAutoConfiguration {
     public NexusConfig nexusConfig(NexusProperties properties) {
         NexusConfig config = properties.toConfig();
         if (config.backend() != NexusConfig.Backend.MEMORY && config.backend() != NexusConfig.Backend.POSTGRES) {
-            throw new IllegalArgumentException("nexus.backend is " + config.backend().key() + ", but the starter builds"
+            throw new IllegalArgumentException("nexus.backend is "
+                    + config.backend().key() + ", but the starter builds"
                     + " a postgres or memory bus; for " + config.backend().key() + " declare your own EventBus bean"
                     + " (BrokerEventBus.builder(transport).persistence(postgresBus))");
         }
