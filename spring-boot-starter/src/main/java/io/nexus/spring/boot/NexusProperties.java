@@ -144,7 +144,7 @@ public class NexusProperties {
 
     /** The {@code nexus.health.*} keys: when the health indicator reports a problem. */
     public static class Health {
-        /** Committed events still without a global position after this long mean the sequencer is stuck; a bare number is seconds. */
+        /** Committed events still without a global position after this long mean the sequencer is stuck: 30s, 500ms, or whole seconds. */
         @DurationUnit(ChronoUnit.SECONDS)
         private Duration sequencerStuckAfter = Duration.ofSeconds(30);
 

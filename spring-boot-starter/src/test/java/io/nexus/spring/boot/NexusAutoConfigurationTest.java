@@ -206,9 +206,10 @@ class NexusAutoConfigurationTest {
         String schema = "boot_" + Long.toString(System.nanoTime(), 36);
         runner.withPropertyValues("nexus.postgresql.schema=" + schema).run(context -> {
             assertThat(context).hasFailed();
-            assertThat(causes(context.getStartupFailure())).anySatisfy(cause -> assertThat(cause)
-                    .isInstanceOf(SchemaNotMigratedException.class)
-                    .hasMessageContaining("EventStoreSchema.migrate"));
+            assertThat(causes(context.getStartupFailure()))
+                    .anySatisfy(cause -> assertThat(cause)
+                            .isInstanceOf(SchemaNotMigratedException.class)
+                            .hasMessageContaining("EventStoreSchema.migrate"));
         });
 
         runner.withPropertyValues("nexus.postgresql.schema=" + schema, "nexus.migrate=true")
