@@ -9,10 +9,12 @@ import io.nexus.eventbus.MemoryEventBus;
 import io.nexus.eventbus.PostgresEventBus;
 import io.nexus.eventbus.SubscriptionAdmin;
 import io.nexus.eventbus.SubscriptionStatus;
+import io.nexus.eventstore.core.EventStoreAccessException;
 import io.nexus.eventstore.core.ExpectedVersion;
 import io.nexus.eventstore.core.NewEvent;
 import io.nexus.eventstore.core.SchemaNotMigratedException;
 import io.nexus.eventstore.core.StreamId;
+import io.nexus.eventstore.jdbc.HeadNotifications;
 import io.nexus.eventstore.jdbc.PostgresEventStore;
 import io.nexus.testing.PostgresTest;
 import io.nexus.testing.TestDatabase;
@@ -21,6 +23,7 @@ import java.util.List;
 import java.util.UUID;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
+import org.postgresql.ds.PGSimpleDataSource;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.jdbc.datasource.DelegatingDataSource;
@@ -112,6 +115,39 @@ class NexusAutoConfigurationTest {
                 .run(context -> assertThat(context.getStartupFailure())
                         .rootCause()
                         .hasMessageContaining("nexus.postgresql.listen-url"));
+    }
+
+    @Test
+    void notifications_follow_the_yaml_modes_with_listen_on_pool_by_default() {
+        runner.run(
+                context -> assertThat(context.getBean(PostgresEventStore.class).notifications())
+                        .isEqualTo(HeadNotifications.listenOnPool()));
+        runner.withPropertyValues("nexus.postgresql.notifications=poll") // PgBouncer in transaction pooling
+                .run(context -> assertThat(
+                                context.getBean(PostgresEventStore.class).notifications())
+                        .isEqualTo(HeadNotifications.pollOnly()));
+        runner.withPropertyValues(
+                        "nexus.postgresql.notifications=listen", "nexus.postgresql.listen-url=" + database.jdbcUrl())
+                .run(context -> assertThat(
+                                context.getBean(PostgresEventStore.class).notifications())
+                        .isInstanceOf(HeadNotifications.Listen.class));
+    }
+
+    @Test
+    void a_database_that_cannot_be_reached_fails_the_start_naming_where_it_looked() {
+        PGSimpleDataSource nowhere = new PGSimpleDataSource();
+        nowhere.setUrl("jdbc:postgresql://127.0.0.1:1/nowhere?connectTimeout=2");
+
+        new ApplicationContextRunner()
+                .withConfiguration(AutoConfigurations.of(NexusAutoConfiguration.class))
+                .withBean(DataSource.class, () -> nowhere)
+                .run(context -> {
+                    assertThat(context).hasFailed();
+                    assertThat(causes(context.getStartupFailure()))
+                            .anySatisfy(cause -> assertThat(cause)
+                                    .isInstanceOf(EventStoreAccessException.class)
+                                    .hasMessageContaining("127.0.0.1:1"));
+                });
     }
 
     @Test
