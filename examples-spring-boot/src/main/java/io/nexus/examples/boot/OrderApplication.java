@@ -40,12 +40,23 @@ public class OrderApplication {
     }
 
     public static void main(String[] args) throws IOException {
+        start(args);
+    }
+
+    /**
+     * Starts the application: on {@code --spring.datasource.url=...} (or {@code SPRING_DATASOURCE_URL}) if given, else
+     * on an embedded PostgreSQL 17 that stops, after the application, when the JVM ends.
+     *
+     * @param args Spring Boot's arguments
+     * @return the running application
+     * @throws IOException if the embedded PostgreSQL cannot start
+     */
+    static ConfigurableApplicationContext start(String... args) throws IOException {
         List<String> arguments = new ArrayList<>(List.of(args));
         boolean hasDatabase = arguments.stream().anyMatch(a -> a.startsWith("--spring.datasource.url="))
                 || System.getenv("SPRING_DATASOURCE_URL") != null;
         if (hasDatabase) {
-            SpringApplication.run(OrderApplication.class, args);
-            return;
+            return SpringApplication.run(OrderApplication.class, args);
         }
         System.out.println("Starting an embedded PostgreSQL 17 (give --spring.datasource.url=... for your own)");
         // Its own shutdown hook would stop the server while the application still releases its leases on it.
@@ -62,6 +73,7 @@ public class OrderApplication {
                             close(postgres);
                         },
                         "order-application-stop"));
+        return context;
     }
 
     private static void close(EmbeddedPostgres postgres) {
