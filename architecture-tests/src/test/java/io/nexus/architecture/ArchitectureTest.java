@@ -24,9 +24,11 @@ import io.nexus.eventstore.core.EventStore;
 import io.nexus.eventstore.jdbc.PostgresEventStore;
 import io.nexus.eventstore.json.JacksonEventSerializer;
 import io.nexus.examples.BankAccountExample;
+import io.nexus.examples.boot.OrderApplication;
 import io.nexus.fixtures.AggregateFixture;
 import io.nexus.migrations.EventStoreSchema;
 import io.nexus.sagas.SagaWorker;
+import io.nexus.spring.boot.NexusAutoConfiguration;
 import io.nexus.testing.PostgresTest;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -58,7 +60,9 @@ class ArchitectureTest {
             Map.entry("io.nexus.sagas", "sagas"),
             Map.entry("io.nexus.cli", "cli"),
             Map.entry("io.nexus.testing", "test-support"),
-            Map.entry("io.nexus.examples", "examples"));
+            Map.entry("io.nexus.examples", "examples"),
+            Map.entry("io.nexus.examples.boot", "examples-spring-boot"),
+            Map.entry("io.nexus.spring.boot", "spring-boot-starter"));
 
     /** Packages, with each {@code internal} package counted as part of the package it implements. */
     private static final SliceAssignment PACKAGES_WITH_THEIR_INTERNALS = new SliceAssignment() {
@@ -93,7 +97,9 @@ class ArchitectureTest {
                 Nexus.class,
                 EventStoreSchema.class,
                 PostgresTest.class,
-                BankAccountExample.class);
+                BankAccountExample.class,
+                NexusAutoConfiguration.class,
+                OrderApplication.class);
 
         assertThat(onePerModule)
                 .allSatisfy(type ->

@@ -152,7 +152,8 @@ class PublicationTest {
     @Test
     void the_unpublished_modules_are_the_tools_of_this_repository() {
         assertThat(MODULES.stream().filter(module -> !module.published()).map(Pom::directory))
-                .containsExactlyInAnyOrder("test-support", "examples", "benchmarks", "architecture-tests");
+                .containsExactlyInAnyOrder(
+                        "test-support", "examples", "examples-spring-boot", "benchmarks", "architecture-tests");
     }
 
     private static <T> boolean distinct(List<T> items, Function<T, String> key) {

@@ -27,6 +27,17 @@ public record TestDatabase(String name, String jdbcUrl, String schema, HikariDat
         return TestDatabaseServer.get().terminateConnections(name);
     }
 
+    /**
+     * A database of its own on the tests' server, for a test whose framework needs the URL before any extension runs
+     * (Spring's {@code @DynamicPropertySource}); dropped when the JVM ends.
+     *
+     * @param autoCommit whether its pool's connections start in autocommit
+     * @return the database, its schema migrated
+     */
+    public static TestDatabase create(boolean autoCommit) {
+        return TestDatabaseServer.get().createDatabase(autoCommit);
+    }
+
     /** {@return whether the pool's connections start in autocommit; false for an {@link AutoCommitOff} class} */
     public boolean autoCommit() {
         return dataSource.isAutoCommit();
