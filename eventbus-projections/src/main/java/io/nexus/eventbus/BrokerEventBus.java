@@ -58,7 +58,9 @@ import org.jspecify.annotations.Nullable;
  * <p><b>With persistence</b>, the PostgreSQL store is the source of truth: {@code emit} appends to it (through the
  * given {@link PostgresEventBus}) and returns after the commit, and the broker carries committed events only. A relay
  * (the durable subscription {@link Builder#relayName(String)} to {@code *} on the PostgreSQL bus: one process of all
- * that share the name publishes, the others stand by) hands each committed event to the broker in global order,
+ * that share the name publishes, the others stand by) hands each committed event to the broker in global order and
+ * in its stored form ({@link PostgresEventBus#subscribeDurableAsStored}: personal fields encrypted, a message
+ * whose personal fields the transport cannot decrypt is read from the store instead),
  * retrying while the broker is down and resuming from its checkpoint after a restart. Every process receives every
  * event from the broker, dispatches in global order from the position the store had when the bus was built, drops
  * what it already dispatched, and reads from the store whatever the broker did not bring (a gap in the positions, or
@@ -152,7 +154,9 @@ public final class BrokerEventBus extends DispatchingBus {
                 // Listen before reading the head: an event committed after the head was read is relayed after this.
                 transport.listen(EVERYTHING);
                 this.dispatched = store.store().headPosition();
-                started = store.subscribeDurable(builder.relayName, "*", this::publishUntilAccepted);
+                // As stored: personal fields leave encrypted, and no type stalls the relay (see
+                // subscribeDurableAsStored).
+                started = store.subscribeDurableAsStored(builder.relayName, this::publishUntilAccepted);
             }
         } catch (RuntimeException e) {
             retries.shutdownNow();
@@ -484,8 +488,13 @@ public final class BrokerEventBus extends DispatchingBus {
                 if (kind == Kind.RECONNECTED) {
                     catchUp(durable, durable.store().headPosition());
                 } else if (event != null && event.position() > dispatched) {
-                    catchUp(durable, event.position() - 1);
-                    dispatchOne(event);
+                    if (event.isRedacted()) {
+                        // Masked by a transport without the keys (or erased): the store decrypts with its own.
+                        catchUp(durable, event.position());
+                    } else {
+                        catchUp(durable, event.position() - 1);
+                        dispatchOne(event);
+                    }
                 }
                 return true;
             } catch (RuntimeException e) {

@@ -2,14 +2,20 @@ package io.nexus.eventbus.redis;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.nexus.eventbus.EventListener;
 import io.nexus.eventbus.PostgresEventBus;
 import io.nexus.eventbus.RedisConfig;
 import io.nexus.eventbus.relay.BrokerRelayContract;
 import io.nexus.eventbus.relay.TestBroker;
+import io.nexus.eventstore.core.EventTypeRegistry;
+import io.nexus.eventstore.core.spi.PersonalDataKeys;
 import io.nexus.testing.PostgresTest;
 import io.nexus.testing.TestDatabase;
 import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -21,6 +27,7 @@ class RedisRelayTest extends BrokerRelayContract<RedisRelay> {
     private String url;
     private String streamKey;
     private RedisClient redis;
+    private final List<RedisStreamConsumer> consumers = new ArrayList<>();
 
     RedisRelayTest(TestDatabase database) {
         super(database);
@@ -35,6 +42,7 @@ class RedisRelayTest extends BrokerRelayContract<RedisRelay> {
 
     @AfterEach
     void cleanUp() {
+        consumers.forEach(RedisStreamConsumer::close);
         if (redis != null) {
             redis.del(streamKey);
             redis.close();
@@ -53,6 +61,28 @@ class RedisRelayTest extends BrokerRelayContract<RedisRelay> {
             ids.add(entry.getFields().get(RedisStreamPublisher.FIELD_EVENT_ID));
         }
         return ids;
+    }
+
+    @Override
+    protected List<String> relayedBodies() {
+        List<String> bodies = new ArrayList<>();
+        for (StreamEntry entry : redis.xrange(streamKey, "-", "+")) {
+            bodies.add(entry.getFields().get(RedisStreamPublisher.FIELD_ENVELOPE));
+        }
+        return bodies;
+    }
+
+    @Override
+    protected void startConsumer(String name, EventTypeRegistry types, PersonalDataKeys keys, EventListener listener) {
+        RedisStreamConsumer consumer = RedisStreamConsumer.builder(url, name, "c1")
+                .streamKey(streamKey)
+                .blockTimeout(Duration.ofMillis(100))
+                .claimIdleTime(Duration.ofSeconds(1))
+                .typeRegistry(types)
+                .personalDataKeys(keys)
+                .build();
+        consumers.add(consumer);
+        consumer.start(listener);
     }
 
     @Override

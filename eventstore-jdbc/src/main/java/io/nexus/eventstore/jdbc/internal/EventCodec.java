@@ -42,11 +42,28 @@ public final class EventCodec {
     private final EventTypeRegistry types;
     private final EventSerializer serializer;
     private final EventPayloads payloads;
+    private final boolean storedForm;
 
     public EventCodec(EventTypeRegistry types, EventSerializer serializer, @Nullable PersonalDataKeys keys) {
+        this(types, serializer, keys, false);
+    }
+
+    private EventCodec(
+            EventTypeRegistry types, EventSerializer serializer, @Nullable PersonalDataKeys keys, boolean storedForm) {
         this.types = types;
         this.serializer = serializer;
         this.payloads = new EventPayloads(types, serializer, keys);
+        this.storedForm = storedForm;
+    }
+
+    /**
+     * A codec that reads every row as it is stored: the payload as {@link RawJson} with its personal fields still
+     * encrypted, in the schema version it was written in, and the metadata with its reserved entries ({@code
+     * nexus.encrypted}, {@code nexus.schema_version}) as stored. What a relay carries out of the process: it never
+     * holds personal data in the clear, and it reads every type, whatever this process's registry knows.
+     */
+    public static EventCodec storedForm(EventSerializer serializer) {
+        return new EventCodec(EventTypeRegistry.rawJson(), serializer, null, true);
     }
 
     /**
@@ -159,14 +176,16 @@ public final class EventCodec {
         Metadata decoded = metadata == null ? Metadata.NONE : decodeMetadata(row.type(), metadata);
         int version = EventPayloads.storedVersion(decoded.values());
         boolean encrypted = EventPayloads.isEncrypted(decoded.values());
-        if (payloads.isPlain(row.type(), version, encrypted)) {
+        if (storedForm || payloads.isPlain(row.type(), version, encrypted)) {
             sink.accept(new RecordedEvent(
                     row.streamId(),
                     row.streamVersion(),
                     row.position(),
                     row.eventId(),
                     row.type(),
-                    decodeData(row.type(), row.data(), row.streamVersion(), row.streamId()),
+                    storedForm
+                            ? RawJson.of(new String(row.data(), StandardCharsets.UTF_8))
+                            : decodeData(row.type(), row.data(), row.streamVersion(), row.streamId()),
                     decoded.strings(),
                     row.correlationId(),
                     row.causationId(),
