@@ -415,8 +415,10 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
      * Erases a data subject (crypto-shredding): deletes the key that encrypts its {@link
      * io.nexus.eventstore.core.PersonalData}. Every event stays, and reads as before except that those fields are null
      * and {@link RecordedEvent#isRedacted()} is true; projections rebuilt afterwards hold no personal data of the
-     * subject. Irreversible. Other processes' key caches forget the key within 30 seconds;
-     * an event for the same subject appended later gets a new key.
+     * subject. Irreversible. Once it has committed, no read in any process decrypts those fields (reads never use a
+     * cached key), relay consumers included. An event for the same subject appended later gets a new key; one that
+     * another process appends within 30 seconds (its cache of keys for writing) is encrypted with the erased key and
+     * reads masked.
      *
      * @param subject the subject's id, as its {@link io.nexus.eventstore.core.DataSubject} value's {@code toString()}
      * @return whether the subject had a key

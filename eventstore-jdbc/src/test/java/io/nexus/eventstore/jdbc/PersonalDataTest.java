@@ -7,6 +7,8 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.nexus.eventstore.core.AppendResult;
+import io.nexus.eventstore.core.DataSubject;
+import io.nexus.eventstore.core.EventSerializationException;
 import io.nexus.eventstore.core.EventType;
 import io.nexus.eventstore.core.ExpectedVersion;
 import io.nexus.eventstore.core.NewEvent;
@@ -224,6 +226,33 @@ class PersonalDataTest {
                 .hasMessageContaining(Unnamed.class.getName())
                 .hasMessageContaining("@DataSubject");
         assertThat(store.streamVersion(stream)).isZero();
+    }
+
+    /** Holds anything: personal data in it is only seen at run time. */
+    @EventType("customer.wrapped")
+    record Wrapped(@DataSubject String customerId, Object payload) {}
+
+    @Test
+    void personal_data_behind_a_component_declared_as_object_is_refused_naming_it_and_nothing_is_written() {
+        StreamId stream = uniqueStream("customer");
+
+        Throwable thrown = catchThrowable(() -> store.append(
+                stream,
+                ExpectedVersion.noStream(),
+                List.of(NewEvent.of(
+                        new Wrapped(subject(), List.of(new EvolvingEvents.Address("Elm Street", "Oslo")))))));
+
+        assertThat(thrown)
+                .isInstanceOf(EventSerializationException.class)
+                .hasMessageContaining("payload[]")
+                .hasMessageContaining(EvolvingEvents.Address.class.getName())
+                .hasMessageContaining("declare the concrete type");
+        assertThat(store.streamVersion(stream)).isZero();
+        assertThat(store.append(
+                        stream,
+                        ExpectedVersion.noStream(),
+                        List.of(NewEvent.of(new Wrapped(subject(), List.of("no personal data here"))))))
+                .isNotNull();
     }
 
     @Test

@@ -70,6 +70,8 @@ public final class EventPayloads {
         }
     };
 
+    private static final byte[] ENCRYPTED_MARK = ("\"" + ENCRYPTED_KEY + "\"").getBytes(StandardCharsets.US_ASCII);
+
     private final EventTypeRegistry types;
     private final EventSerializer serializer;
     private final PersonalDataCipher cipher;
@@ -125,7 +127,8 @@ public final class EventPayloads {
      * @param type the event's type name
      * @param data the payload
      * @return the JSON text
-     * @throws EventSerializationException if the payload cannot be serialized
+     * @throws EventSerializationException if the payload cannot be serialized, or holds personal data behind a
+     *     component not declared as its type (an {@code Object} or an interface), which could not be encrypted
      */
     public String serialize(UUID eventId, String type, Object data) {
         if (data instanceof RawJson raw) {
@@ -133,6 +136,7 @@ public final class EventPayloads {
         }
         String json = serializer.serialize(type, data);
         PersonalDataCipher.PersonalFields fields = PersonalDataCipher.fieldsOf(data.getClass());
+        PersonalDataCipher.refuseHidden(type, fields, data);
         if (!fields.any()) {
             return json;
         }
@@ -326,6 +330,17 @@ public final class EventPayloads {
      */
     public static void keyIdsIn(byte[] json, Set<UUID> into) {
         PersonalDataCipher.keyIdsIn(json, into);
+    }
+
+    /**
+     * Tells, without parsing it, whether stored metadata JSON may mark its payload encrypted (it names {@link
+     * #ENCRYPTED_KEY}); a page of events reads keys only for such rows.
+     *
+     * @param metadata stored metadata, UTF-8 JSON
+     * @return whether it holds the key {@link #ENCRYPTED_KEY}
+     */
+    public static boolean mayBeEncrypted(byte[] metadata) {
+        return PersonalDataCipher.indexOf(metadata, ENCRYPTED_MARK, 0) >= 0;
     }
 
     private static UUID derivedId(UUID eventId, int index) {

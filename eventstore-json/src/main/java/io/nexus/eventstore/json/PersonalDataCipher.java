@@ -21,8 +21,10 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.ListIterator;
@@ -70,8 +72,12 @@ final class PersonalDataCipher {
 
     private static final Leaf LEAF = new Leaf();
 
-    /** The personal fields of a class and how to read its subject; {@code root} empty when it has none. */
-    record PersonalFields(Map<String, Node> root, @Nullable AccessibleObject subject, String className) {
+    /**
+     * The personal fields of a class and how to read its subject; {@code root} empty when it has none. {@code open}:
+     * some component is declared as {@code Object}, an interface, an abstract class or a type variable, so what it
+     * holds is only known at run time (see {@link #refuseHidden}).
+     */
+    record PersonalFields(Map<String, Node> root, @Nullable AccessibleObject subject, String className, boolean open) {
         boolean any() {
             return !root.isEmpty();
         }
@@ -116,9 +122,15 @@ final class PersonalDataCipher {
     }
 
     private static PersonalFields personalFields(Class<?> type) {
-        Map<String, Node> root = fieldsNode(type, new HashSet<>());
+        Scan scan = new Scan();
+        Map<String, Node> root = scan.fields(type);
+        // A payload that is itself a collection, map or array holds whatever its elements are.
+        boolean open = scan.open
+                || Collection.class.isAssignableFrom(type)
+                || Map.class.isAssignableFrom(type)
+                || type.isArray();
         if (root.isEmpty()) {
-            return new PersonalFields(Map.of(), null, type.getName());
+            return new PersonalFields(Map.of(), null, type.getName(), open);
         }
         List<AccessibleObject> subjects = new ArrayList<>();
         for (Member member : members(type)) {
@@ -132,7 +144,7 @@ final class PersonalDataCipher {
         }
         AccessibleObject subject = subjects.get(0);
         subject.setAccessible(true);
-        return new PersonalFields(root, subject, type.getName());
+        return new PersonalFields(root, subject, type.getName(), open);
     }
 
     /** A component of a record, or a field of a class, with what reads it. */
@@ -142,7 +154,6 @@ final class PersonalDataCipher {
         List<Member> members = new ArrayList<>();
         if (type.isRecord()) {
             for (RecordComponent component : type.getRecordComponents()) {
-                // The annotation may sit on the component (it targets RECORD_COMPONENT) or its field.
                 members.add(new Member(
                         component.getName(), component, component.getAccessor(), component.getGenericType()));
             }
@@ -158,53 +169,130 @@ final class PersonalDataCipher {
         return members;
     }
 
-    /** The personal fields of a class's JSON object, by property name; empty when it holds none. */
-    private static Map<String, Node> fieldsNode(Class<?> type, Set<Class<?>> visiting) {
-        if (!isPayloadClass(type) || !visiting.add(type)) {
-            return Map.of();
-        }
-        Map<String, Node> fields = new LinkedHashMap<>();
-        for (Member member : members(type)) {
-            if (member.element().isAnnotationPresent(PersonalData.class)) {
-                fields.put(member.name(), LEAF);
-            } else {
-                Node nested = node(member.type(), visiting);
-                if (nested != null) {
-                    fields.put(member.name(), nested);
+    /** One class's scan of its declared types: where personal values sit, and whether some type is open. */
+    private static final class Scan {
+        private final Set<Class<?>> visiting = new HashSet<>();
+        private boolean open;
+
+        /** The personal fields of a class's JSON object, by property name; empty when it holds none. */
+        Map<String, Node> fields(Class<?> type) {
+            if (!isPayloadClass(type) || !visiting.add(type)) {
+                return Map.of();
+            }
+            Map<String, Node> fields = new LinkedHashMap<>();
+            for (Member member : members(type)) {
+                if (member.element().isAnnotationPresent(PersonalData.class)) {
+                    fields.put(member.name(), LEAF);
+                } else {
+                    Node nested = node(member.type());
+                    if (nested != null) {
+                        fields.put(member.name(), nested);
+                    }
                 }
             }
+            visiting.remove(type);
+            return fields.isEmpty() ? Map.of() : Map.copyOf(fields);
         }
-        visiting.remove(type);
-        return fields.isEmpty() ? Map.of() : Map.copyOf(fields);
-    }
 
-    /** Where personal values sit in a value of declared type {@code type}; null when nowhere. */
-    private static @Nullable Node node(Type type, Set<Class<?>> visiting) {
-        if (type instanceof Class<?> c) {
-            if (c.isArray()) {
-                Node element = node(c.getComponentType(), visiting);
-                return element == null ? null : new Each(element);
+        /** Where personal values sit in a value of declared type {@code type}; null when nowhere. */
+        private @Nullable Node node(Type type) {
+            if (type instanceof Class<?> c) {
+                if (c.isArray()) {
+                    return each(node(c.getComponentType()));
+                }
+                open |= isOpen(c);
+                Map<String, Node> fields = fields(c);
+                return fields.isEmpty() ? null : new Fields(fields);
             }
-            Map<String, Node> fields = fieldsNode(c, visiting);
-            return fields.isEmpty() ? null : new Fields(fields);
+            if (type instanceof GenericArrayType array) {
+                return each(node(array.getGenericComponentType()));
+            }
+            if (type instanceof ParameterizedType parameterized && parameterized.getRawType() instanceof Class<?> raw) {
+                Type[] arguments = parameterized.getActualTypeArguments();
+                if (Optional.class == raw) {
+                    return node(arguments[0]);
+                }
+                if (Collection.class.isAssignableFrom(raw)) {
+                    return each(node(arguments[0]));
+                }
+                if (Map.class.isAssignableFrom(raw)) {
+                    return each(node(arguments[1]));
+                }
+                return node(raw);
+            }
+            open = true; // a type variable or a wildcard
+            return null;
         }
-        if (type instanceof GenericArrayType array) {
-            Node element = node(array.getGenericComponentType(), visiting);
+
+        private static @Nullable Node each(@Nullable Node element) {
             return element == null ? null : new Each(element);
         }
-        if (type instanceof ParameterizedType parameterized && parameterized.getRawType() instanceof Class<?> raw) {
-            Type[] arguments = parameterized.getActualTypeArguments();
-            if (Collection.class.isAssignableFrom(raw) || Optional.class == raw) {
-                Node element = node(arguments[0], visiting);
-                return element == null ? null : raw == Optional.class ? element : new Each(element);
+
+        /** A declared type whose values may be of classes this scan does not see. */
+        private static boolean isOpen(Class<?> type) {
+            if (type == Object.class) {
+                return true;
             }
-            if (Map.class.isAssignableFrom(raw)) {
-                Node value = node(arguments[1], visiting);
-                return value == null ? null : new Each(value);
-            }
-            return node(raw, visiting);
+            boolean abstractType = type.isInterface() || Modifier.isAbstract(type.getModifiers());
+            return abstractType && !type.isPrimitive() && !type.getName().startsWith("java.");
         }
-        return null;
+    }
+
+    /**
+     * Refuses a payload that holds personal data where its declared types do not say so (a component declared as
+     * {@code Object} or an interface holding a record with {@link PersonalData}): it could not be encrypted, and
+     * nothing personal may be stored in the clear. Walks the payload only for classes with open components.
+     *
+     * @throws EventSerializationException naming the component and the class it holds
+     */
+    static void refuseHidden(String type, PersonalFields fields, Object data) {
+        if (fields.open()) {
+            Node expected = fields.any() ? new Fields(fields.root()) : null;
+            refuseHidden(type, data, expected, fields.className(), Collections.newSetFromMap(new IdentityHashMap<>()));
+        }
+    }
+
+    private static void refuseHidden(
+            String type, @Nullable Object value, @Nullable Node expected, String path, Set<Object> seen) {
+        if (value == null || expected instanceof Leaf || !seen.add(value)) {
+            return;
+        }
+        Node element = expected instanceof Each each ? each.element() : null;
+        if (value instanceof Collection<?> values) {
+            values.forEach(v -> refuseHidden(type, v, element, path + "[]", seen));
+        } else if (value instanceof Map<?, ?> map) {
+            map.forEach((k, v) -> refuseHidden(type, v, element, path + "." + k, seen));
+        } else if (value instanceof Object[] array) {
+            Arrays.stream(array).forEach(v -> refuseHidden(type, v, element, path + "[]", seen));
+        } else if (value instanceof Optional<?> optional) {
+            refuseHidden(type, optional.orElse(null), expected, path, seen);
+        } else if (isPayloadClass(value.getClass())) {
+            refuseHiddenIn(type, value, expected instanceof Fields f ? f.fields() : Map.of(), path, seen);
+        }
+    }
+
+    /** {@code value}, an object of the application's, expected to hold personal values where {@code expected} says. */
+    private static void refuseHiddenIn(
+            String type, Object value, Map<String, Node> expected, String path, Set<Object> seen) {
+        if (expected.isEmpty() && !new Scan().fields(value.getClass()).isEmpty()) {
+            throw new EventSerializationException(
+                    type,
+                    path + " holds a " + value.getClass().getName() + ", which has @PersonalData, but is not declared"
+                            + " as that type (it is an Object, an interface, an abstract class or a type variable):"
+                            + " declare the concrete type so that its personal data can be encrypted");
+        }
+        for (Member member : members(value.getClass())) {
+            Object memberValue;
+            try {
+                member.accessor().setAccessible(true);
+                memberValue = member.accessor() instanceof Method accessor
+                        ? accessor.invoke(value)
+                        : ((Field) member.accessor()).get(value);
+            } catch (ReflectiveOperationException | RuntimeException e) {
+                continue; // not readable here, so the serializer did not read it this way either
+            }
+            refuseHidden(type, memberValue, expected.get(member.name()), path + "." + member.name(), seen);
+        }
     }
 
     /** A class whose components may hold personal data: the application's, not the JDK's values. */
@@ -382,7 +470,7 @@ final class PersonalDataCipher {
         }
     }
 
-    private static int indexOf(byte[] bytes, byte[] part, int from) {
+    static int indexOf(byte[] bytes, byte[] part, int from) {
         outer:
         for (int i = from; i <= bytes.length - part.length; i++) {
             for (int j = 0; j < part.length; j++) {

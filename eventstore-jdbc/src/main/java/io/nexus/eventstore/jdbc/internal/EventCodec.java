@@ -44,9 +44,6 @@ public final class EventCodec {
 
     private final EventTypeRegistry types;
     private final EventSerializer serializer;
-    private static final byte[] ENCRYPTED_MARK =
-            ("\"" + EventPayloads.ENCRYPTED_KEY + "\"").getBytes(StandardCharsets.US_ASCII);
-
     private final EventPayloads payloads;
     private final @Nullable PersonalDataKeys keys;
     private final boolean storedForm;
@@ -196,7 +193,7 @@ public final class EventCodec {
         Set<UUID> keyIds = null;
         for (StoredEvent row : rows) {
             byte[] metadata = row.metadata();
-            if (metadata != null && contains(metadata, ENCRYPTED_MARK)) {
+            if (metadata != null && EventPayloads.mayBeEncrypted(metadata)) {
                 if (keyIds == null) {
                     keyIds = new HashSet<>();
                 }
@@ -218,19 +215,6 @@ public final class EventCodec {
                 return Optional.ofNullable(found.get(keyId));
             }
         };
-    }
-
-    private static boolean contains(byte[] bytes, byte[] part) {
-        outer:
-        for (int i = 0; i <= bytes.length - part.length; i++) {
-            for (int j = 0; j < part.length; j++) {
-                if (bytes[i + j] != part[j]) {
-                    continue outer;
-                }
-            }
-            return true;
-        }
-        return false;
     }
 
     /** Decodes {@code row} as {@link #decode(StoredEvent, Consumer)}, decrypting with the page's keys if given. */
