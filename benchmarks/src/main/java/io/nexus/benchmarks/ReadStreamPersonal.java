@@ -6,7 +6,6 @@ import io.nexus.eventstore.core.EventTypeRegistry;
 import io.nexus.eventstore.core.ExpectedVersion;
 import io.nexus.eventstore.core.NewEvent;
 import io.nexus.eventstore.core.PersonalData;
-import io.nexus.eventstore.core.RecordedEvent;
 import io.nexus.eventstore.core.StreamId;
 import io.nexus.eventstore.jdbc.PostgresEventStore;
 import java.util.ArrayList;
@@ -85,19 +84,10 @@ final class ReadStreamPersonal implements Workload {
     }
 
     private long read(Bench bench, StreamId stream) {
-        PostgresEventStore reading = Objects.requireNonNull(store);
-        int reads = bench.sizes.streamReadsPerRound();
-        long checksum = 0;
-        for (int r = 0; r < reads; r++) {
-            List<RecordedEvent> events = reading.readStream(stream, 1, ReadStream.EVENTS);
-            if (events.size() != ReadStream.EVENTS) {
-                throw new IllegalStateException("read " + events.size() + " events, expected " + ReadStream.EVENTS);
-            }
-            for (RecordedEvent event : events) {
-                checksum += event.data().hashCode();
-            }
-        }
-        Bench.consume(checksum);
-        return (long) reads * ReadStream.EVENTS;
+        return ReadStream.readWhole(
+                bench,
+                Objects.requireNonNull(store),
+                stream,
+                event -> event.data().hashCode());
     }
 }

@@ -149,13 +149,7 @@ class EventBusesTest {
             bus.emit(NewEvent.of(old, "{}"));
             bus.emit(NewEvent.of(recent, "{}"));
         }
-        String s = database.schema();
-        // Other tests of this class leave durable subscriptions behind the head; retention would (rightly) hold the
-        // old event back for them.
-        database.execute("DELETE FROM " + s + ".subscriptions");
-        database.execute("ALTER TABLE " + s + ".events DISABLE TRIGGER events_append_only_trg;"
-                + " UPDATE " + s + ".events SET recorded_at = now() - interval '3 days' WHERE type = '" + old + "';"
-                + " ALTER TABLE " + s + ".events ENABLE TRIGGER events_append_only_trg");
+        ageByThreeDays(old);
 
         try (EventBus bus = EventBuses.create(postgresConfig(true, 2))) {
             long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
@@ -175,11 +169,8 @@ class EventBusesTest {
         try (EventBus bus = EventBuses.create(postgresConfig(true))) {
             bus.emit(NewEvent.of(old, "{}"));
         }
+        ageByThreeDays(old);
         String s = database.schema();
-        database.execute("DELETE FROM " + s + ".subscriptions");
-        database.execute("ALTER TABLE " + s + ".events DISABLE TRIGGER events_append_only_trg;"
-                + " UPDATE " + s + ".events SET recorded_at = now() - interval '3 days' WHERE type = '" + old + "';"
-                + " ALTER TABLE " + s + ".events ENABLE TRIGGER events_append_only_trg");
         List<String> logged = new CopyOnWriteArrayList<>();
         java.util.logging.Logger retentionLog = java.util.logging.Logger.getLogger(EventRetention.class.getName());
         java.util.logging.Handler capture = new java.util.logging.Handler() {
@@ -212,6 +203,17 @@ class EventBusesTest {
         assertThat(config.retentionDays()).isEqualTo(2);
         assertThat(count(old)).isZero();
         assertThat(logged).anyMatch(line -> line.contains("removed"));
+    }
+
+    /** Makes the events of {@code type} three days old, and drops the subscriptions other tests left behind. */
+    private void ageByThreeDays(String type) {
+        String s = database.schema();
+        // Other tests of this class leave durable subscriptions behind the head; retention would (rightly) hold the
+        // old event back for them.
+        database.execute("DELETE FROM " + s + ".subscriptions");
+        database.execute("ALTER TABLE " + s + ".events DISABLE TRIGGER events_append_only_trg;"
+                + " UPDATE " + s + ".events SET recorded_at = now() - interval '3 days' WHERE type = '" + type + "';"
+                + " ALTER TABLE " + s + ".events ENABLE TRIGGER events_append_only_trg");
     }
 
     private long count(String type) throws Exception {

@@ -98,6 +98,25 @@ class SchemaEvolutionSubscribersTest {
             new CustomerRegistered("c3", "Edsger Dijkstra", "NL"),
             new CustomerRegistered("c4", "Grace Hopper", "US"));
 
+    private void createTable(String table, String columns) {
+        jdbi.useHandle(h -> {
+            h.execute("CREATE TABLE " + table + " (" + columns + ")");
+            if (h.isInTransaction()) {
+                h.commit();
+            }
+        });
+    }
+
+    private ProjectionDaemon startDaemon(Projection projection) {
+        ProjectionDaemon daemon = ProjectionDaemon.builder(store, database.dataSource())
+                .register(projection)
+                .config(FAST)
+                .build()
+                .start();
+        closeables.add(daemon);
+        return daemon;
+    }
+
     private static void await(String what, java.util.function.BooleanSupplier condition) throws InterruptedException {
         long deadline = System.nanoTime() + WAIT.toNanos();
         while (!condition.getAsBoolean()) {
@@ -134,12 +153,7 @@ class SchemaEvolutionSubscribersTest {
         StreamId stream = TestEvents.uniqueStream("customer");
         String table =
                 database.schema() + ".customers_" + UUID.randomUUID().toString().substring(0, 8);
-        jdbi.useHandle(h -> {
-            h.execute("CREATE TABLE " + table + " (id text PRIMARY KEY, name text, country text)");
-            if (h.isInTransaction()) {
-                h.commit();
-            }
-        });
+        createTable(table, "id text PRIMARY KEY, name text, country text");
         Projection customers = Projection.of(
                 "customers-" + UUID.randomUUID(),
                 EventFilter.types("customer.registered"),
@@ -155,12 +169,7 @@ class SchemaEvolutionSubscribersTest {
                             .execute();
                 },
                 handle -> handle.execute("DELETE FROM " + table));
-        ProjectionDaemon daemon = ProjectionDaemon.builder(store, database.dataSource())
-                .register(customers)
-                .config(FAST)
-                .build()
-                .start();
-        closeables.add(daemon);
+        ProjectionDaemon daemon = startDaemon(customers);
 
         AppendResult last = appendHistory(stream);
         daemon.awaitProjection(customers.name(), last, WAIT);
@@ -178,12 +187,7 @@ class SchemaEvolutionSubscribersTest {
         String kept = "cust-" + UUID.randomUUID();
         String table =
                 database.schema() + ".contacts_" + UUID.randomUUID().toString().substring(0, 8);
-        jdbi.useHandle(h -> {
-            h.execute("CREATE TABLE " + table + " (id text PRIMARY KEY, name text, email text, plan text)");
-            if (h.isInTransaction()) {
-                h.commit();
-            }
-        });
+        createTable(table, "id text PRIMARY KEY, name text, email text, plan text");
         Projection contacts = Projection.of(
                 "contacts-" + UUID.randomUUID(),
                 EventFilter.types("customer.contact_changed"),
@@ -198,12 +202,7 @@ class SchemaEvolutionSubscribersTest {
                             .execute();
                 },
                 handle -> handle.execute("DELETE FROM " + table));
-        ProjectionDaemon daemon = ProjectionDaemon.builder(store, database.dataSource())
-                .register(contacts)
-                .config(FAST)
-                .build()
-                .start();
-        closeables.add(daemon);
+        ProjectionDaemon daemon = startDaemon(contacts);
         StreamId stream = TestEvents.uniqueStream("customer");
         store.append(
                 stream,
@@ -241,12 +240,7 @@ class SchemaEvolutionSubscribersTest {
         String kept = "cust-" + UUID.randomUUID();
         String table =
                 database.schema() + ".onboarded_" + UUID.randomUUID().toString().substring(0, 8);
-        jdbi.useHandle(h -> {
-            h.execute("CREATE TABLE " + table + " (id text PRIMARY KEY, customer text)");
-            if (h.isInTransaction()) {
-                h.commit();
-            }
-        });
+        createTable(table, "id text PRIMARY KEY, customer text");
         Projection onboarded = Projection.of(
                 "onboarded-" + UUID.randomUUID(),
                 EventFilter.types("customer.onboarded"),
@@ -259,12 +253,7 @@ class SchemaEvolutionSubscribersTest {
                             .execute();
                 },
                 handle -> handle.execute("DELETE FROM " + table));
-        ProjectionDaemon daemon = ProjectionDaemon.builder(store, database.dataSource())
-                .register(onboarded)
-                .config(FAST)
-                .build()
-                .start();
-        closeables.add(daemon);
+        ProjectionDaemon daemon = startDaemon(onboarded);
         AppendResult last = store.append(
                 TestEvents.uniqueStream("customer"),
                 ExpectedVersion.noStream(),

@@ -56,20 +56,20 @@ class RedisRelayTest extends BrokerRelayContract<RedisRelay> {
 
     @Override
     protected Set<String> relayedIds() {
-        Set<String> ids = new HashSet<>();
+        return new HashSet<>(fieldOfEveryEntry(RedisStreamPublisher.FIELD_EVENT_ID));
+    }
+
+    private List<String> fieldOfEveryEntry(String field) {
+        List<String> values = new ArrayList<>();
         for (StreamEntry entry : redis.xrange(streamKey, "-", "+")) {
-            ids.add(entry.getFields().get(RedisStreamPublisher.FIELD_EVENT_ID));
+            values.add(entry.getFields().get(field));
         }
-        return ids;
+        return values;
     }
 
     @Override
     protected List<String> relayedBodies() {
-        List<String> bodies = new ArrayList<>();
-        for (StreamEntry entry : redis.xrange(streamKey, "-", "+")) {
-            bodies.add(entry.getFields().get(RedisStreamPublisher.FIELD_ENVELOPE));
-        }
-        return bodies;
+        return fieldOfEveryEntry(RedisStreamPublisher.FIELD_ENVELOPE);
     }
 
     @Override

@@ -81,6 +81,11 @@ class PersonalDataTest {
         return data;
     }
 
+    /** What appending one event of {@code data} to {@code stream} throws; null if it did not. */
+    private Throwable refusedAppend(StreamId stream, Object data) {
+        return catchThrowable(() -> store.append(stream, ExpectedVersion.noStream(), List.of(NewEvent.of(data))));
+    }
+
     private long keyRows(String subject) throws Exception {
         try (Connection connection = database.dataSource().getConnection();
                 PreparedStatement query = connection.prepareStatement(
@@ -216,10 +221,7 @@ class PersonalDataTest {
     void nested_personal_data_without_a_subject_is_refused_naming_the_class_and_nothing_is_written() {
         StreamId stream = uniqueStream("customer");
 
-        Throwable thrown = catchThrowable(() -> store.append(
-                stream,
-                ExpectedVersion.noStream(),
-                List.of(NewEvent.of(new Unnamed(new EvolvingEvents.Address("Elm Street", "Oslo"))))));
+        Throwable thrown = refusedAppend(stream, new Unnamed(new EvolvingEvents.Address("Elm Street", "Oslo")));
 
         assertThat(thrown)
                 .isInstanceOf(IllegalArgumentException.class)
@@ -236,11 +238,8 @@ class PersonalDataTest {
     void personal_data_behind_a_component_declared_as_object_is_refused_naming_it_and_nothing_is_written() {
         StreamId stream = uniqueStream("customer");
 
-        Throwable thrown = catchThrowable(() -> store.append(
-                stream,
-                ExpectedVersion.noStream(),
-                List.of(NewEvent.of(
-                        new Wrapped(subject(), List.of(new EvolvingEvents.Address("Elm Street", "Oslo")))))));
+        Throwable thrown = refusedAppend(
+                stream, new Wrapped(subject(), List.of(new EvolvingEvents.Address("Elm Street", "Oslo"))));
 
         assertThat(thrown)
                 .isInstanceOf(EventSerializationException.class)
@@ -344,10 +343,7 @@ class PersonalDataTest {
     void an_event_with_personal_data_but_no_subject_is_refused_and_nothing_is_written() {
         StreamId stream = uniqueStream("customer");
 
-        Throwable thrown = catchThrowable(() -> store.append(
-                stream,
-                ExpectedVersion.noStream(),
-                List.of(NewEvent.of(new ContactChanged(null, "Ada", "ada@example.org", "gold")))));
+        Throwable thrown = refusedAppend(stream, new ContactChanged(null, "Ada", "ada@example.org", "gold"));
 
         assertThat(thrown).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("@DataSubject");
         assertThat(store.streamVersion(stream)).isZero();
