@@ -16,9 +16,11 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -116,6 +118,11 @@ public final class BrokerEventBus extends DispatchingBus {
     private final @Nullable DurableSubscription relay;
     private long lastPosition; // guarded by lock
     private volatile long dispatched; // with persistence: written by the one dispatch thread only
+    // With persistence, the dispatch thread only: the ids dispatched at position `dispatched` (an upcaster's split
+    // gives
+    // one position several events), and whether all of its events were (read from the store, or before the start).
+    private final Set<UUID> dispatchedAtPosition = new HashSet<>();
+    private boolean positionComplete = true;
     private volatile boolean closed;
 
     private enum Kind {
@@ -487,14 +494,10 @@ public final class BrokerEventBus extends DispatchingBus {
             try {
                 if (kind == Kind.RECONNECTED) {
                     catchUp(durable, durable.store().headPosition());
-                } else if (event != null && event.position() > dispatched) {
-                    if (event.isRedacted()) {
-                        // Masked by a transport without the keys (or erased): the store decrypts with its own.
-                        catchUp(durable, event.position());
-                    } else {
-                        catchUp(durable, event.position() - 1);
-                        dispatchOne(event);
-                    }
+                } else if (event != null && notYetDispatched(event)) {
+                    catchUp(durable, event.position() - 1);
+                    dispatchOne(event.isRedacted() ? fromStore(durable, event) : event);
+                    positionComplete = false; // the broker may bring more parts of it
                 }
                 return true;
             } catch (RuntimeException e) {
@@ -515,18 +518,42 @@ public final class BrokerEventBus extends DispatchingBus {
         }
     }
 
+    private boolean notYetDispatched(RecordedEvent event) {
+        return event.position() > dispatched
+                || (event.position() == dispatched
+                        && !positionComplete
+                        && !dispatchedAtPosition.contains(event.eventId()));
+    }
+
+    /**
+     * The store's reading of {@code event}, whose personal fields came masked (a transport without the keys, or an
+     * erased subject): the store decrypts with its own keys. The event itself when the store no longer has it.
+     */
+    private RecordedEvent fromStore(PostgresEventBus durable, RecordedEvent event) {
+        for (RecordedEvent stored :
+                durable.store().readAllUpTo(event.position(), event.position(), config.batchSize(), EventFilter.ALL)) {
+            if (stored.eventId().equals(event.eventId())) {
+                return stored;
+            }
+        }
+        return event;
+    }
+
     private void catchUp(PostgresEventBus durable, long upTo) {
         while (dispatched < upTo) {
             List<RecordedEvent> page =
                     durable.store().readAllUpTo(dispatched + 1, upTo, config.batchSize(), EventFilter.ALL);
             if (page.isEmpty()) {
                 dispatched = upTo; // the positions left are gone (retention): nothing to dispatch
+                dispatchedAtPosition.clear();
+                positionComplete = true;
                 return;
             }
             for (RecordedEvent missed : page) {
                 readFromStore.incrementAndGet();
                 dispatchOne(missed);
             }
+            positionComplete = true; // a page holds every part of its last position
         }
     }
 
@@ -535,7 +562,11 @@ public final class BrokerEventBus extends DispatchingBus {
         dispatcher.dispatch(event);
         metrics.processed(BusMetrics.IN_PROCESS, event.type(), System.nanoTime() - start);
         if (store != null) {
-            dispatched = event.position();
+            if (event.position() != dispatched) {
+                dispatchedAtPosition.clear();
+                dispatched = event.position();
+            }
+            dispatchedAtPosition.add(event.eventId());
         }
     }
 

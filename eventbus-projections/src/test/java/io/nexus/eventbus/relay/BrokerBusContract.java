@@ -144,8 +144,13 @@ public abstract class BrokerBusContract {
     }
 
     private BrokerEventBus persistentBus(BrokerTransport transport) {
+        return persistentBus(transport, EventTypeRegistry.rawJson());
+    }
+
+    private BrokerEventBus persistentBus(BrokerTransport transport, EventTypeRegistry types) {
         PostgresEventBus store = PostgresEventBus.builder(database.dataSource())
                 .schema(database.schema())
+                .types(types)
                 .flushInterval(Duration.ofMillis(20))
                 .build();
         closing.add(store);
@@ -188,16 +193,36 @@ public abstract class BrokerBusContract {
         assertThat(worker.lines).noneMatch(line -> line.contains("order.created"));
     }
 
+    private static final EventTypeRegistry SPLITTING = EventTypeRegistry.builder()
+            .upcast(
+                    "shop.checked_out",
+                    1,
+                    stored -> List.of(
+                            VersionedJson.of("shop.order_placed", 1, stored.data()),
+                            VersionedJson.of("shop.order_paid", 1, new HashMap<>(stored.data()))))
+            .build();
+
+    @Test
+    void with_persistence_an_event_an_upcaster_splits_reaches_the_listeners_of_another_bus_as_both_parts()
+            throws Exception {
+        BrokerEventBus emitting = persistentBus();
+        BrokerEventBus receiving = persistentBus(transport(SPLITTING), SPLITTING);
+        List<RecordedEvent> received = new CopyOnWriteArrayList<>();
+        receiving.subscribe("shop.*", received::add);
+
+        emitting.emit(NewEvent.of("shop.checked_out", RawJson.of("{\"orderId\":\"o-1\"}")));
+        emitting.emit(NewEvent.of("shop.after", RawJson.of("{}")));
+
+        TestBroker.await("both parts and the event after", Duration.ofSeconds(30), () -> received.size() >= 3);
+        Thread.sleep(300); // nothing more may come
+        assertThat(received)
+                .extracting(RecordedEvent::type)
+                .containsExactly("shop.order_placed", "shop.order_paid", "shop.after");
+    }
+
     @Test
     void an_event_an_upcaster_splits_reaches_the_listeners_of_another_bus_as_both_parts() throws Exception {
-        EventTypeRegistry splitting = EventTypeRegistry.builder()
-                .upcast(
-                        "shop.checked_out",
-                        1,
-                        stored -> List.of(
-                                VersionedJson.of("shop.order_placed", 1, stored.data()),
-                                VersionedJson.of("shop.order_paid", 1, new HashMap<>(stored.data()))))
-                .build();
+        EventTypeRegistry splitting = SPLITTING;
         BrokerEventBus receiving = BrokerEventBus.builder(transport(splitting))
                 .config(BusConfig.defaults())
                 .build();
