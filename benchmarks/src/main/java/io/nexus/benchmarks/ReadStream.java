@@ -4,8 +4,10 @@ import io.nexus.eventstore.core.ExpectedVersion;
 import io.nexus.eventstore.core.NewEvent;
 import io.nexus.eventstore.core.RecordedEvent;
 import io.nexus.eventstore.core.StreamId;
+import io.nexus.eventstore.jdbc.PostgresEventStore;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.ToLongFunction;
 
 /**
  * Reads a whole 1,000-event stream. Nexus: {@code readStream} decoded to {@link OrderCreated} records and metadata
@@ -52,18 +54,12 @@ final class ReadStream implements Workload {
     }
 
     private long nexus(Bench bench) {
-        int reads = bench.sizes.streamReadsPerRound();
-        long checksum = 0;
-        for (int r = 0; r < reads; r++) {
-            List<RecordedEvent> events = bench.store.readStream(nexusStream, 1, EVENTS);
-            check(events.size());
-            for (RecordedEvent event : events) {
-                checksum += event.dataAs(OrderCreated.class).items().size()
-                        + event.metadata().size();
-            }
-        }
-        Bench.consume(checksum);
-        return (long) reads * EVENTS;
+        return readWhole(
+                bench,
+                bench.store,
+                nexusStream,
+                event -> event.dataAs(OrderCreated.class).items().size()
+                        + event.metadata().size());
     }
 
     private long raw(Bench bench) throws Exception {
@@ -71,6 +67,25 @@ final class ReadStream implements Workload {
         for (int r = 0; r < reads; r++) {
             check(bench.raw.readStream(rawStream, EVENTS));
         }
+        return (long) reads * EVENTS;
+    }
+
+    /**
+     * Reads the whole {@link #EVENTS}-event {@code stream} through {@code store} as often as a round asks, adding up
+     * {@code checksum} of each event so the decoding cannot be optimized away; returns the events read.
+     */
+    static long readWhole(
+            Bench bench, PostgresEventStore store, StreamId stream, ToLongFunction<RecordedEvent> checksum) {
+        int reads = bench.sizes.streamReadsPerRound();
+        long sum = 0;
+        for (int r = 0; r < reads; r++) {
+            List<RecordedEvent> events = store.readStream(stream, 1, EVENTS);
+            check(events.size());
+            for (RecordedEvent event : events) {
+                sum += checksum.applyAsLong(event);
+            }
+        }
+        Bench.consume(sum);
         return (long) reads * EVENTS;
     }
 

@@ -3,7 +3,6 @@ package io.nexus.benchmarks;
 import io.nexus.eventstore.core.EventTypeRegistry;
 import io.nexus.eventstore.core.ExpectedVersion;
 import io.nexus.eventstore.core.NewEvent;
-import io.nexus.eventstore.core.RecordedEvent;
 import io.nexus.eventstore.core.StreamId;
 import io.nexus.eventstore.jdbc.PostgresEventStore;
 import java.util.ArrayList;
@@ -65,18 +64,10 @@ final class ReadStreamUpcast implements Workload {
     }
 
     private long read(Bench bench, PostgresEventStore store) {
-        int reads = bench.sizes.streamReadsPerRound();
-        long checksum = 0;
-        for (int r = 0; r < reads; r++) {
-            List<RecordedEvent> events = store.readStream(stream, 1, ReadStream.EVENTS);
-            if (events.size() != ReadStream.EVENTS) {
-                throw new IllegalStateException("read " + events.size() + " events, expected " + ReadStream.EVENTS);
-            }
-            for (RecordedEvent event : events) {
-                checksum += event.dataAs(OrderCreated.class).items().size() + event.schemaVersion();
-            }
-        }
-        Bench.consume(checksum);
-        return (long) reads * ReadStream.EVENTS;
+        return ReadStream.readWhole(
+                bench,
+                store,
+                stream,
+                event -> event.dataAs(OrderCreated.class).items().size() + event.schemaVersion());
     }
 }

@@ -24,6 +24,7 @@ final class Workloads {
                 new SingleAppend(Bench.WRITERS, false),
                 new ReadStream(),
                 new ReadStreamUpcast(),
+                new ReadStreamPersonal(),
                 new AggregateLoad(),
                 new CatchUp(),
                 new ProjectionRebuild(),

@@ -16,9 +16,11 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -58,7 +60,9 @@ import org.jspecify.annotations.Nullable;
  * <p><b>With persistence</b>, the PostgreSQL store is the source of truth: {@code emit} appends to it (through the
  * given {@link PostgresEventBus}) and returns after the commit, and the broker carries committed events only. A relay
  * (the durable subscription {@link Builder#relayName(String)} to {@code *} on the PostgreSQL bus: one process of all
- * that share the name publishes, the others stand by) hands each committed event to the broker in global order,
+ * that share the name publishes, the others stand by) hands each committed event to the broker in global order and
+ * in its stored form ({@link PostgresEventBus#subscribeDurableAsStored}: personal fields encrypted, a message
+ * whose personal fields the transport cannot decrypt is read from the store instead),
  * retrying while the broker is down and resuming from its checkpoint after a restart. Every process receives every
  * event from the broker, dispatches in global order from the position the store had when the bus was built, drops
  * what it already dispatched, and reads from the store whatever the broker did not bring (a gap in the positions, or
@@ -114,6 +118,11 @@ public final class BrokerEventBus extends DispatchingBus {
     private final @Nullable DurableSubscription relay;
     private long lastPosition; // guarded by lock
     private volatile long dispatched; // with persistence: written by the one dispatch thread only
+    // With persistence, the dispatch thread only: the ids dispatched at position `dispatched` (an upcaster's split
+    // gives
+    // one position several events), and whether all of its events were (read from the store, or before the start).
+    private final Set<UUID> dispatchedAtPosition = new HashSet<>();
+    private boolean positionComplete = true;
     private volatile boolean closed;
 
     private enum Kind {
@@ -152,7 +161,9 @@ public final class BrokerEventBus extends DispatchingBus {
                 // Listen before reading the head: an event committed after the head was read is relayed after this.
                 transport.listen(EVERYTHING);
                 this.dispatched = store.store().headPosition();
-                started = store.subscribeDurable(builder.relayName, "*", this::publishUntilAccepted);
+                // As stored: personal fields leave encrypted, and no type stalls the relay (see
+                // subscribeDurableAsStored).
+                started = store.subscribeDurableAsStored(builder.relayName, this::publishUntilAccepted);
             }
         } catch (RuntimeException e) {
             retries.shutdownNow();
@@ -483,9 +494,10 @@ public final class BrokerEventBus extends DispatchingBus {
             try {
                 if (kind == Kind.RECONNECTED) {
                     catchUp(durable, durable.store().headPosition());
-                } else if (event != null && event.position() > dispatched) {
+                } else if (event != null && notYetDispatched(event)) {
                     catchUp(durable, event.position() - 1);
-                    dispatchOne(event);
+                    dispatchOne(event.isRedacted() ? fromStore(durable, event) : event);
+                    positionComplete = false; // the broker may bring more parts of it
                 }
                 return true;
             } catch (RuntimeException e) {
@@ -506,18 +518,42 @@ public final class BrokerEventBus extends DispatchingBus {
         }
     }
 
+    private boolean notYetDispatched(RecordedEvent event) {
+        return event.position() > dispatched
+                || (event.position() == dispatched
+                        && !positionComplete
+                        && !dispatchedAtPosition.contains(event.eventId()));
+    }
+
+    /**
+     * The store's reading of {@code event}, whose personal fields came masked (a transport without the keys, or an
+     * erased subject): the store decrypts with its own keys. The event itself when the store no longer has it.
+     */
+    private RecordedEvent fromStore(PostgresEventBus durable, RecordedEvent event) {
+        for (RecordedEvent stored :
+                durable.store().readAllUpTo(event.position(), event.position(), config.batchSize(), EventFilter.ALL)) {
+            if (stored.eventId().equals(event.eventId())) {
+                return stored;
+            }
+        }
+        return event;
+    }
+
     private void catchUp(PostgresEventBus durable, long upTo) {
         while (dispatched < upTo) {
             List<RecordedEvent> page =
                     durable.store().readAllUpTo(dispatched + 1, upTo, config.batchSize(), EventFilter.ALL);
             if (page.isEmpty()) {
                 dispatched = upTo; // the positions left are gone (retention): nothing to dispatch
+                dispatchedAtPosition.clear();
+                positionComplete = true;
                 return;
             }
             for (RecordedEvent missed : page) {
                 readFromStore.incrementAndGet();
                 dispatchOne(missed);
             }
+            positionComplete = true; // a page holds every part of its last position
         }
     }
 
@@ -526,7 +562,11 @@ public final class BrokerEventBus extends DispatchingBus {
         dispatcher.dispatch(event);
         metrics.processed(BusMetrics.IN_PROCESS, event.type(), System.nanoTime() - start);
         if (store != null) {
-            dispatched = event.position();
+            if (event.position() != dispatched) {
+                dispatchedAtPosition.clear();
+                dispatched = event.position();
+            }
+            dispatchedAtPosition.add(event.eventId());
         }
     }
 

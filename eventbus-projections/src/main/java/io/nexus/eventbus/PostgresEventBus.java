@@ -15,6 +15,7 @@ import io.nexus.eventbus.internal.RecentDispatches;
 import io.nexus.eventbus.internal.StoreHeadSource;
 import io.nexus.eventbus.internal.SubscriptionRows;
 import io.nexus.eventstore.core.EventFilter;
+import io.nexus.eventstore.core.EventStore;
 import io.nexus.eventstore.core.EventTypeRegistry;
 import io.nexus.eventstore.core.ExpectedVersion;
 import io.nexus.eventstore.core.NewEvent;
@@ -261,6 +262,29 @@ public final class PostgresEventBus extends DispatchingBus {
      */
     public DurableSubscription subscribeDurable(
             String name, String typePattern, Set<String> categories, EventListener listener) {
+        return subscribeDurable(name, typePattern, categories, listener, store);
+    }
+
+    /**
+     * Starts the durable subscription {@code name} to every event, handing the listener each event in its stored form
+     * ({@link PostgresEventStore#storedForm()}): the payload as {@code RawJson} with its personal fields still
+     * encrypted, in the schema version it was written in. For relays that carry events out of this process (the broker
+     * relays use it): personal data never leaves in the clear, and no type this process cannot read stalls it. A
+     * consumer decrypts with the store's keys and upcasts with its own registry. Otherwise as {@link
+     * #subscribeDurable(String, String, Set, EventListener)}.
+     *
+     * @param name the subscription's name; keep it across restarts, so it resumes from its checkpoint
+     * @param listener handles each event, as stored
+     * @return the running subscription
+     * @throws IllegalArgumentException if the name is malformed, or a projection has the name
+     * @throws IllegalStateException if this bus already runs a subscription of that name, or is closed
+     */
+    public DurableSubscription subscribeDurableAsStored(String name, EventListener listener) {
+        return subscribeDurable(name, "*", Set.of(), listener, store.storedForm());
+    }
+
+    private DurableSubscription subscribeDurable(
+            String name, String typePattern, Set<String> categories, EventListener listener, EventStore readFrom) {
         SubscriptionName checked = SubscriptionName.of(name);
         TypePattern pattern = TypePattern.of(typePattern);
         for (String category : requireNonNull(categories, "categories")) {
@@ -276,9 +300,17 @@ public final class PostgresEventBus extends DispatchingBus {
                 throw new IllegalStateException("durable subscription '" + name + "' already runs on this bus");
             }
             PerEventDelivery delivery =
-                    new PerEventDelivery(pattern, categories, listener, config, store, jdbi, rows, metrics);
+                    new PerEventDelivery(pattern, categories, listener, config, readFrom, jdbi, rows, metrics);
             CheckpointedConsumer consumer = new CheckpointedConsumer(
-                    checked, SubscriptionStatus.Kind.SUBSCRIPTION, delivery, store, jdbi, rows, heads, lease, config);
+                    checked,
+                    SubscriptionStatus.Kind.SUBSCRIPTION,
+                    delivery,
+                    readFrom,
+                    jdbi,
+                    rows,
+                    heads,
+                    lease,
+                    config);
             DeadLetters.run(
                     "start durable subscription '" + name + "'",
                     () -> delivery.start(consumer, scheduler, () -> durable.remove(name)));

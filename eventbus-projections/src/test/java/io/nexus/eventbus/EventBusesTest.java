@@ -7,14 +7,17 @@ import io.micrometer.core.instrument.Metrics;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.nexus.eventstore.core.NewEvent;
+import io.nexus.eventstore.jdbc.EventRetention;
 import io.nexus.testing.PostgresTest;
 import io.nexus.testing.TestDatabase;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -146,13 +149,7 @@ class EventBusesTest {
             bus.emit(NewEvent.of(old, "{}"));
             bus.emit(NewEvent.of(recent, "{}"));
         }
-        String s = database.schema();
-        // Other tests of this class leave durable subscriptions behind the head; retention would (rightly) hold the
-        // old event back for them.
-        database.execute("DELETE FROM " + s + ".subscriptions");
-        database.execute("ALTER TABLE " + s + ".events DISABLE TRIGGER events_append_only_trg;"
-                + " UPDATE " + s + ".events SET recorded_at = now() - interval '3 days' WHERE type = '" + old + "';"
-                + " ALTER TABLE " + s + ".events ENABLE TRIGGER events_append_only_trg");
+        ageByThreeDays(old);
 
         try (EventBus bus = EventBuses.create(postgresConfig(true, 2))) {
             long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
@@ -163,6 +160,60 @@ class EventBusesTest {
 
         assertThat(count(old)).isZero();
         assertThat(count(recent)).isEqualTo(1);
+    }
+
+    @Test
+    @Timeout(60)
+    void the_seed_key_event_retention_days_in_yaml_drives_the_age_policy_and_the_job_logs_its_run() throws Exception {
+        String old = "retention-" + UUID.randomUUID().toString().substring(0, 8);
+        try (EventBus bus = EventBuses.create(postgresConfig(true))) {
+            bus.emit(NewEvent.of(old, "{}"));
+        }
+        ageByThreeDays(old);
+        String s = database.schema();
+        List<String> logged = new CopyOnWriteArrayList<>();
+        java.util.logging.Logger retentionLog = java.util.logging.Logger.getLogger(EventRetention.class.getName());
+        java.util.logging.Handler capture = new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord record) {
+                logged.add(record.getMessage());
+            }
+
+            @Override
+            public void flush() {}
+
+            @Override
+            public void close() {}
+        };
+        retentionLog.addHandler(capture);
+        NexusConfig config = NexusConfig.fromYaml(
+                "events:\n  backend: postgres\n  persist_events: true\n  event_retention_days: 2\n"
+                        + "  postgresql:\n    jdbc_url: ${DB_URL}\n    schema: " + s + "\n",
+                Map.of("DB_URL", database.jdbcUrl()));
+
+        try (EventBus bus = EventBuses.create(config)) {
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while ((count(old) > 0 || logged.isEmpty()) && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+        } finally {
+            retentionLog.removeHandler(capture);
+        }
+
+        assertThat(config.retentionDays()).isEqualTo(2);
+        assertThat(count(old)).isZero();
+        assertThat(logged).anyMatch(line -> line.contains("removed"));
+    }
+
+    /** Makes the events of {@code type} three days old, and drops the subscriptions other tests left behind. */
+    private void ageByThreeDays(String type) {
+        String s = database.schema();
+        // Other tests of this class leave durable subscriptions behind the head; retention would (rightly) hold the
+        // old event back for them.
+        database.execute("DELETE FROM " + s + ".subscriptions");
+        database.execute("ALTER TABLE " + s + ".events DISABLE TRIGGER events_append_only_trg;"
+                + " UPDATE " + s + ".events SET recorded_at = now() - interval '3 days' WHERE type = '" + type + "';"
+                + " ALTER TABLE " + s + ".events ENABLE TRIGGER events_append_only_trg");
     }
 
     private long count(String type) throws Exception {

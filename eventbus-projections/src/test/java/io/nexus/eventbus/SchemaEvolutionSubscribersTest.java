@@ -11,6 +11,7 @@ import io.nexus.eventstore.core.RecordedEvent;
 import io.nexus.eventstore.core.StreamId;
 import io.nexus.eventstore.core.contract.EvolvingEvents;
 import io.nexus.eventstore.core.contract.EvolvingEvents.ContactChanged;
+import io.nexus.eventstore.core.contract.EvolvingEvents.CustomerOnboarded;
 import io.nexus.eventstore.core.contract.EvolvingEvents.CustomerRegistered;
 import io.nexus.eventstore.core.contract.TestEvents;
 import io.nexus.eventstore.jdbc.PostgresEventStore;
@@ -97,6 +98,25 @@ class SchemaEvolutionSubscribersTest {
             new CustomerRegistered("c3", "Edsger Dijkstra", "NL"),
             new CustomerRegistered("c4", "Grace Hopper", "US"));
 
+    private void createTable(String table, String columns) {
+        jdbi.useHandle(h -> {
+            h.execute("CREATE TABLE " + table + " (" + columns + ")");
+            if (h.isInTransaction()) {
+                h.commit();
+            }
+        });
+    }
+
+    private ProjectionDaemon startDaemon(Projection projection) {
+        ProjectionDaemon daemon = ProjectionDaemon.builder(store, database.dataSource())
+                .register(projection)
+                .config(FAST)
+                .build()
+                .start();
+        closeables.add(daemon);
+        return daemon;
+    }
+
     private static void await(String what, java.util.function.BooleanSupplier condition) throws InterruptedException {
         long deadline = System.nanoTime() + WAIT.toNanos();
         while (!condition.getAsBoolean()) {
@@ -133,12 +153,7 @@ class SchemaEvolutionSubscribersTest {
         StreamId stream = TestEvents.uniqueStream("customer");
         String table =
                 database.schema() + ".customers_" + UUID.randomUUID().toString().substring(0, 8);
-        jdbi.useHandle(h -> {
-            h.execute("CREATE TABLE " + table + " (id text PRIMARY KEY, name text, country text)");
-            if (h.isInTransaction()) {
-                h.commit();
-            }
-        });
+        createTable(table, "id text PRIMARY KEY, name text, country text");
         Projection customers = Projection.of(
                 "customers-" + UUID.randomUUID(),
                 EventFilter.types("customer.registered"),
@@ -154,12 +169,7 @@ class SchemaEvolutionSubscribersTest {
                             .execute();
                 },
                 handle -> handle.execute("DELETE FROM " + table));
-        ProjectionDaemon daemon = ProjectionDaemon.builder(store, database.dataSource())
-                .register(customers)
-                .config(FAST)
-                .build()
-                .start();
-        closeables.add(daemon);
+        ProjectionDaemon daemon = startDaemon(customers);
 
         AppendResult last = appendHistory(stream);
         daemon.awaitProjection(customers.name(), last, WAIT);
@@ -177,12 +187,7 @@ class SchemaEvolutionSubscribersTest {
         String kept = "cust-" + UUID.randomUUID();
         String table =
                 database.schema() + ".contacts_" + UUID.randomUUID().toString().substring(0, 8);
-        jdbi.useHandle(h -> {
-            h.execute("CREATE TABLE " + table + " (id text PRIMARY KEY, name text, email text, plan text)");
-            if (h.isInTransaction()) {
-                h.commit();
-            }
-        });
+        createTable(table, "id text PRIMARY KEY, name text, email text, plan text");
         Projection contacts = Projection.of(
                 "contacts-" + UUID.randomUUID(),
                 EventFilter.types("customer.contact_changed"),
@@ -197,12 +202,7 @@ class SchemaEvolutionSubscribersTest {
                             .execute();
                 },
                 handle -> handle.execute("DELETE FROM " + table));
-        ProjectionDaemon daemon = ProjectionDaemon.builder(store, database.dataSource())
-                .register(contacts)
-                .config(FAST)
-                .build()
-                .start();
-        closeables.add(daemon);
+        ProjectionDaemon daemon = startDaemon(contacts);
         StreamId stream = TestEvents.uniqueStream("customer");
         store.append(
                 stream,
@@ -232,6 +232,44 @@ class SchemaEvolutionSubscribersTest {
                 .list());
         assertThat(row)
                 .containsExactly(erased + "|<null>|<null>|platinum", kept + "|Alan Turing|alan@example.org|silver");
+    }
+
+    @Test
+    void after_erasure_nested_personal_data_is_in_no_table_once_the_projection_is_rebuilt() throws Exception {
+        String erased = "cust-" + UUID.randomUUID();
+        String kept = "cust-" + UUID.randomUUID();
+        String table =
+                database.schema() + ".onboarded_" + UUID.randomUUID().toString().substring(0, 8);
+        createTable(table, "id text PRIMARY KEY, customer text");
+        Projection onboarded = Projection.of(
+                "onboarded-" + UUID.randomUUID(),
+                EventFilter.types("customer.onboarded"),
+                (handle, event) -> {
+                    CustomerOnboarded data = event.dataAs(CustomerOnboarded.class);
+                    handle.createUpdate("INSERT INTO " + table + " VALUES (:id, :customer)"
+                                    + " ON CONFLICT (id) DO UPDATE SET customer = :customer")
+                            .bind("id", data.customerId())
+                            .bind("customer", data.customer() + " " + data.byLabel())
+                            .execute();
+                },
+                handle -> handle.execute("DELETE FROM " + table));
+        ProjectionDaemon daemon = startDaemon(onboarded);
+        AppendResult last = store.append(
+                TestEvents.uniqueStream("customer"),
+                ExpectedVersion.noStream(),
+                List.of(
+                        NewEvent.of(EvolvingEvents.onboarded(erased, "Grace")),
+                        NewEvent.of(EvolvingEvents.onboarded(kept, "Edsger"))));
+        daemon.awaitProjection(onboarded.name(), last, WAIT);
+        assertThat(everyTableAsText()).contains("Grace@example.org", "Grace Street 1", "Grace Road 3");
+
+        store.eraseSubject(erased);
+        daemon.rebuild(onboarded.name());
+        daemon.awaitProjection(onboarded.name(), last, WAIT);
+
+        assertThat(everyTableAsText())
+                .doesNotContain("Grace@example.org", "Grace Street", "Grace Lane", "Grace Road")
+                .contains("Customer Grace", "Edsger@example.org", "Edsger Street 1", "Edsger Road 3");
     }
 
     /** Every row of every table in the test's database (all schemas but the catalogs), as text. */

@@ -8,8 +8,10 @@ import java.util.function.Supplier;
 
 /**
  * Relays every event committed to a {@link PostgresEventBus} to a broker, at least once: the relay's {@link
- * RelayPublisher} runs as the listener of a durable subscription to {@code "*"}, so the relay resumes from its
- * checkpoint after a restart, and an event the publisher fails on is retried (and dead-lettered after the bus's
+ * RelayPublisher} runs as the listener of a durable subscription to every event in its stored form ({@link
+ * PostgresEventBus#subscribeDurableAsStored}), so the relay resumes from its checkpoint after a restart, personal
+ * fields leave encrypted whatever the event's type (consumers given the store's keys decrypt them), and events travel
+ * in the schema version they were written in (consumers upcast them), and an event the publisher fails on is retried (and dead-lettered after the bus's
  * retries). An event may reach the broker twice; consumers deduplicate on its id. A broker module extends this class
  * with a {@code start} factory and accessors for its settings.
  *
@@ -36,7 +38,7 @@ public abstract class BrokerRelay<P extends RelayPublisher> implements AutoClose
         requireNonNull(subscriptionName, "subscriptionName");
         this.publisher = requireNonNull(publisher.get(), "publisher");
         try {
-            this.subscription = bus.subscribeDurable(subscriptionName, "*", this.publisher);
+            this.subscription = bus.subscribeDurableAsStored(subscriptionName, this.publisher);
         } catch (RuntimeException e) {
             this.publisher.close();
             throw e;

@@ -7,11 +7,14 @@ import io.nexus.eventbus.BrokerTransport;
 import io.nexus.eventbus.BrokerUnavailableException;
 import io.nexus.eventbus.BusConfig;
 import io.nexus.eventbus.PostgresEventBus;
+import io.nexus.eventbus.TypePattern;
 import io.nexus.eventstore.core.EventTypeRegistry;
 import io.nexus.eventstore.core.NewEvent;
 import io.nexus.eventstore.core.RawJson;
 import io.nexus.eventstore.core.RecordedEvent;
 import io.nexus.eventstore.core.VersionedJson;
+import io.nexus.eventstore.json.EventEnvelopeJson;
+import io.nexus.eventstore.json.JacksonEventSerializer;
 import io.nexus.testing.TestDatabase;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -137,12 +140,21 @@ public abstract class BrokerBusContract {
     }
 
     private BrokerEventBus persistentBus() {
+        return persistentBus(transport(EventTypeRegistry.rawJson()));
+    }
+
+    private BrokerEventBus persistentBus(BrokerTransport transport) {
+        return persistentBus(transport, EventTypeRegistry.rawJson());
+    }
+
+    private BrokerEventBus persistentBus(BrokerTransport transport, EventTypeRegistry types) {
         PostgresEventBus store = PostgresEventBus.builder(database.dataSource())
                 .schema(database.schema())
+                .types(types)
                 .flushInterval(Duration.ofMillis(20))
                 .build();
         closing.add(store);
-        BrokerEventBus bus = BrokerEventBus.builder(transport(EventTypeRegistry.rawJson()))
+        BrokerEventBus bus = BrokerEventBus.builder(transport)
                 .persistence(store)
                 .config(BusConfig.builder().flushInterval(Duration.ofMillis(20)).build())
                 .build();
@@ -181,16 +193,36 @@ public abstract class BrokerBusContract {
         assertThat(worker.lines).noneMatch(line -> line.contains("order.created"));
     }
 
+    private static final EventTypeRegistry SPLITTING = EventTypeRegistry.builder()
+            .upcast(
+                    "shop.checked_out",
+                    1,
+                    stored -> List.of(
+                            VersionedJson.of("shop.order_placed", 1, stored.data()),
+                            VersionedJson.of("shop.order_paid", 1, new HashMap<>(stored.data()))))
+            .build();
+
+    @Test
+    void with_persistence_an_event_an_upcaster_splits_reaches_the_listeners_of_another_bus_as_both_parts()
+            throws Exception {
+        BrokerEventBus emitting = persistentBus();
+        BrokerEventBus receiving = persistentBus(transport(SPLITTING), SPLITTING);
+        List<RecordedEvent> received = new CopyOnWriteArrayList<>();
+        receiving.subscribe("shop.*", received::add);
+
+        emitting.emit(NewEvent.of("shop.checked_out", RawJson.of("{\"orderId\":\"o-1\"}")));
+        emitting.emit(NewEvent.of("shop.after", RawJson.of("{}")));
+
+        TestBroker.await("both parts and the event after", Duration.ofSeconds(30), () -> received.size() >= 3);
+        Thread.sleep(300); // nothing more may come
+        assertThat(received)
+                .extracting(RecordedEvent::type)
+                .containsExactly("shop.order_placed", "shop.order_paid", "shop.after");
+    }
+
     @Test
     void an_event_an_upcaster_splits_reaches_the_listeners_of_another_bus_as_both_parts() throws Exception {
-        EventTypeRegistry splitting = EventTypeRegistry.builder()
-                .upcast(
-                        "shop.checked_out",
-                        1,
-                        stored -> List.of(
-                                VersionedJson.of("shop.order_placed", 1, stored.data()),
-                                VersionedJson.of("shop.order_paid", 1, new HashMap<>(stored.data()))))
-                .build();
+        EventTypeRegistry splitting = SPLITTING;
         BrokerEventBus receiving = BrokerEventBus.builder(transport(splitting))
                 .config(BusConfig.defaults())
                 .build();
@@ -244,6 +276,79 @@ public abstract class BrokerBusContract {
             positions.add(Long.parseLong(line.split(" ", -1)[1]));
         }
         assertThat(positions).hasSize(50).isSorted().doesNotHaveDuplicates();
+    }
+
+    @Test
+    void with_persistence_personal_data_travels_encrypted_and_listeners_read_it_from_the_store() throws Exception {
+        List<String> wire = new CopyOnWriteArrayList<>();
+        BrokerEventBus emitting = persistentBus(new Recording(transport(EventTypeRegistry.rawJson()), wire));
+        BrokerEventBus receiving = persistentBus(new Recording(transport(EventTypeRegistry.rawJson()), wire));
+        List<RecordedEvent> received = new CopyOnWriteArrayList<>();
+        receiving.subscribe("customer.*", received::add);
+
+        emitting.emit(NewEvent.of(new BrokerRelayContract.ContactChanged("c-1", "ada@example.org", "gold")));
+        emitting.emit(NewEvent.of("customer.after", RawJson.of("{}")));
+
+        TestBroker.await("both events", Duration.ofSeconds(30), () -> received.size() >= 2);
+        assertThat(received.get(0).isRedacted()).isFalse();
+        assertThat(received.get(0).data().toString()).contains("ada@example.org");
+        assertThat(received.get(1).type()).isEqualTo("customer.after");
+        assertThat(wire).hasSizeGreaterThanOrEqualTo(2);
+        assertThat(String.join("\n", wire)).doesNotContain("ada@example.org").contains("nexus:pii:1:");
+    }
+
+    /** A transport that also records the envelope of every event it publishes, as the transport's codec writes it. */
+    private static final class Recording implements BrokerTransport {
+        private static final EventEnvelopeJson CODEC =
+                new EventEnvelopeJson(JacksonEventSerializer.create(), EventTypeRegistry.rawJson());
+        private final BrokerTransport transport;
+        private final List<String> wire;
+
+        Recording(BrokerTransport transport, List<String> wire) {
+            this.transport = transport;
+            this.wire = wire;
+        }
+
+        @Override
+        public void start(Receiver receiver) {
+            transport.start(receiver);
+        }
+
+        @Override
+        public void publish(RecordedEvent event) {
+            transport.publish(event);
+            wire.add(CODEC.encode(event));
+        }
+
+        @Override
+        public void listen(TypePattern pattern) {
+            transport.listen(pattern);
+        }
+
+        @Override
+        public void unlisten(TypePattern pattern) {
+            transport.unlisten(pattern);
+        }
+
+        @Override
+        public void deadLetter(RecordedEvent event, String subscription, Throwable error) {
+            transport.deadLetter(event, subscription, error);
+        }
+
+        @Override
+        public String deadLetterDestination() {
+            return transport.deadLetterDestination();
+        }
+
+        @Override
+        public String describe() {
+            return transport.describe();
+        }
+
+        @Override
+        public void close() {
+            transport.close();
+        }
     }
 
     @Test

@@ -5,14 +5,20 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.GetResponse;
+import io.nexus.eventbus.EventListener;
 import io.nexus.eventbus.PostgresEventBus;
 import io.nexus.eventbus.RabbitMqConfig;
 import io.nexus.eventbus.relay.BrokerRelayContract;
 import io.nexus.eventbus.relay.TestBroker;
+import io.nexus.eventstore.core.EventTypeRegistry;
+import io.nexus.eventstore.core.spi.PersonalDataKeys;
 import io.nexus.testing.PostgresTest;
 import io.nexus.testing.TestDatabase;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -20,6 +26,9 @@ import org.junit.jupiter.api.BeforeEach;
 @PostgresTest
 class RabbitMqRelayIntegrationTest extends BrokerRelayContract<RabbitMqRelay> {
     private final Set<String> received = new HashSet<>();
+    private final List<String> bodies = new ArrayList<>();
+    private final List<RabbitMqConsumer> consumers = new ArrayList<>();
+    private final List<String> consumerQueues = new ArrayList<>();
     private String url;
     private String exchange;
     private String queue;
@@ -44,7 +53,11 @@ class RabbitMqRelayIntegrationTest extends BrokerRelayContract<RabbitMqRelay> {
 
     @AfterEach
     void cleanUp() throws Exception {
+        consumers.forEach(RabbitMqConsumer::close);
         if (admin != null) {
+            for (String consumerQueue : consumerQueues) {
+                channel.queueDelete(consumerQueue);
+            }
             channel.queueDelete(queue);
             channel.exchangeDelete(exchange);
             admin.close();
@@ -58,11 +71,36 @@ class RabbitMqRelayIntegrationTest extends BrokerRelayContract<RabbitMqRelay> {
 
     @Override
     protected Set<String> relayedIds() throws Exception {
+        drain();
+        return received;
+    }
+
+    @Override
+    protected List<String> relayedBodies() throws Exception {
+        drain();
+        return bodies;
+    }
+
+    private void drain() throws Exception {
         GetResponse message;
         while ((message = channel.basicGet(queue, true)) != null) {
             received.add(message.getProps().getMessageId());
+            bodies.add(new String(message.getBody(), StandardCharsets.UTF_8));
         }
-        return received;
+    }
+
+    @Override
+    protected void startConsumer(String name, EventTypeRegistry types, PersonalDataKeys keys, EventListener listener) {
+        String consumerQueue = TestBroker.RABBITMQ.uniqueName(name);
+        consumerQueues.add(consumerQueue);
+        RabbitMqConsumer consumer = RabbitMqConsumer.builder(url, consumerQueue)
+                .exchange(exchange)
+                .prefetch(1)
+                .typeRegistry(types)
+                .personalDataKeys(keys)
+                .build();
+        consumers.add(consumer);
+        consumer.start(listener);
     }
 
     @Override

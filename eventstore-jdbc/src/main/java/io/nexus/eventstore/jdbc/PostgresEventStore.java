@@ -103,6 +103,10 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
     private volatile boolean closed;
     private final DatabaseLocation location;
     private final EventSerializer serializer;
+    /** The store this one is the {@linkplain #storedForm() stored-form view} of; null for a store of its own. */
+    private final @Nullable PostgresEventStore viewOf;
+
+    private volatile @Nullable PostgresEventStore storedForm;
 
     private PostgresEventStore(
             Builder builder,
@@ -122,6 +126,25 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
         this.notifications = notifications;
         this.location = DatabaseLocation.of(dataSource);
         this.serializer = builder.serializer;
+        this.viewOf = null;
+    }
+
+    /** The stored-form view of {@code store}: its pool, sequencer, keys and writes, and a reader of its own. */
+    private PostgresEventStore(PostgresEventStore store) {
+        this.dataSource = store.dataSource;
+        this.jdbi = store.jdbi;
+        this.sql = store.sql;
+        this.types = EventTypeRegistry.rawJson();
+        this.subjectKeys = store.subjectKeys;
+        this.codec = store.codec;
+        this.appender = store.appender;
+        this.reader = new EventReader(sql, EventCodec.storedForm(store.serializer));
+        this.sequencer = store.sequencer;
+        this.ownedPool = null;
+        this.notifications = store.notifications;
+        this.location = store.location;
+        this.serializer = store.serializer;
+        this.viewOf = store;
     }
 
     /**
@@ -392,8 +415,10 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
      * Erases a data subject (crypto-shredding): deletes the key that encrypts its {@link
      * io.nexus.eventstore.core.PersonalData}. Every event stays, and reads as before except that those fields are null
      * and {@link RecordedEvent#isRedacted()} is true; projections rebuilt afterwards hold no personal data of the
-     * subject. Irreversible. Other processes' key caches forget the key within 30 seconds;
-     * an event for the same subject appended later gets a new key.
+     * subject. Irreversible. Once it has committed, no read in any process decrypts those fields (reads never use a
+     * cached key), relay consumers included. An event for the same subject appended later gets a new key; one that
+     * another process appends within 30 seconds (its cache of keys for writing) is encrypted with the erased key and
+     * reads masked.
      *
      * @param subject the subject's id, as its {@link io.nexus.eventstore.core.DataSubject} value's {@code toString()}
      * @return whether the subject had a key
@@ -416,6 +441,34 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
      */
     public PersonalDataKeys personalDataKeys() {
         return subjectKeys;
+    }
+
+    /**
+     * A view of this store that reads every event as it is stored, for relays that carry events out of the process:
+     * each payload as {@link io.nexus.eventstore.core.RawJson}, its {@link io.nexus.eventstore.core.PersonalData}
+     * fields still encrypted (a consumer decrypts them with the {@link #personalDataKeys()}, or reads them masked
+     * once the subject is erased), in the schema version it was written in (a consumer's registry upcasts it), and
+     * with the reserved metadata entries as stored ({@code nexus.encrypted}, {@link
+     * RecordedEvent#SCHEMA_VERSION_KEY}). It reads every type, whatever this store's registry knows. Appends, the
+     * global order and head watches are this store's; closing the view does nothing, closing this store ends it.
+     *
+     * @return the view, one per store
+     */
+    public PostgresEventStore storedForm() {
+        if (viewOf != null) {
+            return this;
+        }
+        PostgresEventStore view = storedForm;
+        if (view == null) {
+            synchronized (this) {
+                view = storedForm;
+                if (view == null) {
+                    view = new PostgresEventStore(this);
+                    storedForm = view;
+                }
+            }
+        }
+        return view;
     }
 
     @Override
@@ -586,6 +639,9 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
      * @throws IllegalStateException if this store is closed
      */
     public HeadWatch watchHead(Duration pollInterval) {
+        if (viewOf != null) {
+            return viewOf.watchHead(pollInterval);
+        }
         requireNonNull(pollInterval, "pollInterval");
         if (pollInterval.isNegative() || pollInterval.isZero()) {
             throw new IllegalArgumentException("pollInterval must be positive, was " + pollInterval);
@@ -625,10 +681,20 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
         return ownedPool;
     }
 
-    /** Stops the sequencer and the read fetch threads, and closes the pool if this store opened it. */
+    /**
+     * Stops the sequencer and the read fetch threads, and closes the pool if this store opened it. Does nothing on the
+     * {@linkplain #storedForm() stored-form view}.
+     */
     @Override
     public void close() {
+        if (viewOf != null) {
+            return;
+        }
         closed = true;
+        PostgresEventStore view = storedForm;
+        if (view != null) {
+            view.reader.close();
+        }
         for (HeadWatch watch : List.copyOf(watches)) {
             watch.close();
         }

@@ -4,13 +4,20 @@ import static io.nexus.eventstore.core.contract.TestEvents.uniqueStream;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
 import io.nexus.eventstore.core.AppendResult;
+import io.nexus.eventstore.core.DataSubject;
+import io.nexus.eventstore.core.EventSerializationException;
+import io.nexus.eventstore.core.EventType;
 import io.nexus.eventstore.core.ExpectedVersion;
 import io.nexus.eventstore.core.NewEvent;
+import io.nexus.eventstore.core.RawJson;
 import io.nexus.eventstore.core.RecordedEvent;
 import io.nexus.eventstore.core.StreamId;
 import io.nexus.eventstore.core.contract.EvolvingEvents;
 import io.nexus.eventstore.core.contract.EvolvingEvents.ContactChanged;
+import io.nexus.eventstore.core.contract.EvolvingEvents.CustomerOnboarded;
 import io.nexus.eventstore.core.spi.SubjectKey;
 import io.nexus.testing.PostgresTest;
 import io.nexus.testing.TestDatabase;
@@ -72,6 +79,11 @@ class PersonalDataTest {
             }
         }
         return data;
+    }
+
+    /** What appending one event of {@code data} to {@code stream} throws; null if it did not. */
+    private Throwable refusedAppend(StreamId stream, Object data) {
+        return catchThrowable(() -> store.append(stream, ExpectedVersion.noStream(), List.of(NewEvent.of(data))));
     }
 
     private long keyRows(String subject) throws Exception {
@@ -142,23 +154,104 @@ class PersonalDataTest {
     }
 
     @Test
-    void a_store_in_another_process_stops_decrypting_once_its_cache_forgets_the_key() {
+    void a_store_on_another_pool_that_has_used_the_key_decrypts_nothing_once_the_erasure_committed() {
         StreamId stream = uniqueStream("customer");
         String subject = subject();
-        store.append(
-                stream,
-                ExpectedVersion.noStream(),
-                List.of(NewEvent.of(new ContactChanged(subject, "Ada Lovelace", "ada@example.org", "gold"))));
-        try (PostgresEventStore other = PostgresEventStore.builder(database.dataSource())
-                .schema(database.schema())
-                .types(EvolvingEvents.registry())
-                .build()) {
+        ContactChanged changed = new ContactChanged(subject, "Ada Lovelace", "ada@example.org", "gold");
+        store.append(stream, ExpectedVersion.noStream(), List.of(NewEvent.of(changed)));
+        HikariConfig config = new HikariConfig();
+        config.setJdbcUrl(database.jdbcUrl());
+        config.setAutoCommit(database.autoCommit());
+        config.setMaximumPoolSize(2);
+        try (HikariDataSource otherPool = new HikariDataSource(config);
+                PostgresEventStore other = PostgresEventStore.builder(otherPool)
+                        .schema(database.schema())
+                        .types(EvolvingEvents.registry())
+                        .build()) {
+            RecordedEvent before = other.readStream(stream, 1, 1).get(0);
+            UUID keyId = UUID.fromString(
+                    storedKeyId(other.storedForm().readStream(stream, 1, 1).get(0)));
+            assertThat(before.data()).isEqualTo(changed);
+            assertThat(other.readAll(before.position(), 1).get(0).data()).isEqualTo(changed);
+            assertThat(other.personalDataKeys().find(keyId)).isPresent();
 
             store.eraseSubject(subject);
 
-            // A store that never cached the key reads the erasure at once.
             assertThat(other.readStream(stream, 1, 1).get(0).isRedacted()).isTrue();
+            assertThat(other.readAll(before.position(), 1).get(0).data())
+                    .isEqualTo(new ContactChanged(subject, null, null, "gold"));
+            assertThat(other.personalDataKeys().find(keyId)).isEmpty();
         }
+    }
+
+    /** The key id in the first encrypted value of an event read in its stored form. */
+    private static String storedKeyId(RecordedEvent stored) {
+        String json = ((RawJson) stored.data()).json();
+        int start = json.indexOf("nexus:pii:1:") + "nexus:pii:1:".length();
+        return json.substring(start, start + 36);
+    }
+
+    @Test
+    void personal_fields_in_nested_records_lists_and_maps_are_encrypted_and_masked_after_erasure() throws Exception {
+        StreamId stream = uniqueStream("customer");
+        String subject = subject();
+        CustomerOnboarded onboarded = EvolvingEvents.onboarded(subject, "Grace");
+
+        store.append(stream, ExpectedVersion.noStream(), List.of(NewEvent.of(onboarded)));
+        RecordedEvent read = store.readStream(stream, 1, 1).get(0);
+        store.eraseSubject(subject);
+        RecordedEvent erased = store.readStream(stream, 1, 1).get(0);
+
+        assertThat(storedData(stream))
+                .singleElement()
+                .satisfies(row -> assertThat(row)
+                        .doesNotContain("Grace@example.org", "Grace Street", "Grace Lane", "Grace Road")
+                        .contains("Customer Grace", "London", "Paris", "Rome", "gold"));
+        assertThat(read.data()).isEqualTo(onboarded);
+        assertThat(read.isRedacted()).isFalse();
+        assertThat(erased.data()).isEqualTo(EvolvingEvents.onboardedErased(subject, "Grace"));
+        assertThat(erased.isRedacted()).isTrue();
+    }
+
+    /** A payload with a personal field at the top and in a nested record, but no subject. */
+    @EventType("customer.unnamed")
+    record Unnamed(EvolvingEvents.Address address) {}
+
+    @Test
+    void nested_personal_data_without_a_subject_is_refused_naming_the_class_and_nothing_is_written() {
+        StreamId stream = uniqueStream("customer");
+
+        Throwable thrown = refusedAppend(stream, new Unnamed(new EvolvingEvents.Address("Elm Street", "Oslo")));
+
+        assertThat(thrown)
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining(Unnamed.class.getName())
+                .hasMessageContaining("@DataSubject");
+        assertThat(store.streamVersion(stream)).isZero();
+    }
+
+    /** Holds anything: personal data in it is only seen at run time. */
+    @EventType("customer.wrapped")
+    record Wrapped(@DataSubject String customerId, Object payload) {}
+
+    @Test
+    void personal_data_behind_a_component_declared_as_object_is_refused_naming_it_and_nothing_is_written() {
+        StreamId stream = uniqueStream("customer");
+
+        Throwable thrown = refusedAppend(
+                stream, new Wrapped(subject(), List.of(new EvolvingEvents.Address("Elm Street", "Oslo"))));
+
+        assertThat(thrown)
+                .isInstanceOf(EventSerializationException.class)
+                .hasMessageContaining("payload[]")
+                .hasMessageContaining(EvolvingEvents.Address.class.getName())
+                .hasMessageContaining("declare the concrete type");
+        assertThat(store.streamVersion(stream)).isZero();
+        assertThat(store.append(
+                        stream,
+                        ExpectedVersion.noStream(),
+                        List.of(NewEvent.of(new Wrapped(subject(), List.of("no personal data here"))))))
+                .isNotNull();
     }
 
     @Test
@@ -250,10 +343,7 @@ class PersonalDataTest {
     void an_event_with_personal_data_but_no_subject_is_refused_and_nothing_is_written() {
         StreamId stream = uniqueStream("customer");
 
-        Throwable thrown = catchThrowable(() -> store.append(
-                stream,
-                ExpectedVersion.noStream(),
-                List.of(NewEvent.of(new ContactChanged(null, "Ada", "ada@example.org", "gold")))));
+        Throwable thrown = refusedAppend(stream, new ContactChanged(null, "Ada", "ada@example.org", "gold"));
 
         assertThat(thrown).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("@DataSubject");
         assertThat(store.streamVersion(stream)).isZero();

@@ -5,7 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.zaxxer.hikari.HikariDataSource;
 import io.nexus.eventstore.core.ExpectedVersion;
 import io.nexus.eventstore.core.NewEvent;
+import io.nexus.eventstore.core.RecordedEvent;
 import io.nexus.eventstore.core.StreamId;
+import io.nexus.eventstore.core.contract.EvolvingEvents;
+import io.nexus.eventstore.core.contract.EvolvingEvents.ContactChanged;
+import io.nexus.eventstore.core.contract.TestEvents;
 import io.nexus.eventstore.jdbc.internal.StoreNotifications;
 import io.nexus.testing.PgBouncer;
 import io.nexus.testing.PostgresTest;
@@ -72,6 +76,31 @@ class PgBouncerTest {
                     .run();
 
             result.assertGapSafe();
+        }
+    }
+
+    @Test
+    void an_erasure_in_another_process_holds_at_once_for_a_reader_through_pgbouncer_without_notifications() {
+        StreamId stream = TestEvents.uniqueStream("customer");
+        String subject = "cust-" + UUID.randomUUID();
+        ContactChanged changed = new ContactChanged(subject, "Ada Lovelace", "ada@example.org", "gold");
+        try (PostgresEventStore direct = PostgresEventStore.builder(database.dataSource())
+                        .types(EvolvingEvents.registry())
+                        .build();
+                PostgresEventStore bounced = PostgresEventStore.builder(pool)
+                        .types(EvolvingEvents.registry())
+                        .notifications(HeadNotifications.pollOnly())
+                        .build()) {
+            direct.append(stream, ExpectedVersion.noStream(), List.of(NewEvent.of(changed)));
+            RecordedEvent before = bounced.readStream(stream, 1, 1).get(0);
+
+            direct.eraseSubject(subject);
+
+            assertThat(before.data()).isEqualTo(changed);
+            assertThat(bounced.readStream(stream, 1, 1).get(0).data())
+                    .isEqualTo(new ContactChanged(subject, null, null, "gold"));
+            assertThat(bounced.readAll(before.position(), 1).get(0).isRedacted())
+                    .isTrue();
         }
     }
 

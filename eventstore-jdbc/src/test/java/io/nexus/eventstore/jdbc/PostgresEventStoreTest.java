@@ -394,10 +394,15 @@ class PostgresEventStoreTest {
             statement.execute("SELECT nexus.sequence_commits()");
             Throwable update = catchThrowable(() -> statement.execute("UPDATE nexus.events SET type = 'x'"));
             Throwable delete = catchThrowable(() -> statement.execute("DELETE FROM nexus.events"));
+            // The retention path's switch does not help a role that has no DELETE right.
+            statement.execute("SET nexus.allow_event_removal = 'on'");
+            Throwable deleteWithTheSwitch = catchThrowable(() -> statement.execute("DELETE FROM nexus.events"));
+            statement.execute("RESET nexus.allow_event_removal");
             statement.execute("RESET ROLE");
 
             assertThat(SqlErrors.sqlState(update)).isEqualTo("42501");
             assertThat(SqlErrors.sqlState(delete)).isEqualTo("42501");
+            assertThat(SqlErrors.sqlState(deleteWithTheSwitch)).isEqualTo("42501");
         } finally {
             database.execute("DROP OWNED BY " + role);
             database.execute("DROP ROLE " + role);

@@ -24,6 +24,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import org.jspecify.annotations.Nullable;
 
@@ -68,6 +69,8 @@ public final class EventPayloads {
             }
         }
     };
+
+    private static final byte[] ENCRYPTED_MARK = ("\"" + ENCRYPTED_KEY + "\"").getBytes(StandardCharsets.US_ASCII);
 
     private final EventTypeRegistry types;
     private final EventSerializer serializer;
@@ -124,7 +127,8 @@ public final class EventPayloads {
      * @param type the event's type name
      * @param data the payload
      * @return the JSON text
-     * @throws EventSerializationException if the payload cannot be serialized
+     * @throws EventSerializationException if the payload cannot be serialized, or holds personal data behind a
+     *     component not declared as its type (an {@code Object} or an interface), which could not be encrypted
      */
     public String serialize(UUID eventId, String type, Object data) {
         if (data instanceof RawJson raw) {
@@ -132,6 +136,7 @@ public final class EventPayloads {
         }
         String json = serializer.serialize(type, data);
         PersonalDataCipher.PersonalFields fields = PersonalDataCipher.fieldsOf(data.getClass());
+        PersonalDataCipher.refuseHidden(type, fields, data);
         if (!fields.any()) {
             return json;
         }
@@ -172,8 +177,33 @@ public final class EventPayloads {
      * @throws UnknownEventTypeException if a result's type has no class and the registry reads strictly
      */
     public List<Decoded> read(UUID eventId, String type, int version, boolean encrypted, byte[] json, String where) {
+        return read(eventId, type, version, encrypted, json, where, null);
+    }
+
+    /**
+     * Reads a stored payload as {@link #read(UUID, String, int, boolean, byte[], String)} does, decrypting with {@code
+     * keys} (those a page of events needs, read at once) instead of this codec's own.
+     *
+     * @param eventId the stored event's id
+     * @param type the stored type name
+     * @param version the stored schema version
+     * @param encrypted whether the stored metadata says it has encrypted fields
+     * @param json the stored payload, UTF-8 JSON
+     * @param where where the event was met, for errors
+     * @param keys the keys to decrypt with; null for this codec's own
+     * @return the payloads it reads as, in order
+     */
+    public List<Decoded> read(
+            UUID eventId,
+            String type,
+            int version,
+            boolean encrypted,
+            byte[] json,
+            String where,
+            @Nullable PersonalDataKeys keys) {
         Map<String, Object> tree = tree(type, json);
-        boolean redacted = encrypted && cipher.decrypt(tree, type, JSON_TEXT);
+        boolean redacted = encrypted
+                && (keys == null ? cipher.decrypt(tree, type, JSON_TEXT) : cipher.decrypt(tree, type, JSON_TEXT, keys));
         List<VersionedJson> upcast = types.upcast(new VersionedJson(type, version, tree), where);
         List<Decoded> decoded = new ArrayList<>(upcast.size());
         for (int i = 0; i < upcast.size(); i++) {
@@ -289,6 +319,28 @@ public final class EventPayloads {
      */
     public static boolean isEncrypted(Map<String, Object> values) {
         return Boolean.TRUE.equals(values.get(ENCRYPTED_KEY));
+    }
+
+    /**
+     * Adds the ids of the keys that encrypted values in a stored payload to {@code into}, so that a page of events
+     * looks its keys up in one query ({@link PersonalDataKeys#findAll}).
+     *
+     * @param json a stored payload whose metadata says it is encrypted, UTF-8 JSON
+     * @param into where the ids go
+     */
+    public static void keyIdsIn(byte[] json, Set<UUID> into) {
+        PersonalDataCipher.keyIdsIn(json, into);
+    }
+
+    /**
+     * Tells, without parsing it, whether stored metadata JSON may mark its payload encrypted (it names {@link
+     * #ENCRYPTED_KEY}); a page of events reads keys only for such rows.
+     *
+     * @param metadata stored metadata, UTF-8 JSON
+     * @return whether it holds the key {@link #ENCRYPTED_KEY}
+     */
+    public static boolean mayBeEncrypted(byte[] metadata) {
+        return PersonalDataCipher.indexOf(metadata, ENCRYPTED_MARK, 0) >= 0;
     }
 
     private static UUID derivedId(UUID eventId, int index) {

@@ -1,5 +1,8 @@
 package io.nexus.eventstore.core.spi;
 
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -26,4 +29,20 @@ public interface PersonalDataKeys {
      * @throws io.nexus.eventstore.core.EventStoreAccessException if the keys cannot be reached
      */
     Optional<SubjectKey> find(UUID keyId);
+
+    /**
+     * The keys with the given ids that still exist, in one look-up where the store can: what a page of events needs.
+     * The default asks {@link #find(UUID)} for each.
+     *
+     * @param keyIds keys' ids
+     * @return the keys found, by id; erased ones are absent
+     * @throws io.nexus.eventstore.core.EventStoreAccessException if the keys cannot be reached
+     */
+    default Map<UUID, SubjectKey> findAll(Collection<UUID> keyIds) {
+        Map<UUID, SubjectKey> found = new HashMap<>();
+        for (UUID keyId : keyIds) {
+            find(keyId).ifPresent(key -> found.put(keyId, key));
+        }
+        return found;
+    }
 }

@@ -39,6 +39,38 @@ public final class EvolvingEvents {
             @PersonalData String email,
             String plan) {}
 
+    /** An address whose street is personal data of whoever the event names. */
+    public record Address(@PersonalData String street, String city) {}
+
+    /** A customer nested in an event: a personal field of its own, and addresses. */
+    public record Customer(String name, @PersonalData String email, List<Address> addresses) {}
+
+    /** An event whose personal data sits only in nested records, lists and maps. */
+    @EventType("customer.onboarded")
+    public record CustomerOnboarded(
+            @DataSubject String customerId, Customer customer, Map<String, Address> byLabel, String plan) {}
+
+    /** A {@link CustomerOnboarded} with personal values that name {@code who} (e-mail, streets). */
+    public static CustomerOnboarded onboarded(String subject, String who) {
+        return new CustomerOnboarded(
+                subject,
+                new Customer(
+                        "Customer " + who,
+                        who + "@example.org",
+                        List.of(new Address(who + " Street 1", "London"), new Address(who + " Lane 2", "Paris"))),
+                Map.of("home", new Address(who + " Road 3", "Rome")),
+                "gold");
+    }
+
+    /** What {@link #onboarded} reads as once {@code subject} was erased. */
+    public static CustomerOnboarded onboardedErased(String subject, String who) {
+        return new CustomerOnboarded(
+                subject,
+                new Customer("Customer " + who, null, List.of(new Address(null, "London"), new Address(null, "Paris"))),
+                Map.of("home", new Address(null, "Rome")),
+                "gold");
+    }
+
     /** Reads every old shape as the current one. */
     public static EventTypeRegistry registry() {
         return builder().build();
@@ -47,7 +79,12 @@ public final class EvolvingEvents {
     /** {@link #registry()}'s registrations, to add to. */
     public static EventTypeRegistry.Builder builder() {
         return EventTypeRegistry.builder()
-                .register(CustomerRegistered.class, OrderPlaced.class, OrderPaid.class, ContactChanged.class)
+                .register(
+                        CustomerRegistered.class,
+                        OrderPlaced.class,
+                        OrderPaid.class,
+                        ContactChanged.class,
+                        CustomerOnboarded.class)
                 .upcastData("customer.registered", 1, data -> data.put("country", "NL"))
                 .upcastData(
                         "customer.registered",

@@ -13,6 +13,7 @@ import io.nexus.eventstore.core.RecordedEvent;
 import io.nexus.eventstore.core.StreamId;
 import io.nexus.eventstore.core.spi.EventSerializer;
 import io.nexus.eventstore.core.spi.PersonalDataKeys;
+import io.nexus.eventstore.core.spi.SubjectKey;
 import io.nexus.eventstore.json.EventPayloads;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -21,9 +22,11 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.function.Consumer;
 import org.jdbi.v3.core.mapper.RowMapper;
@@ -42,11 +45,30 @@ public final class EventCodec {
     private final EventTypeRegistry types;
     private final EventSerializer serializer;
     private final EventPayloads payloads;
+    private final @Nullable PersonalDataKeys keys;
+    private final boolean storedForm;
 
     public EventCodec(EventTypeRegistry types, EventSerializer serializer, @Nullable PersonalDataKeys keys) {
+        this(types, serializer, keys, false);
+    }
+
+    private EventCodec(
+            EventTypeRegistry types, EventSerializer serializer, @Nullable PersonalDataKeys keys, boolean storedForm) {
         this.types = types;
         this.serializer = serializer;
         this.payloads = new EventPayloads(types, serializer, keys);
+        this.keys = keys;
+        this.storedForm = storedForm;
+    }
+
+    /**
+     * A codec that reads every row as it is stored: the payload as {@link RawJson} with its personal fields still
+     * encrypted, in the schema version it was written in, and the metadata with its reserved entries ({@code
+     * nexus.encrypted}, {@code nexus.schema_version}) as stored. What a relay carries out of the process: it never
+     * holds personal data in the clear, and it reads every type, whatever this process's registry knows.
+     */
+    public static EventCodec storedForm(EventSerializer serializer) {
+        return new EventCodec(EventTypeRegistry.rawJson(), serializer, null, true);
     }
 
     /**
@@ -155,18 +177,62 @@ public final class EventCodec {
      * upcaster splits it (they share the row's version and position).
      */
     void decode(StoredEvent row, Consumer<RecordedEvent> sink) {
+        decode(row, sink, null);
+    }
+
+    /**
+     * The keys that the encrypted rows of {@code rows} need, read in one query, so a page costs one look-up of keys
+     * whatever its size; null when no row is encrypted (nothing is read then). Never cached across reads: an erasure
+     * committed before this call is seen, in every process.
+     */
+    @Nullable
+    PersonalDataKeys pageKeys(List<StoredEvent> rows) {
+        if (keys == null || storedForm) {
+            return null;
+        }
+        Set<UUID> keyIds = null;
+        for (StoredEvent row : rows) {
+            byte[] metadata = row.metadata();
+            if (metadata != null && EventPayloads.mayBeEncrypted(metadata)) {
+                if (keyIds == null) {
+                    keyIds = new HashSet<>();
+                }
+                EventPayloads.keyIdsIn(row.data(), keyIds);
+            }
+        }
+        if (keyIds == null) {
+            return null;
+        }
+        Map<UUID, SubjectKey> found = keys.findAll(keyIds);
+        return new PersonalDataKeys() {
+            @Override
+            public SubjectKey keyOf(String subject) {
+                throw new UnsupportedOperationException("a page's keys only decrypt");
+            }
+
+            @Override
+            public Optional<SubjectKey> find(UUID keyId) {
+                return Optional.ofNullable(found.get(keyId));
+            }
+        };
+    }
+
+    /** Decodes {@code row} as {@link #decode(StoredEvent, Consumer)}, decrypting with the page's keys if given. */
+    void decode(StoredEvent row, Consumer<RecordedEvent> sink, @Nullable PersonalDataKeys pageKeys) {
         byte[] metadata = row.metadata();
         Metadata decoded = metadata == null ? Metadata.NONE : decodeMetadata(row.type(), metadata);
         int version = EventPayloads.storedVersion(decoded.values());
         boolean encrypted = EventPayloads.isEncrypted(decoded.values());
-        if (payloads.isPlain(row.type(), version, encrypted)) {
+        if (storedForm || payloads.isPlain(row.type(), version, encrypted)) {
             sink.accept(new RecordedEvent(
                     row.streamId(),
                     row.streamVersion(),
                     row.position(),
                     row.eventId(),
                     row.type(),
-                    decodeData(row.type(), row.data(), row.streamVersion(), row.streamId()),
+                    storedForm
+                            ? RawJson.of(new String(row.data(), StandardCharsets.UTF_8))
+                            : decodeData(row.type(), row.data(), row.streamVersion(), row.streamId()),
                     decoded.strings(),
                     row.correlationId(),
                     row.causationId(),
@@ -179,7 +245,7 @@ public final class EventCodec {
         Map<String, Object> stored = new HashMap<>(decoded.values());
         stored.putAll(decoded.strings());
         for (EventPayloads.Decoded payload :
-                payloads.read(row.eventId(), row.type(), version, encrypted, row.data(), where)) {
+                payloads.read(row.eventId(), row.type(), version, encrypted, row.data(), where, pageKeys)) {
             sink.accept(new RecordedEvent(
                     row.streamId(),
                     row.streamVersion(),

@@ -1,6 +1,7 @@
 package io.nexus.eventstore.jdbc.internal;
 
 import io.nexus.eventstore.core.RecordedEvent;
+import io.nexus.eventstore.core.spi.PersonalDataKeys;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
@@ -37,14 +38,15 @@ final class PageDecoder implements AutoCloseable {
 
     /** The events {@code rows} hold, in the same order; a row that cannot be decoded fails the whole batch. */
     List<RecordedEvent> decode(List<StoredEvent> rows) {
+        PersonalDataKeys keys = codec.pageKeys(rows);
         if (rows.size() < MIN_PARALLEL_ROWS) {
             List<RecordedEvent> events = new ArrayList<>(rows.size());
             for (StoredEvent row : rows) {
-                codec.decode(row, events::add);
+                codec.decode(row, events::add, keys);
             }
             return events;
         }
-        Batch batch = new Batch(rows);
+        Batch batch = new Batch(rows, keys);
         Future<?> helper = startHelper(batch);
         batch.decodeSlices();
         if (helper != null) {
@@ -64,6 +66,7 @@ final class PageDecoder implements AutoCloseable {
     /** One batch's rows, the events decoded so far, and the first failure by position. */
     private final class Batch {
         private final List<StoredEvent> rows;
+        private final @Nullable PersonalDataKeys keys;
         /** Per row: its one event, or (an upcaster split the row) a {@code List} of its events. */
         private final Object[] events;
 
@@ -71,8 +74,9 @@ final class PageDecoder implements AutoCloseable {
         private @Nullable Throwable failure;
         private int failedAt = Integer.MAX_VALUE;
 
-        Batch(List<StoredEvent> rows) {
+        Batch(List<StoredEvent> rows, @Nullable PersonalDataKeys keys) {
             this.rows = rows;
+            this.keys = keys;
             this.events = new Object[rows.size()];
         }
 
@@ -83,7 +87,7 @@ final class PageDecoder implements AutoCloseable {
                 for (int i = start; i < end; i++) {
                     try {
                         int row = i;
-                        codec.decode(rows.get(i), event -> keep(row, event));
+                        codec.decode(rows.get(i), event -> keep(row, event), keys);
                     } catch (RuntimeException | Error e) {
                         fail(i, e);
                         return;

@@ -9,6 +9,10 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
@@ -16,39 +20,41 @@ import javax.crypto.KeyGenerator;
 import javax.crypto.SecretKey;
 import javax.crypto.spec.SecretKeySpec;
 import javax.sql.DataSource;
-import org.jspecify.annotations.Nullable;
 
 /**
- * The per-subject AES keys in {@code subject_keys}, with a cache in front. A key is created with {@code INSERT .. ON
- * CONFLICT DO NOTHING} and then read back in a statement of its own: two appends creating the key of one new subject
- * at once both read the one row that won. Each statement commits on its own connection (the store's connections are
- * autocommit), so a key is durable before any event encrypted with it is written, whatever happens to that append.
+ * The per-subject AES keys in {@code subject_keys}. A key is created with {@code INSERT .. ON CONFLICT DO NOTHING} and
+ * then read back in a statement of its own: two appends creating the key of one new subject at once both read the one
+ * row that won. Each statement commits on its own connection (the store's connections are autocommit), so a key is
+ * durable before any event encrypted with it is written, whatever happens to that append.
  *
- * <p>Cached keys live for {@link #CACHE_TIME}: an erasure in this process evicts at once, one in another process is
- * seen by this one within that time. Key material never appears in a message: errors name the key id at most.
+ * <p>Reads never use a cached key: every read of events looks their keys up in the table (one query per page, {@link
+ * #findAll}), so once an erasure has committed no reader in any process decrypts with the key, and nothing (no
+ * notification, no pooler setting) has to reach the readers for that. Writes cache a subject's key for {@link
+ * #CACHE_TIME}, so appends of one subject's events cost no extra query; an erasure in this process evicts at once, and
+ * an event another process appends within that time after an erasure is encrypted with the erased key: it reads
+ * masked, never in the clear. Key material never appears in a message: errors name the key id at most.
  */
 public final class SubjectKeyTable implements PersonalDataKeys {
-    /** How long a key stays cached; bounds how long another process may still decrypt after an erasure. */
+    /** How long a subject's key stays cached for appends. */
     public static final Duration CACHE_TIME = Duration.ofSeconds(30);
 
     private static final int MAX_CACHED = 10_000;
 
-    private record Cached(SubjectKey key, @Nullable String subject, long expiresAt) {}
+    private record Cached(SubjectKey key, long expiresAt) {}
 
     private final DataSource dataSource;
     private final String create;
     private final String bySubject;
-    private final String byId;
+    private final String byIds;
     private final String erase;
     private final ConcurrentHashMap<String, Cached> bySubjectCache = new ConcurrentHashMap<>();
-    private final ConcurrentHashMap<UUID, Cached> byIdCache = new ConcurrentHashMap<>();
 
     public SubjectKeyTable(DataSource dataSource, String schema) {
         this.dataSource = dataSource;
         this.create = "INSERT INTO " + schema + ".subject_keys (key_id, subject, secret) VALUES (?, ?, ?)"
                 + " ON CONFLICT (subject) DO NOTHING";
         this.bySubject = "SELECT key_id, secret FROM " + schema + ".subject_keys WHERE subject = ?";
-        this.byId = "SELECT key_id, secret FROM " + schema + ".subject_keys WHERE key_id = ?";
+        this.byIds = "SELECT key_id, secret FROM " + schema + ".subject_keys WHERE key_id = ANY (?)";
         this.erase = "DELETE FROM " + schema + ".subject_keys WHERE subject = ? RETURNING key_id";
     }
 
@@ -81,19 +87,27 @@ public final class SubjectKeyTable implements PersonalDataKeys {
 
     @Override
     public Optional<SubjectKey> find(UUID keyId) {
-        Cached cached = byIdCache.get(keyId);
-        if (cached != null && cached.expiresAt() - System.nanoTime() > 0) {
-            return Optional.of(cached.key());
+        return Optional.ofNullable(findAll(List.of(keyId)).get(keyId));
+    }
+
+    @Override
+    public Map<UUID, SubjectKey> findAll(Collection<UUID> keyIds) {
+        if (keyIds.isEmpty()) {
+            return Map.of();
         }
-        try (Connection connection = dataSource.getConnection()) {
-            Optional<SubjectKey> key = select(connection, byId, keyId);
-            key.ifPresent(k -> remember(k, null));
-            if (key.isEmpty()) {
-                byIdCache.remove(keyId);
+        try (Connection connection = dataSource.getConnection();
+                PreparedStatement query = connection.prepareStatement(byIds)) {
+            query.setArray(1, connection.createArrayOf("uuid", keyIds.toArray()));
+            Map<UUID, SubjectKey> found = new HashMap<>();
+            try (ResultSet rows = query.executeQuery()) {
+                while (rows.next()) {
+                    SubjectKey key = key(rows);
+                    found.put(key.id(), key);
+                }
             }
-            return key;
+            return found;
         } catch (SQLException e) {
-            throw new EventStoreAccessException("could not read key " + keyId, e);
+            throw new EventStoreAccessException("could not read " + keyIds.size() + " keys of data subjects", e);
         }
     }
 
@@ -104,10 +118,7 @@ public final class SubjectKeyTable implements PersonalDataKeys {
             delete.setString(1, subject);
             boolean erased = false;
             try (ResultSet rows = delete.executeQuery()) {
-                while (rows.next()) {
-                    byIdCache.remove(rows.getObject(1, UUID.class));
-                    erased = true;
-                }
+                erased = rows.next();
             }
             bySubjectCache.remove(subject);
             return erased;
@@ -116,16 +127,11 @@ public final class SubjectKeyTable implements PersonalDataKeys {
         }
     }
 
-    private void remember(SubjectKey key, @Nullable String subject) {
-        if (byIdCache.size() > MAX_CACHED || bySubjectCache.size() > MAX_CACHED) {
-            byIdCache.clear();
+    private void remember(SubjectKey key, String subject) {
+        if (bySubjectCache.size() > MAX_CACHED) {
             bySubjectCache.clear();
         }
-        Cached cached = new Cached(key, subject, System.nanoTime() + CACHE_TIME.toNanos());
-        byIdCache.put(key.id(), cached);
-        if (subject != null) {
-            bySubjectCache.put(subject, cached);
-        }
+        bySubjectCache.put(subject, new Cached(key, System.nanoTime() + CACHE_TIME.toNanos()));
     }
 
     private static Optional<SubjectKey> select(Connection connection, String sql, Object parameter)
@@ -133,13 +139,14 @@ public final class SubjectKeyTable implements PersonalDataKeys {
         try (PreparedStatement query = connection.prepareStatement(sql)) {
             query.setObject(1, parameter);
             try (ResultSet row = query.executeQuery()) {
-                if (!row.next()) {
-                    return Optional.empty();
-                }
-                SecretKey secret = new SecretKeySpec(row.getBytes(2), "AES");
-                return Optional.of(new SubjectKey(row.getObject(1, UUID.class), secret));
+                return row.next() ? Optional.of(key(row)) : Optional.empty();
             }
         }
+    }
+
+    private static SubjectKey key(ResultSet row) throws SQLException {
+        SecretKey secret = new SecretKeySpec(row.getBytes(2), "AES");
+        return new SubjectKey(row.getObject(1, UUID.class), secret);
     }
 
     private static byte[] newSecret() {
