@@ -276,7 +276,7 @@ public final class PostgresEventBus extends DispatchingBus {
                 throw new IllegalStateException("durable subscription '" + name + "' already runs on this bus");
             }
             PerEventDelivery delivery =
-                    new PerEventDelivery(pattern, categories, listener, config, store, jdbi, rows, metrics);
+                    new PerEventDelivery(pattern, categories, listener, config, store, rows, metrics);
             CheckpointedConsumer consumer = new CheckpointedConsumer(
                     checked, SubscriptionStatus.Kind.SUBSCRIPTION, delivery, store, jdbi, rows, heads, lease, config);
             DeadLetters.run(

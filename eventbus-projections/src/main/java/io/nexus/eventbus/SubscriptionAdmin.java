@@ -14,8 +14,8 @@ import org.jdbi.v3.core.Jdbi;
 
 /**
  * Operates durable subscriptions and projections from outside the processes that run them (the {@code nexus}
- * command): lists them with their lag and owner, pauses, resumes, resets and rebuilds them, and lists or discards dead
- * letters. Every action is a change of the row in {@code subscriptions}; the owner (whichever process holds the
+ * command): lists them with their lag and owner, pauses, resumes, resets and rebuilds them, and lists, discards or
+ * asks the owner to re-deliver dead letters. Every action is a change of the row in {@code subscriptions}; the owner (whichever process holds the
  * lease) reads it when it renews its lease, so a pause takes effect within one lease renewal and a reset or rebuild
  * makes the owner replay the global order from the start.
  *
@@ -139,8 +139,9 @@ public final class SubscriptionAdmin {
     }
 
     /**
-     * The dead letters, to list and discard (a re-delivery needs the process that runs the listener: {@link
-     * DeadLetters#retry} from here fails with {@link IllegalStateException}).
+     * The dead letters, to list, discard and ask a re-delivery of ({@link DeadLetters#requestRetry}: the process that
+     * owns the subscription runs it; {@link DeadLetters#retry}, which waits for it in this process, fails here with
+     * {@link IllegalStateException}).
      *
      * @return the dead letters of this store's subscriptions
      */
