@@ -78,8 +78,8 @@ final class SubscriberCommands {
             }
             switch (action) {
                 case pause ->
-                    out().println(what + " '" + subscriber + "' paused; its owner stops at its next lease"
-                            + " renewal and keeps its checkpoint");
+                    out().println(what + " '" + subscriber + "' paused; its owner stops after the batch in flight"
+                            + " and keeps its checkpoint");
                 case resume -> out().println(what + " '" + subscriber + "' resumed from its checkpoint");
                 case reset, rebuild -> {
                     out().println(what + " '" + subscriber + "' reset to position 0"

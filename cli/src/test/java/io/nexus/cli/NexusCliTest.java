@@ -3,6 +3,8 @@ package io.nexus.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
 import io.nexus.eventbus.BusConfig;
 import io.nexus.eventbus.DeadLetter;
 import io.nexus.eventbus.DurableSubscription;
@@ -285,22 +287,17 @@ class NexusCliTest {
         assertThat(resumed.code()).isZero();
     }
 
-    @Test
-    void projections_rebuild_waits_for_the_owner_with_progress() throws Exception {
-        database.execute("CREATE TABLE cli_counter (n bigint NOT NULL); INSERT INTO cli_counter VALUES (0)");
-        LongSupplier applied = () -> {
-            try (var connection = database.dataSource().getConnection();
-                    var rows = connection.createStatement().executeQuery("SELECT n FROM cli_counter")) {
-                rows.next();
-                return rows.getLong(1);
-            } catch (java.sql.SQLException e) {
-                throw new IllegalStateException(e);
-            }
-        };
+    /**
+     * Runs a projection {@code name} in a daemon on the application's pool that counts {@code type} events in a table
+     * of its own; returns how many it has applied.
+     */
+    private LongSupplier countingProjection(String name, String type) {
+        String table = "cli_" + name;
+        database.execute("CREATE TABLE " + table + " (n bigint NOT NULL); INSERT INTO " + table + " VALUES (0)");
         Projection counter = Projection.of(
-                "counter",
-                EventFilter.types("count.tick"),
-                (handle, event) -> handle.execute("UPDATE cli_counter SET n = n + 1"),
+                name,
+                EventFilter.types(type),
+                (handle, event) -> handle.execute("UPDATE " + table + " SET n = n + 1"),
                 handle -> {});
         ProjectionDaemon daemon = ProjectionDaemon.builder(store, database.dataSource())
                 .register(counter)
@@ -308,6 +305,43 @@ class NexusCliTest {
                 .build()
                 .start();
         closing.add(daemon);
+        return () -> {
+            try (var connection = database.dataSource().getConnection();
+                    var rows = connection.createStatement().executeQuery("SELECT n FROM " + table)) {
+                rows.next();
+                return rows.getLong(1);
+            } catch (java.sql.SQLException e) {
+                throw new IllegalStateException(e);
+            }
+        };
+    }
+
+    @Test
+    void projections_pause_holds_the_read_model_resume_catches_up_and_reset_replays() throws Exception {
+        LongSupplier applied = countingProjection("gauge", "gauge.tick");
+        appendEvents("gauge-1", 5, "gauge.tick");
+        awaitCondition(() -> applied.getAsLong() == 5);
+
+        Result paused = nexus("projections", "pause", "gauge");
+        appendEvents("gauge-2", 5, "gauge.tick");
+        Thread.sleep(1_000);
+        long whilePaused = applied.getAsLong();
+        Result resumed = nexus("projections", "resume", "gauge");
+        awaitCondition(() -> applied.getAsLong() == 10);
+        Result reset = nexus("projections", "reset", "gauge");
+        awaitCondition(() -> applied.getAsLong() == 20);
+        Result unknown = nexus("projections", "pause", "nobody");
+
+        assertThat(paused.code()).as(paused.err()).isZero();
+        assertThat(whilePaused).isEqualTo(5); // the owner's next checkpoint is refused with its read-model change
+        assertThat(resumed.code()).isZero();
+        assertThat(reset.out()).contains("projection 'gauge' reset to position 0");
+        assertThat(unknown.code()).isEqualTo(Nexus.FAILURE);
+    }
+
+    @Test
+    void projections_rebuild_waits_for_the_owner_with_progress() throws Exception {
+        LongSupplier applied = countingProjection("counter", "count.tick");
         appendEvents("count-1", 500, "count.tick");
         awaitCondition(() -> applied.getAsLong() >= 500);
         assertThat(applied.getAsLong()).isEqualTo(500);
@@ -338,9 +372,11 @@ class NexusCliTest {
         volatile CountDownLatch proceed = new CountDownLatch(0);
 
         Payments(String subscription) {
-            bus = PostgresEventBus.builder(store, database.dataSource())
-                    .config(FAST)
-                    .build();
+            this(subscription, store, database.dataSource());
+        }
+
+        Payments(String subscription, PostgresEventStore on, javax.sql.DataSource pool) {
+            bus = PostgresEventBus.builder(on, pool).config(FAST).build();
             bus.subscribeDurable(subscription, subscription + ".*", event -> {
                 deliveries
                         .computeIfAbsent(event.eventId(), id -> new AtomicInteger())
@@ -535,6 +571,37 @@ class NexusCliTest {
         assertThat(discard.code()).as(discard.err()).isZero();
         assertThat(payments.deliveries(letter)).isEqualTo(before + 1);
         assertThat(payments.bus.deadLetters("racing", 10)).isEmpty();
+    }
+
+    @Test
+    void only_the_process_holding_the_lease_runs_a_retry_and_the_other_never_sees_the_event() throws Exception {
+        HikariConfig other = new HikariConfig();
+        other.setJdbcUrl(database.jdbcUrl());
+        other.setAutoCommit(database.autoCommit());
+        other.setMaximumPoolSize(4);
+        try (HikariDataSource otherPool = new HikariDataSource(other);
+                PostgresEventStore otherStore = PostgresEventStore.builder(otherPool)
+                        .schema(database.schema())
+                        .build()) {
+            Payments first = new Payments("shared");
+            closing.add(first);
+            appendEvents("pay-8", 1, "shared.requested");
+            DeadLetter letter = awaitDeadLetters(first.bus, "shared", 1).get(0);
+            Payments second = new Payments("shared", otherStore, otherPool); // waits: the first holds the lease
+            closing.add(second);
+            first.healed.set(true);
+            second.healed.set(true);
+            int before = first.deliveries(letter);
+
+            Result retry = nexus("dead-letters", "retry", Long.toString(letter.id()), "--wait", "--timeout", "PT30S");
+
+            assertThat(retry.code()).as(retry.err()).isZero();
+            assertThat(retry.out()).contains("its owner " + first.bus.owner());
+            assertThat(first.deliveries(letter)).isEqualTo(before + 1);
+            assertThat(second.deliveries(letter)).isZero();
+            second.close();
+            first.close();
+        }
     }
 
     @RepeatedTest(5)

@@ -114,7 +114,7 @@ class RedisBackendTest {
 
             assertThat(received).hasSize(threads * perThread);
             try (RedisClient redis = RedisClient.create(URI.create(url))) {
-                assertThat(redis.xlen(prefix + ":stream")).isEqualTo(threads * perThread);
+                assertThat(redis.xlen(prefix + ":stream")).isEqualTo((long) threads * perThread);
                 redis.del(prefix + ":stream");
             }
         }
