@@ -249,8 +249,7 @@ public abstract class BrokerBusContract {
     }
 
     @Test
-    void a_full_queue_of_two_behind_a_blocked_listener_loses_nothing_and_delivers_each_event_once()
-            throws Exception {
+    void a_full_queue_of_two_behind_a_blocked_listener_loses_nothing_and_delivers_each_event_once() throws Exception {
         BrokerEventBus bus =
                 bus(BusConfig.builder().maxQueueSize(2).workerCount(1).build());
         CountDownLatch release = new CountDownLatch(1);
