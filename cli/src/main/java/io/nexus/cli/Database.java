@@ -78,7 +78,8 @@ final class Database {
                 : fromFile != null && fromFile.password() != null
                         ? fromFile.password()
                         : System.getenv("NEXUS_DB_PASSWORD");
-        return new Target(url, chosenUser, chosenPassword, chosenSchema);
+        boolean autoCommit = fromFile == null || fromFile.autoCommit();
+        return new Target(url, chosenUser, chosenPassword, chosenSchema, autoCommit);
     }
 
     /** Opens a pool of a few connections on the target database. */
@@ -93,13 +94,16 @@ final class Database {
         return spec;
     }
 
-    /** Where to connect; {@link #toString()} hides the password. */
+    /**
+     * Where to connect, and whether the pool's connections start in autocommit ({@code postgresql.auto_commit}; every
+     * command works either way); {@link #toString()} hides the password.
+     */
     record Target(
-            String jdbcUrl, @Nullable String user, @Nullable String password, String schema) {
+            String jdbcUrl, @Nullable String user, @Nullable String password, String schema, boolean autoCommit) {
         @Override
         public String toString() {
             return "Target[jdbcUrl=" + jdbcUrl.replaceAll("(?i)password=[^&;]*", "password=***") + ", user=" + user
-                    + ", schema=" + schema + "]";
+                    + ", schema=" + schema + ", autoCommit=" + autoCommit + "]";
         }
     }
 
@@ -120,6 +124,7 @@ final class Database {
                 hikari.setPassword(target.password());
             }
             hikari.setMaximumPoolSize(3);
+            hikari.setAutoCommit(target.autoCommit());
             hikari.setPoolName("nexus-cli");
             hikari.addDataSourceProperty("ApplicationName", "nexus-cli");
             // no connection at start: the first statement fails with the store's typed error naming host and port

@@ -6,8 +6,10 @@ import io.nexus.eventbus.SubscriptionAdmin;
 import io.nexus.eventbus.SubscriptionStatus;
 import java.io.PrintWriter;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -76,8 +78,8 @@ final class SubscriberCommands {
             }
             switch (action) {
                 case pause ->
-                    out().println(what + " '" + subscriber + "' paused; its owner stops at its next lease"
-                            + " renewal and keeps its checkpoint");
+                    out().println(what + " '" + subscriber + "' paused; its owner stops after the batch in flight"
+                            + " and keeps its checkpoint");
                 case resume -> out().println(what + " '" + subscriber + "' resumed from its checkpoint");
                 case reset, rebuild -> {
                     out().println(what + " '" + subscriber + "' reset to position 0"
@@ -163,7 +165,9 @@ final class SubscriberCommands {
 
     @Command(
             name = "dead-letters",
-            description = "Dead letters of a durable subscription: list --subscription NAME, discard ID, retry ID.")
+            description = "Dead letters of a durable subscription: list --subscription NAME, discard ID, retry ID"
+                    + " (or retry --all --subscription NAME): the process that owns the subscription re-delivers it"
+                    + " within a flush interval; --wait waits for the outcome.")
     static final class DeadLetters extends DatabaseCommand {
         @Parameters(index = "0", paramLabel = "ACTION", description = "list, retry or discard")
         DeadLetterAction action = DeadLetterAction.list;
@@ -172,15 +176,26 @@ final class SubscriberCommands {
         @Nullable
         Long id;
 
-        @Option(names = "--subscription", description = "the durable subscription (list)")
+        @Option(names = "--subscription", description = "the durable subscription (list, retry --all)")
         @Nullable
         String subscription;
+
+        @Option(names = "--all", description = "retry: every dead letter of --subscription")
+        boolean all;
+
+        @Option(
+                names = "--wait",
+                description = "retry ID: wait until the owner has re-delivered it; exit 1 if it failed again")
+        boolean await;
+
+        @Option(names = "--timeout", description = "with --wait: give up after this long (default: ${DEFAULT-VALUE})")
+        Duration timeout = Duration.ofMinutes(1);
 
         @Option(names = "--max", description = "the most to list (default: ${DEFAULT-VALUE})")
         int max = 100;
 
         @Override
-        int run(Database.Session session) {
+        int run(Database.Session session) throws InterruptedException {
             SubscriptionAdmin admin = SubscriptionAdmin.create(session.store(), session.dataSource());
             switch (action) {
                 case list -> {
@@ -188,17 +203,18 @@ final class SubscriberCommands {
                         throw usage("list needs --subscription NAME");
                     }
                     out().printf(
-                                    "%-8s %10s %-10s %-30s %-24s %8s  %s%n",
-                                    "id", "position", "failed at", "stream", "type", "attempts", "error");
+                                    "%-8s %10s %-10s %-30s %-24s %8s %-8s  %s%n",
+                                    "id", "position", "failed at", "stream", "type", "attempts", "retry", "error");
                     for (DeadLetter d : admin.deadLetters().list(subscription, max)) {
                         out().printf(
-                                        "%-8d %10d %-10s %-30s %-24s %8d  %s%n",
+                                        "%-8d %10d %-10s %-30s %-24s %8d %-8s  %s%n",
                                         d.id(),
                                         d.position(),
                                         d.failedAt().toString().substring(0, 10),
                                         d.streamId().value(),
                                         d.type(),
                                         d.attempts(),
+                                        d.retryRequestedAt() == null ? "-" : "pending",
                                         Nexus.oneLine(new IllegalStateException(d.error())));
                     }
                 }
@@ -210,15 +226,67 @@ final class SubscriberCommands {
                     out().println("dead letter " + deadLetter + " discarded");
                 }
                 case retry -> {
-                    long deadLetter = requireId();
-                    // Re-delivery calls the subscription's listener, which lives in the application's process.
-                    throw new UnsupportedOperationException("dead letter " + deadLetter + " can only be re-delivered"
-                            + " by the process that runs its subscription's listener: call"
-                            + " PostgresEventBus.redeliver(" + deadLetter + ") there (the command line cannot run"
-                            + " the listener)");
+                    return all ? retryAll(admin) : retry(admin, requireId());
                 }
             }
             return 0;
+        }
+
+        private int retryAll(SubscriptionAdmin admin) {
+            if (subscription == null || id != null || await) {
+                throw usage("retry --all needs --subscription NAME, and takes neither an ID nor --wait");
+            }
+            String name = subscription;
+            if (admin.status(SubscriptionStatus.Kind.SUBSCRIPTION, name).isEmpty()) {
+                throw new IllegalArgumentException(
+                        "no durable subscription named '" + name + "'; nexus subscriptions list shows them");
+            }
+            int requested = admin.deadLetters().requestRetryAll(name);
+            out().println(requested + " dead letter(s) of '" + name + "' to re-deliver; " + owner(admin, name));
+            return 0;
+        }
+
+        private int retry(SubscriptionAdmin admin, long deadLetter) throws InterruptedException {
+            String name = admin.deadLetters()
+                    .requestRetry(deadLetter)
+                    .orElseThrow(() -> new IllegalArgumentException(
+                            "no dead letter " + deadLetter + " (dead-letters list --subscription NAME shows them)"));
+            out().println("dead letter " + deadLetter + " of '" + name + "' to re-deliver; " + owner(admin, name));
+            if (!await) {
+                return 0;
+            }
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (true) {
+                Optional<DeadLetter> letter = admin.deadLetters().find(deadLetter);
+                if (letter.isEmpty()) {
+                    out().println("dead letter " + deadLetter + " re-delivered and handled (or discarded meanwhile)");
+                    return 0;
+                }
+                if (letter.get().retryRequestedAt() == null) {
+                    throw new IllegalStateException("dead letter " + deadLetter + " failed again after "
+                            + letter.get().attempts() + " attempt(s) in all: "
+                            + Nexus.oneLine(
+                                    new IllegalStateException(letter.get().error())));
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("dead letter " + deadLetter + " was not re-delivered within "
+                            + timeout + "; the request stays pending for " + owner(admin, name));
+                }
+                Thread.sleep(100);
+            }
+        }
+
+        /** Who will run a re-delivery of {@code name}: its owner, or nobody right now. */
+        private static String owner(SubscriptionAdmin admin, String name) {
+            SubscriptionStatus status =
+                    admin.status(SubscriptionStatus.Kind.SUBSCRIPTION, name).orElseThrow();
+            if (status.status() == ProjectionStatus.PAUSED) {
+                return "it is paused: the re-delivery runs once it is resumed";
+            }
+            Instant lease = status.leaseExpiresAt();
+            return status.owner() == null || lease == null || lease.isBefore(Instant.now())
+                    ? "no process consumes it now: the request stays pending until one does"
+                    : "its owner " + status.owner() + " runs it within a flush interval";
         }
 
         private long requireId() {

@@ -3,7 +3,10 @@ package io.nexus.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
 import io.nexus.eventbus.BusConfig;
+import io.nexus.eventbus.DeadLetter;
 import io.nexus.eventbus.DurableSubscription;
 import io.nexus.eventbus.PostgresEventBus;
 import io.nexus.eventbus.Projection;
@@ -28,12 +31,25 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.LongSupplier;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.RepeatedTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -70,18 +86,41 @@ class NexusCliTest {
 
     record Result(int code, String out, String err) {}
 
+    /**
+     * Runs the command on the test's database; for an {@link io.nexus.testing.AutoCommitOff} class, through a
+     * configuration file whose {@code auto_commit: false} gives the command's own pool autocommit off as well.
+     */
     private Result nexus(String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         List<String> all = new ArrayList<>(List.of(args));
         if (!all.contains("--config") && !all.contains("--jdbc-url")) {
-            all.addAll(List.of("--jdbc-url", database.jdbcUrl()));
+            if (database.autoCommit()) {
+                all.addAll(List.of("--jdbc-url", database.jdbcUrl()));
+            } else {
+                all.addAll(List.of("--config", autoCommitOffConfig().toString()));
+            }
             if (!all.contains("--schema")) {
                 all.addAll(List.of("--schema", database.schema()));
             }
         }
         int code = Nexus.run(new PrintWriter(out), new PrintWriter(err), all.toArray(String[]::new));
         return new Result(code, out.toString(), err.toString());
+    }
+
+    private Path autoCommitOffConfig() {
+        Path config = dir.resolve("autocommit-off.yaml");
+        try {
+            Files.writeString(config, """
+                    events:
+                      postgresql:
+                        jdbc_url: %s
+                        auto_commit: false
+                    """.formatted(database.jdbcUrl()));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return config;
     }
 
     private StreamId appendEvents(String stream, int count, String type) {
@@ -222,21 +261,43 @@ class NexusCliTest {
     }
 
     @Test
-    void projections_rebuild_waits_for_the_owner_with_progress() throws Exception {
-        database.execute("CREATE TABLE cli_counter (n bigint NOT NULL); INSERT INTO cli_counter VALUES (0)");
-        LongSupplier applied = () -> {
-            try (var connection = database.dataSource().getConnection();
-                    var rows = connection.createStatement().executeQuery("SELECT n FROM cli_counter")) {
-                rows.next();
-                return rows.getLong(1);
-            } catch (java.sql.SQLException e) {
-                throw new IllegalStateException(e);
-            }
-        };
+    void pause_stops_a_worker_running_in_another_bus_before_its_next_batch_and_resume_delivers_what_came_meanwhile()
+            throws Exception {
+        PostgresEventBus bus = PostgresEventBus.builder(store, database.dataSource())
+                .config(FAST)
+                .build();
+        closing.add(bus);
+        Set<UUID> seen = ConcurrentHashMap.newKeySet();
+        closing.add(bus.subscribeDurable("shipper", "ship.*", event -> seen.add(event.eventId())));
+        appendEvents("ship-1", 3, "ship.sent");
+        awaitCondition(() -> seen.size() == 3);
+
+        Result paused = nexus("subscriptions", "pause", "shipper");
+        Thread.sleep(1_000); // the owner looks at its row every flush interval (20 ms here)
+        appendEvents("ship-2", 4, "ship.sent");
+        Thread.sleep(1_000);
+        int whilePaused = seen.size();
+        Result status = nexus("subscriptions", "status", "shipper");
+        Result resumed = nexus("subscriptions", "resume", "shipper");
+        awaitCondition(() -> seen.size() == 7);
+
+        assertThat(paused.code()).isZero();
+        assertThat(whilePaused).isEqualTo(3);
+        assertThat(status.out()).containsPattern("shipper\\s+paused\\s+\\d+\\s+\\d+\\s+4 ");
+        assertThat(resumed.code()).isZero();
+    }
+
+    /**
+     * Runs a projection {@code name} in a daemon on the application's pool that counts {@code type} events in a table
+     * of its own; returns how many it has applied.
+     */
+    private LongSupplier countingProjection(String name, String type) {
+        String table = "cli_" + name;
+        database.execute("CREATE TABLE " + table + " (n bigint NOT NULL); INSERT INTO " + table + " VALUES (0)");
         Projection counter = Projection.of(
-                "counter",
-                EventFilter.types("count.tick"),
-                (handle, event) -> handle.execute("UPDATE cli_counter SET n = n + 1"),
+                name,
+                EventFilter.types(type),
+                (handle, event) -> handle.execute("UPDATE " + table + " SET n = n + 1"),
                 handle -> {});
         ProjectionDaemon daemon = ProjectionDaemon.builder(store, database.dataSource())
                 .register(counter)
@@ -244,6 +305,43 @@ class NexusCliTest {
                 .build()
                 .start();
         closing.add(daemon);
+        return () -> {
+            try (var connection = database.dataSource().getConnection();
+                    var rows = connection.createStatement().executeQuery("SELECT n FROM " + table)) {
+                rows.next();
+                return rows.getLong(1);
+            } catch (java.sql.SQLException e) {
+                throw new IllegalStateException(e);
+            }
+        };
+    }
+
+    @Test
+    void projections_pause_holds_the_read_model_resume_catches_up_and_reset_replays() throws Exception {
+        LongSupplier applied = countingProjection("gauge", "gauge.tick");
+        appendEvents("gauge-1", 5, "gauge.tick");
+        awaitCondition(() -> applied.getAsLong() == 5);
+
+        Result paused = nexus("projections", "pause", "gauge");
+        appendEvents("gauge-2", 5, "gauge.tick");
+        Thread.sleep(1_000);
+        long whilePaused = applied.getAsLong();
+        Result resumed = nexus("projections", "resume", "gauge");
+        awaitCondition(() -> applied.getAsLong() == 10);
+        Result reset = nexus("projections", "reset", "gauge");
+        awaitCondition(() -> applied.getAsLong() == 20);
+        Result unknown = nexus("projections", "pause", "nobody");
+
+        assertThat(paused.code()).as(paused.err()).isZero();
+        assertThat(whilePaused).isEqualTo(5); // the owner's next checkpoint is refused with its read-model change
+        assertThat(resumed.code()).isZero();
+        assertThat(reset.out()).contains("projection 'gauge' reset to position 0");
+        assertThat(unknown.code()).isEqualTo(Nexus.FAILURE);
+    }
+
+    @Test
+    void projections_rebuild_waits_for_the_owner_with_progress() throws Exception {
+        LongSupplier applied = countingProjection("counter", "count.tick");
         appendEvents("count-1", 500, "count.tick");
         awaitCondition(() -> applied.getAsLong() >= 500);
         assertThat(applied.getAsLong()).isEqualTo(500);
@@ -262,31 +360,284 @@ class NexusCliTest {
         assertThat(list.out()).containsPattern("counter\\s+\\S+\\s+" + head + "\\s+" + head + "\\s+0 ");
     }
 
+    /**
+     * A durable subscription on its own bus and pool (the application), failing on {@code <subscription>.*} events
+     * until healed, counting each event's deliveries; the command line runs on its own pool in this thread.
+     */
+    private final class Payments implements AutoCloseable {
+        final AtomicBoolean healed = new AtomicBoolean();
+        final Map<UUID, AtomicInteger> deliveries = new ConcurrentHashMap<>();
+        final PostgresEventBus bus;
+        volatile CountDownLatch entered = new CountDownLatch(0);
+        volatile CountDownLatch proceed = new CountDownLatch(0);
+
+        Payments(String subscription) {
+            this(subscription, store, database.dataSource());
+        }
+
+        Payments(String subscription, PostgresEventStore on, javax.sql.DataSource pool) {
+            bus = PostgresEventBus.builder(on, pool).config(FAST).build();
+            bus.subscribeDurable(subscription, subscription + ".*", event -> {
+                deliveries
+                        .computeIfAbsent(event.eventId(), id -> new AtomicInteger())
+                        .incrementAndGet();
+                entered.countDown();
+                proceed.await();
+                if (!healed.get()) {
+                    throw new IllegalStateException("card declined\nsecond line");
+                }
+            });
+        }
+
+        int deliveries(DeadLetter letter) {
+            AtomicInteger count = deliveries.get(letter.eventId());
+            return count == null ? 0 : count.get();
+        }
+
+        @Override
+        public void close() {
+            bus.close();
+        }
+    }
+
+    private List<DeadLetter> awaitDeadLetters(PostgresEventBus bus, String subscription, int count)
+            throws InterruptedException {
+        awaitCondition(() -> bus.deadLetters(subscription, 100).size() >= count);
+        return bus.deadLetters(subscription, 100);
+    }
+
     @Test
-    void dead_letters_are_listed_and_discarded_and_retry_says_where_it_must_run() throws Exception {
-        PostgresEventBus bus = PostgresEventBus.builder(store, database.dataSource())
-                .config(FAST)
-                .build();
-        closing.add(bus);
-        closing.add(bus.subscribeDurable("failing", "pay.*", event -> {
-            throw new IllegalStateException("card declined\nsecond line");
-        }));
-        appendEvents("pay-1", 1, "pay.requested");
-        awaitCondition(() -> !bus.deadLetters("failing", 10).isEmpty());
-        long id = bus.deadLetters("failing", 10).get(0).id();
+    void dead_letters_are_listed_and_discarded_with_one_line_errors() throws Exception {
+        Payments payments = new Payments("failing");
+        closing.add(payments);
+        appendEvents("pay-1", 1, "failing.requested");
+        long id = awaitDeadLetters(payments.bus, "failing", 1).get(0).id();
 
         Result list = nexus("dead-letters", "list", "--subscription", "failing");
-        Result retry = nexus("dead-letters", "retry", Long.toString(id));
         Result discard = nexus("dead-letters", "discard", Long.toString(id));
         Result again = nexus("dead-letters", "discard", Long.toString(id));
+        Result retryGone = nexus("dead-letters", "retry", Long.toString(id));
+        Result noId = nexus("dead-letters", "retry");
 
-        assertThat(list.out()).contains("pay-1").contains("pay.requested").contains("card declined");
+        assertThat(list.out()).contains("pay-1").contains("failing.requested").contains("card declined");
         assertThat(list.out()).doesNotContain("second line");
-        assertThat(retry.code()).isEqualTo(Nexus.FAILURE);
-        assertThat(retry.err()).contains("PostgresEventBus.redeliver(" + id + ")");
         assertThat(discard.out()).contains("dead letter " + id + " discarded");
-        assertThat(bus.deadLetters("failing", 10)).isEmpty();
+        assertThat(payments.bus.deadLetters("failing", 10)).isEmpty();
         assertThat(again.code()).isEqualTo(Nexus.FAILURE);
+        assertThat(retryGone.code()).isEqualTo(Nexus.FAILURE);
+        assertThat(retryGone.err()).contains("no dead letter " + id);
+        assertThat(noId.code()).isEqualTo(Nexus.USAGE);
+    }
+
+    @Test
+    void dead_letters_retry_is_run_once_by_the_bus_that_owns_the_subscription_and_removes_the_handled_letter()
+            throws Exception {
+        Payments payments = new Payments("payments");
+        closing.add(payments);
+        appendEvents("pay-2", 1, "payments.requested");
+        DeadLetter letter = awaitDeadLetters(payments.bus, "payments", 1).get(0);
+        int before = payments.deliveries(letter);
+        payments.healed.set(true);
+
+        Result retry = nexus("dead-letters", "retry", Long.toString(letter.id()), "--wait", "--timeout", "PT30S");
+
+        assertThat(retry.code()).as(retry.err()).isZero();
+        assertThat(retry.out())
+                .contains("dead letter " + letter.id() + " of 'payments' to re-deliver; its owner "
+                        + payments.bus.owner())
+                .contains("re-delivered and handled");
+        assertThat(payments.deliveries(letter)).isEqualTo(before + 1);
+        assertThat(payments.bus.deadLetters("payments", 10)).isEmpty();
+        Thread.sleep(FAST.flushInterval().toMillis() * 10); // later polls find nothing more to run
+        assertThat(payments.deliveries(letter)).isEqualTo(before + 1);
+    }
+
+    @Test
+    void dead_letters_retry_that_fails_again_exits_1_and_keeps_the_letter_with_one_more_attempt() throws Exception {
+        Payments payments = new Payments("still-failing");
+        closing.add(payments);
+        appendEvents("pay-3", 1, "still-failing.requested");
+        DeadLetter letter = awaitDeadLetters(payments.bus, "still-failing", 1).get(0);
+        int before = payments.deliveries(letter);
+
+        Result retry = nexus("dead-letters", "retry", Long.toString(letter.id()), "--wait", "--timeout", "PT30S");
+        Result list = nexus("dead-letters", "list", "--subscription", "still-failing");
+
+        assertThat(retry.code()).isEqualTo(Nexus.FAILURE);
+        assertThat(retry.err().strip())
+                .contains("dead letter " + letter.id() + " failed again after 2 attempt(s) in all")
+                .doesNotContain("\n");
+        assertThat(payments.deliveries(letter)).isEqualTo(before + 1);
+        assertThat(payments.bus.deadLetters("still-failing", 10))
+                .singleElement()
+                .satisfies(after -> {
+                    assertThat(after.attempts()).isEqualTo(letter.attempts() + 1);
+                    assertThat(after.retryRequestedAt()).isNull();
+                });
+        assertThat(list.out()).containsPattern(letter.id() + " .* 2 -\\s+ ");
+    }
+
+    @Test
+    void dead_letters_retry_all_re_delivers_every_letter_of_the_subscription_exactly_once() throws Exception {
+        Payments payments = new Payments("batch");
+        closing.add(payments);
+        appendEvents("pay-4", 3, "batch.requested");
+        List<DeadLetter> letters = awaitDeadLetters(payments.bus, "batch", 3);
+        payments.healed.set(true);
+
+        Result retry = nexus("dead-letters", "retry", "--all", "--subscription", "batch");
+        awaitCondition(() -> payments.bus.deadLetters("batch", 10).isEmpty());
+        Result unknown = nexus("dead-letters", "retry", "--all", "--subscription", "nobody");
+        Result withoutName = nexus("dead-letters", "retry", "--all");
+
+        assertThat(retry.code()).as(retry.err()).isZero();
+        assertThat(retry.out()).contains("3 dead letter(s) of 'batch' to re-deliver");
+        assertThat(letters)
+                .allSatisfy(letter -> assertThat(payments.deliveries(letter)).isEqualTo(2));
+        assertThat(unknown.code()).isEqualTo(Nexus.FAILURE);
+        assertThat(unknown.err()).contains("no durable subscription named 'nobody'");
+        assertThat(withoutName.code()).isEqualTo(Nexus.USAGE);
+    }
+
+    @Test
+    void a_retry_for_a_subscription_nobody_runs_stays_pending_until_a_process_runs_it() throws Exception {
+        Payments first = new Payments("orphan");
+        appendEvents("pay-5", 1, "orphan.requested");
+        DeadLetter letter = awaitDeadLetters(first.bus, "orphan", 1).get(0);
+        first.close();
+
+        Result retry = nexus("dead-letters", "retry", Long.toString(letter.id()));
+        Result waited = nexus("dead-letters", "retry", Long.toString(letter.id()), "--wait", "--timeout", "PT0.3S");
+        Result list = nexus("dead-letters", "list", "--subscription", "orphan");
+        Payments second = new Payments("orphan");
+        closing.add(second);
+        second.healed.set(true);
+        awaitCondition(() -> second.bus.deadLetters("orphan", 10).isEmpty());
+
+        assertThat(retry.code()).as(retry.err()).isZero();
+        assertThat(retry.out()).contains("no process consumes it now: the request stays pending");
+        assertThat(waited.code()).isEqualTo(Nexus.FAILURE);
+        assertThat(waited.err()).contains("was not re-delivered within PT0.3S; the request stays pending");
+        assertThat(list.out()).containsPattern(letter.id() + " .* pending ");
+        assertThat(second.deliveries(letter)).isEqualTo(1);
+    }
+
+    @Test
+    void a_retry_of_a_paused_subscription_runs_after_resume_and_a_discard_before_that_wins() throws Exception {
+        Payments payments = new Payments("paused");
+        closing.add(payments);
+        appendEvents("pay-6", 2, "paused.requested");
+        List<DeadLetter> letters = awaitDeadLetters(payments.bus, "paused", 2);
+        payments.healed.set(true);
+        Map<DeadLetter, Integer> before = new HashMap<>();
+        letters.forEach(letter -> before.put(letter, payments.deliveries(letter)));
+
+        Result paused = nexus("subscriptions", "pause", "paused");
+        Result retryAll = nexus("dead-letters", "retry", "--all", "--subscription", "paused");
+        Thread.sleep(FAST.flushInterval().toMillis() * 10);
+        int whilePaused = payments.deliveries(letters.get(0)) + payments.deliveries(letters.get(1));
+        Result discard =
+                nexus("dead-letters", "discard", Long.toString(letters.get(0).id()));
+        Result resumed = nexus("subscriptions", "resume", "paused");
+        awaitCondition(() -> payments.bus.deadLetters("paused", 10).isEmpty());
+
+        assertThat(paused.code()).isZero();
+        assertThat(retryAll.out()).contains("it is paused: the re-delivery runs once it is resumed");
+        assertThat(whilePaused).isEqualTo(before.get(letters.get(0)) + before.get(letters.get(1)));
+        assertThat(discard.code()).isZero();
+        assertThat(resumed.code()).isZero();
+        assertThat(payments.deliveries(letters.get(0))).isEqualTo(before.get(letters.get(0)));
+        assertThat(payments.deliveries(letters.get(1))).isEqualTo(before.get(letters.get(1)) + 1);
+    }
+
+    @Test
+    void a_discard_during_a_failing_re_delivery_wins_and_the_letter_never_comes_back() throws Exception {
+        Payments payments = new Payments("racing");
+        closing.add(payments);
+        appendEvents("pay-7", 1, "racing.requested");
+        DeadLetter letter = awaitDeadLetters(payments.bus, "racing", 1).get(0);
+        int before = payments.deliveries(letter);
+        payments.entered = new CountDownLatch(1);
+        payments.proceed = new CountDownLatch(1);
+
+        Result retry = nexus("dead-letters", "retry", Long.toString(letter.id()));
+        assertThat(payments.entered.await(30, TimeUnit.SECONDS)).isTrue(); // the owner is in the listener now
+        Result discard = nexus("dead-letters", "discard", Long.toString(letter.id()));
+        payments.proceed.countDown(); // and it fails again
+        awaitCondition(() -> payments.bus.status("racing").orElseThrow().lastError() != null);
+        Thread.sleep(FAST.flushInterval().toMillis() * 10);
+
+        assertThat(retry.code()).as(retry.err()).isZero();
+        assertThat(discard.code()).as(discard.err()).isZero();
+        assertThat(payments.deliveries(letter)).isEqualTo(before + 1);
+        assertThat(payments.bus.deadLetters("racing", 10)).isEmpty();
+    }
+
+    @Test
+    void only_the_process_holding_the_lease_runs_a_retry_and_the_other_never_sees_the_event() throws Exception {
+        HikariConfig other = new HikariConfig();
+        other.setJdbcUrl(database.jdbcUrl());
+        other.setAutoCommit(database.autoCommit());
+        other.setMaximumPoolSize(4);
+        try (HikariDataSource otherPool = new HikariDataSource(other);
+                PostgresEventStore otherStore = PostgresEventStore.builder(otherPool)
+                        .schema(database.schema())
+                        .build()) {
+            Payments first = new Payments("shared");
+            closing.add(first);
+            appendEvents("pay-8", 1, "shared.requested");
+            DeadLetter letter = awaitDeadLetters(first.bus, "shared", 1).get(0);
+            Payments second = new Payments("shared", otherStore, otherPool); // waits: the first holds the lease
+            closing.add(second);
+            first.healed.set(true);
+            second.healed.set(true);
+            int before = first.deliveries(letter);
+
+            Result retry = nexus("dead-letters", "retry", Long.toString(letter.id()), "--wait", "--timeout", "PT30S");
+
+            assertThat(retry.code()).as(retry.err()).isZero();
+            assertThat(retry.out()).contains("its owner " + first.bus.owner());
+            assertThat(first.deliveries(letter)).isEqualTo(before + 1);
+            assertThat(second.deliveries(letter)).isZero();
+            second.close();
+            first.close();
+        }
+    }
+
+    @RepeatedTest(5)
+    void retry_and_discard_released_together_deliver_at_most_once_and_leave_no_letter() throws Exception {
+        String name = "race-" + UUID.randomUUID().toString().substring(0, 8);
+        Payments payments = new Payments(name);
+        closing.add(payments);
+        appendEvents("pay-" + name, 1, name + ".requested");
+        DeadLetter letter = awaitDeadLetters(payments.bus, name, 1).get(0);
+        int before = payments.deliveries(letter);
+        payments.healed.set(true);
+        CyclicBarrier start = new CyclicBarrier(2);
+        ExecutorService threads = Executors.newFixedThreadPool(2);
+
+        try {
+            Future<Result> retry = threads.submit(() -> {
+                start.await();
+                return nexus("dead-letters", "retry", Long.toString(letter.id()));
+            });
+            Future<Result> discard = threads.submit(() -> {
+                start.await();
+                return nexus("dead-letters", "discard", Long.toString(letter.id()));
+            });
+            Result retried = retry.get(60, TimeUnit.SECONDS);
+            Result discarded = discard.get(60, TimeUnit.SECONDS);
+            Thread.sleep(FAST.flushInterval().toMillis() * 10);
+
+            int runs = payments.deliveries(letter) - before;
+            assertThat(runs).isBetween(0, 1);
+            assertThat(payments.bus.deadLetters(name, 10)).isEmpty();
+            // the discard finds nothing only when the re-delivery handled the event and removed the letter first
+            assertThat(discarded.code() == 0 || runs == 1).as(discarded.err()).isTrue();
+            assertThat(retried.code() == 0 || discarded.code() == 0).isTrue();
+        } finally {
+            threads.shutdownNow();
+        }
     }
 
     @Test

@@ -49,13 +49,27 @@ public final class DeadLetters {
     }
 
     /**
-     * Re-delivers dead letter {@code deadLetterId} to its subscription's listener, with the usual retries, on the
-     * subscription's thread between batches. The subscription must be consumed by this bus right now.
+     * Dead letter {@code deadLetterId}, with its pending re-delivery if one was asked for.
+     *
+     * @param deadLetterId the dead letter's {@link DeadLetter#id()}
+     * @return it, or empty when there is no such dead letter (re-delivered and handled, discarded, or never was)
+     */
+    public Optional<DeadLetter> find(long deadLetterId) {
+        return run(
+                "read dead letter " + deadLetterId,
+                () -> jdbi.inTransaction(handle -> rows.deadLetter(handle, deadLetterId)));
+    }
+
+    /**
+     * Re-delivers dead letter {@code deadLetterId} to its subscription's listener in this process, with the usual
+     * retries, on the subscription's thread between batches: {@link #requestRetry} and a wait for its outcome. The
+     * subscription must be consumed by this bus right now.
      *
      * @param deadLetterId the dead letter's {@link DeadLetter#id()}
      * @return a future: true when the listener handled it (the dead letter is deleted), false when it failed again
      *     (the dead letter stays, with its attempts and error updated); it fails with {@link IllegalArgumentException}
      *     for an unknown dead letter and {@link IllegalStateException} when this bus does not consume the subscription
+     *     (nothing is recorded then) or lost it before the re-delivery ran (the request stays for the next owner)
      */
     public CompletableFuture<Boolean> retry(long deadLetterId) {
         Optional<String> subscription = run(
@@ -65,15 +79,50 @@ public final class DeadLetters {
             return CompletableFuture.failedFuture(new IllegalArgumentException("no dead letter " + deadLetterId));
         }
         Optional<PerEventDelivery> consumer = running.apply(subscription.get());
-        if (consumer.isEmpty()) {
+        if (consumer.isEmpty() || !consumer.get().isActive()) {
             return CompletableFuture.failedFuture(new IllegalStateException("dead letter " + deadLetterId
-                    + " belongs to durable subscription '" + subscription.get() + "', which this bus does not run"));
+                    + " belongs to durable subscription '" + subscription.get() + "', which this bus does not run"
+                    + " right now; requestRetry(" + deadLetterId + ") leaves the re-delivery to its owner"));
         }
-        return consumer.get().redeliver(deadLetterId);
+        if (requestRetry(deadLetterId).isEmpty()) {
+            return CompletableFuture.failedFuture(new IllegalArgumentException("no dead letter " + deadLetterId));
+        }
+        return consumer.get().awaitRetry(deadLetterId);
     }
 
     /**
-     * Deletes dead letter {@code deadLetterId} without re-delivering it.
+     * Asks whichever process consumes the dead letter's subscription to re-deliver it, from any process (the {@code
+     * nexus dead-letters retry} command): the request is stored with the dead letter, and the owner of the
+     * subscription's lease runs it within about one {@link BusConfig#flushInterval()}, through its listener with the
+     * usual retries. Handled, the dead letter is deleted; failed again, it stays with its attempts and error updated
+     * and the request cleared. While no process consumes the subscription (or it is paused) the request stays pending
+     * ({@link DeadLetter#retryRequestedAt()}). Asking again while one is pending changes nothing.
+     *
+     * @param deadLetterId the dead letter's {@link DeadLetter#id()}
+     * @return its subscription's name, or empty when there is no such dead letter (nothing is recorded)
+     */
+    public Optional<String> requestRetry(long deadLetterId) {
+        return run(
+                "request a re-delivery of dead letter " + deadLetterId,
+                () -> jdbi.inTransaction(handle -> rows.requestRetry(handle, deadLetterId)));
+    }
+
+    /**
+     * {@link #requestRetry} for every dead letter of {@code subscription}.
+     *
+     * @param subscription the durable subscription's name
+     * @return how many dead letters it has (each now has a pending request)
+     */
+    public int requestRetryAll(String subscription) {
+        requireNonNull(subscription, "subscription");
+        return run(
+                "request a re-delivery of the dead letters of '" + subscription + "'",
+                () -> jdbi.inTransaction(handle -> rows.requestRetries(handle, subscription)));
+    }
+
+    /**
+     * Deletes dead letter {@code deadLetterId} without re-delivering it. A re-delivery already running in the owner
+     * finishes, but records nothing afterwards: a discarded dead letter never comes back.
      *
      * @param deadLetterId the dead letter's {@link DeadLetter#id()}
      * @return whether it existed

@@ -239,6 +239,7 @@ public final class EventBuses {
             hikari.setPassword(postgres.password());
         }
         hikari.setMaximumPoolSize(postgres.poolSize());
+        hikari.setAutoCommit(postgres.autoCommit());
         hikari.setPoolName("nexus-bus-" + postgres.schema());
         hikari.addDataSourceProperty("ApplicationName", "nexus-bus-" + postgres.schema()); // shown in pg_stat_activity
         // The pool starts without a connection and the bus's first read of the head reaches the database instead:

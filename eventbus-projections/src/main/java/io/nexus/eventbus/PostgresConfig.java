@@ -21,6 +21,8 @@ import org.jspecify.annotations.Nullable;
  *     Notifications#LISTEN})
  * @param listenUrl for {@link Notifications#LISTEN}, the URL of the dedicated listening connection ({@code
  *     listen_url}); null for {@code jdbcUrl}
+ * @param autoCommit whether the connections of the pool a bus (or the {@code nexus} command) opens start in
+ *     autocommit ({@code auto_commit}, default true, as HikariCP's {@code autoCommit}); Nexus works either way
  */
 public record PostgresConfig(
         String jdbcUrl,
@@ -29,7 +31,8 @@ public record PostgresConfig(
         String schema,
         int poolSize,
         Notifications notifications,
-        @Nullable String listenUrl) {
+        @Nullable String listenUrl,
+        boolean autoCommit) {
 
     /** Default {@link #schema()}. */
     public static final String DEFAULT_SCHEMA = "nexus";
@@ -61,6 +64,7 @@ public record PostgresConfig(
      * @param poolSize the connections of the pool a bus opens, at least 2 (one is held for LISTEN on the pool)
      * @param notifications where the bus learns of new events
      * @param listenUrl the listening connection's URL for {@link Notifications#LISTEN}, or null for {@code jdbcUrl}
+     * @param autoCommit whether the pool's connections start in autocommit
      * @throws IllegalArgumentException naming the key whose value is wrong
      */
     public PostgresConfig {
@@ -92,7 +96,8 @@ public record PostgresConfig(
      * @throws IllegalArgumentException if it is not a {@code jdbc:postgresql:} URL
      */
     public static PostgresConfig of(String jdbcUrl) {
-        return new PostgresConfig(jdbcUrl, null, null, DEFAULT_SCHEMA, DEFAULT_POOL_SIZE, Notifications.LISTEN, null);
+        return new PostgresConfig(
+                jdbcUrl, null, null, DEFAULT_SCHEMA, DEFAULT_POOL_SIZE, Notifications.LISTEN, null, true);
     }
 
     /**
@@ -102,7 +107,7 @@ public record PostgresConfig(
      * @return the configuration
      */
     public PostgresConfig withSchema(String schema) {
-        return new PostgresConfig(jdbcUrl, user, password, schema, poolSize, notifications, listenUrl);
+        return new PostgresConfig(jdbcUrl, user, password, schema, poolSize, notifications, listenUrl, autoCommit);
     }
 
     /** {@return the store's {@link HeadNotifications} for {@link #notifications()}} */
@@ -124,6 +129,6 @@ public record PostgresConfig(
         return "PostgresConfig[jdbcUrl=" + Secrets.redactUrl(jdbcUrl) + ", user=" + user + ", password="
                 + Secrets.mask(password) + ", schema=" + schema + ", poolSize=" + poolSize + ", notifications="
                 + notifications.key() + ", listenUrl=" + (listenUrl == null ? null : Secrets.redactUrl(listenUrl))
-                + "]";
+                + ", autoCommit=" + autoCommit + "]";
     }
 }

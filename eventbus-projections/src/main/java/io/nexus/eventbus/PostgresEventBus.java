@@ -300,7 +300,7 @@ public final class PostgresEventBus extends DispatchingBus {
                 throw new IllegalStateException("durable subscription '" + name + "' already runs on this bus");
             }
             PerEventDelivery delivery =
-                    new PerEventDelivery(pattern, categories, listener, config, readFrom, jdbi, rows, metrics);
+                    new PerEventDelivery(pattern, categories, listener, config, readFrom, rows, metrics);
             CheckpointedConsumer consumer = new CheckpointedConsumer(
                     checked,
                     SubscriptionStatus.Kind.SUBSCRIPTION,

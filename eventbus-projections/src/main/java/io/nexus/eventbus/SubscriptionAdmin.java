@@ -14,10 +14,11 @@ import org.jdbi.v3.core.Jdbi;
 
 /**
  * Operates durable subscriptions and projections from outside the processes that run them (the {@code nexus}
- * command): lists them with their lag and owner, pauses, resumes, resets and rebuilds them, and lists or discards dead
- * letters. Every action is a change of the row in {@code subscriptions}; the owner (whichever process holds the
- * lease) reads it when it renews its lease, so a pause takes effect within one lease renewal and a reset or rebuild
- * makes the owner replay the global order from the start.
+ * command): lists them with their lag and owner, pauses, resumes, resets and rebuilds them, and lists, discards or
+ * asks the owner to re-deliver dead letters. Every action is a change of the row in {@code subscriptions}; the owner (whichever process holds the
+ * lease) reads it when it renews its lease, or sooner: a paused row refuses the owner's next checkpoint (and a
+ * durable subscription's owner looks at its row every flush interval), so a running worker stops after the batch in
+ * flight, and a reset or rebuild makes the owner replay the global order from the start.
  *
  * <p>A reset or rebuild from here moves the checkpoint only: it cannot clear a projection's read model, which only the
  * application's code knows ({@link ProjectionDaemon#rebuild(String)} does both). Use it for projections whose apply is
@@ -89,7 +90,8 @@ public final class SubscriptionAdmin {
     }
 
     /**
-     * Pauses {@code name}: its owner stops processing at its next lease renewal and keeps its checkpoint.
+     * Pauses {@code name}: its owner stops after the batch in flight (whose checkpoint is refused, so a projection's
+     * read-model change of that batch rolls back) and keeps its checkpoint.
      *
      * @param kind durable subscriptions or projections
      * @param name its name
@@ -139,8 +141,9 @@ public final class SubscriptionAdmin {
     }
 
     /**
-     * The dead letters, to list and discard (a re-delivery needs the process that runs the listener: {@link
-     * DeadLetters#retry} from here fails with {@link IllegalStateException}).
+     * The dead letters, to list, discard and ask a re-delivery of ({@link DeadLetters#requestRetry}: the process that
+     * owns the subscription runs it; {@link DeadLetters#retry}, which waits for it in this process, fails here with
+     * {@link IllegalStateException}).
      *
      * @return the dead letters of this store's subscriptions
      */

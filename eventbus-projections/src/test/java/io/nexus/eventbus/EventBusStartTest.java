@@ -40,7 +40,8 @@ class EventBusStartTest {
                         schema,
                         PostgresConfig.DEFAULT_POOL_SIZE,
                         PostgresConfig.Notifications.LISTEN,
-                        null),
+                        null,
+                        true),
                 null,
                 null);
     }

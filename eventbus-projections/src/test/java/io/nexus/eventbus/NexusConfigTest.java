@@ -126,7 +126,8 @@ class NexusConfigTest {
                         "shop",
                         10,
                         PostgresConfig.Notifications.LISTEN,
-                        null));
+                        null,
+                        true));
         assertThat(config.redis().url()).isEqualTo("redis://cache:6379/0");
         assertThat(config.redis().streamName()).isEqualTo("shop-events");
         assertThat(config.redis().consumerGroup()).isEqualTo("billing");
@@ -148,6 +149,7 @@ class NexusConfigTest {
                     pool_size: 4
                     notifications: listen
                     listen_url: jdbc:postgresql://db-direct:5432/shop
+                    auto_commit: false
                   rabbitmq:
                     host: mq
                     port: 5673
@@ -167,7 +169,8 @@ class NexusConfigTest {
                         "shop",
                         4,
                         PostgresConfig.Notifications.LISTEN,
-                        "jdbc:postgresql://db-direct:5432/shop"));
+                        "jdbc:postgresql://db-direct:5432/shop",
+                        false));
         assertThat(config.rabbitMq())
                 .isEqualTo(new RabbitMqConfig("mq", 5673, "app", "guest", "shop", true, "shop.events", "billing"));
         assertThat(config.rabbitMq().url()).isEqualTo("amqps://app:guest@mq:5673/shop");
@@ -318,7 +321,8 @@ class NexusConfigTest {
                                 "nexus",
                                 10,
                                 PostgresConfig.Notifications.POLL,
-                                null)
+                                null,
+                                true)
                         .toString())
                 .doesNotContain("hunter2");
         assertThat(RedisConfig.fromUrl("redis://:hunter2@cache:6379").toString())

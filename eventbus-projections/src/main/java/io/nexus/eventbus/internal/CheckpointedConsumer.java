@@ -10,6 +10,7 @@ import io.nexus.eventstore.core.EventStore;
 import io.nexus.eventstore.core.RecordedEvent;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -430,7 +431,8 @@ public final class CheckpointedConsumer {
 
     /**
      * Runs {@code work} in a transaction fenced like a batch: it first locks the row if this process holds the lease
-     * (so it waits for a batch in flight, and the next batch waits for it), and runs nothing when it does not.
+     * and it is not paused (so it waits for a batch in flight, and the next batch waits for it), and runs nothing
+     * when it does not. A refusal because the row was paused pauses this consumer at once.
      *
      * @return what {@code work} returned, or empty when the lease is not held (nothing ran)
      */
@@ -439,13 +441,18 @@ public final class CheckpointedConsumer {
         if (held == 0 || closed || !isOwned()) {
             return Optional.empty();
         }
-        return jdbi.inTransaction(handle -> {
+        Optional<T> done = jdbi.inTransaction(handle -> {
             if (!rows.fence(handle, name.value(), owner(), held)) {
                 handle.rollback();
                 return Optional.empty();
             }
             return Optional.of(work.apply(handle));
         });
+        if (done.isEmpty()) {
+            // Refused: paused from outside (stop before the next batch, not at the next renewal) or no longer ours.
+            read().filter(row -> row.heldBy(owner(), held)).ifPresent(row -> paused = isPaused(row.status()));
+        }
+        return done;
     }
 
     /**
@@ -478,6 +485,24 @@ public final class CheckpointedConsumer {
         return held != 0
                 && jdbi.inTransaction(
                         handle -> rows.deadLetter(handle, name.value(), owner(), held, event, attempts, text));
+    }
+
+    /** A re-delivery of dead letter {@code id} handled its event: deletes it, fenced; false when the lease was lost. */
+    public boolean retried(long id) {
+        return inFencedTransaction(handle -> rows.deleteDeadLetter(handle, id)).isPresent();
+    }
+
+    /**
+     * A re-delivery of dead letter {@code id}, asked for at {@code requestedAt}, failed again after {@code attempts}:
+     * records them and the error and clears the request, fenced; false when the lease was lost (nothing written).
+     */
+    public boolean retryFailed(long id, int attempts, String error, Instant requestedAt) {
+        String text = error.length() <= MAX_ERROR_LENGTH ? error : error.substring(0, MAX_ERROR_LENGTH);
+        return inFencedTransaction(handle -> {
+                    rows.retryFailed(handle, id, attempts, text, requestedAt);
+                    return true;
+                })
+                .isPresent();
     }
 
     /** Sleeps {@code nanos}; false if the consumer was closed or lost its lease meanwhile. */

@@ -16,9 +16,8 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import org.jdbi.v3.core.Jdbi;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -36,17 +35,17 @@ public final class PerEventDelivery implements Delivery, DurableSubscription {
         CLOSED
     }
 
-    private record Redelivery(long deadLetterId, CompletableFuture<Boolean> result) {}
-
     private final TypePattern pattern;
     private final EventFilter filter;
     private final EventListener listener;
     private final BusConfig config;
     private final EventStore store;
-    private final Jdbi jdbi;
     private final SubscriptionRows rows;
     private final BusMetrics metrics;
-    private final ConcurrentLinkedQueue<Redelivery> redeliveries = new ConcurrentLinkedQueue<>();
+    // Callers in this process waiting for a re-delivery (DeadLetters.retry), by dead letter id.
+    private final ConcurrentHashMap<Long, CompletableFuture<Boolean>> waiting = new ConcurrentHashMap<>();
+    // System.nanoTime() from which the next turn looks for re-deliveries asked for (hasPendingWork).
+    private volatile long nextRetryPoll = System.nanoTime();
     private @Nullable CheckpointedConsumer consumer;
     private @Nullable ConsumerScheduler scheduler;
     private @Nullable Runnable onClose;
@@ -59,7 +58,6 @@ public final class PerEventDelivery implements Delivery, DurableSubscription {
             EventListener listener,
             BusConfig config,
             EventStore store,
-            Jdbi jdbi,
             SubscriptionRows rows,
             BusMetrics metrics) {
         this.pattern = requireNonNull(pattern, "pattern");
@@ -69,7 +67,6 @@ public final class PerEventDelivery implements Delivery, DurableSubscription {
         this.listener = requireNonNull(listener, "listener");
         this.config = requireNonNull(config, "config");
         this.store = requireNonNull(store, "store");
-        this.jdbi = requireNonNull(jdbi, "jdbi");
         this.rows = requireNonNull(rows, "rows");
         this.metrics = requireNonNull(metrics, "metrics");
     }
@@ -119,7 +116,8 @@ public final class PerEventDelivery implements Delivery, DurableSubscription {
         long handled = consumer.checkpoint();
         for (RecordedEvent event : batch) {
             if (pattern.matches(event.type())) {
-                Outcome outcome = deliver(event, consumer);
+                Outcome outcome =
+                        deliver(event, consumer, (attempts, error) -> deadLetter(event, consumer, attempts, error));
                 if (outcome == Outcome.LEASE_LOST) {
                     return -1;
                 }
@@ -133,7 +131,24 @@ public final class PerEventDelivery implements Delivery, DurableSubscription {
         return handled;
     }
 
-    private Outcome deliver(RecordedEvent event, CheckpointedConsumer consumer) {
+    /** What to record when an event failed every attempt; false when the lease was lost (nothing recorded). */
+    private interface GiveUp {
+        boolean record(int attempts, String error);
+    }
+
+    private boolean deadLetter(RecordedEvent event, CheckpointedConsumer consumer, int attempts, String error) {
+        if (!consumer.deadLetter(event, attempts, error)) {
+            return false;
+        }
+        metrics.deadLettered(name());
+        LOG.log(
+                Level.WARNING,
+                "durable subscription '" + name() + "' dead-lettered event " + event.eventId() + " at position "
+                        + event.position() + " after " + attempts + " attempts: " + firstLine(error));
+        return true;
+    }
+
+    private Outcome deliver(RecordedEvent event, CheckpointedConsumer consumer, GiveUp giveUp) {
         for (int attempts = 1; ; attempts++) {
             long start = System.nanoTime();
             try {
@@ -146,16 +161,7 @@ public final class PerEventDelivery implements Delivery, DurableSubscription {
                 String error = describe(event, attempts, e);
                 consumer.recordError(error);
                 if (attempts > config.retryAttempts()) {
-                    if (!consumer.deadLetter(event, attempts, error)) {
-                        return Outcome.LEASE_LOST;
-                    }
-                    metrics.deadLettered(name());
-                    LOG.log(
-                            Level.WARNING,
-                            "durable subscription '" + name() + "' dead-lettered event " + event.eventId()
-                                    + " at position " + event.position() + " after " + attempts + " attempts",
-                            e);
-                    return Outcome.DEAD_LETTERED;
+                    return giveUp.record(attempts, error) ? Outcome.DEAD_LETTERED : Outcome.LEASE_LOST;
                 }
                 metrics.retried(name());
                 long delay = CheckpointedConsumer.retryDelayMillis(config, attempts);
@@ -167,62 +173,79 @@ public final class PerEventDelivery implements Delivery, DurableSubscription {
     }
 
     /**
-     * Asks this consumer to re-deliver dead letter {@code deadLetterId}: the future completes with true when the
-     * listener handled it (the dead letter is then deleted), false when it failed again (the dead letter stays, with
-     * its attempts and error updated).
+     * Waits for the re-delivery of dead letter {@code deadLetterId}, whose request is already recorded ({@link
+     * SubscriptionRows#requestRetry}), and has this consumer look for it at once. The future completes with true when
+     * the listener handled it (the dead letter is then deleted), false when it failed again (the dead letter stays,
+     * with its attempts and error updated).
      */
-    public CompletableFuture<Boolean> redeliver(long deadLetterId) {
-        CompletableFuture<Boolean> result = new CompletableFuture<>();
+    public CompletableFuture<Boolean> awaitRetry(long deadLetterId) {
         if (!isActive() || closed) {
-            result.completeExceptionally(
-                    new IllegalStateException(
-                            "durable subscription '" + name()
-                                    + "' is not consumed by this process right now (another process holds its lease, or it is closed)"));
-            return result;
+            return CompletableFuture.failedFuture(new IllegalStateException("durable subscription '" + name()
+                    + "' is not consumed by this process right now (another process holds its lease, or it is"
+                    + " closed)"));
         }
-        redeliveries.add(new Redelivery(deadLetterId, result));
+        CompletableFuture<Boolean> result = waiting.computeIfAbsent(deadLetterId, id -> new CompletableFuture<>());
+        nextRetryPoll = System.nanoTime();
         requireNonNull(scheduler, "scheduler").schedule(consumer());
         return result;
     }
 
+    /** Due every flush interval: the poll for re-deliveries asked for by other processes (the command line). */
     @Override
     public boolean hasPendingWork() {
-        return !redeliveries.isEmpty();
+        return System.nanoTime() - nextRetryPoll >= 0;
     }
 
+    /**
+     * Runs the re-deliveries asked for, oldest position first: their list is read in a transaction fenced by the lease,
+     * each runs through the listener with the usual retries, and its outcome is written fenced too, so an owner that
+     * lost its lease neither starts one nor records one.
+     */
     @Override
     public boolean runPendingWork(CheckpointedConsumer consumer) {
-        Redelivery request;
-        while ((request = redeliveries.poll()) != null) {
-            try {
-                Outcome outcome = redeliver(request.deadLetterId(), consumer);
-                if (outcome == Outcome.LEASE_LOST || outcome == Outcome.CLOSED) {
-                    request.result()
-                            .completeExceptionally(new IllegalStateException("durable subscription '" + name() + "' "
-                                    + (outcome == Outcome.CLOSED ? "closed" : "lost its lease")));
-                    return false;
-                }
-                request.result().complete(outcome == Outcome.HANDLED);
-            } catch (RuntimeException e) {
-                request.result().completeExceptionally(e);
-                throw e;
+        if (!hasPendingWork()) {
+            return true; // looked less than a flush interval ago: batches in between cost nothing
+        }
+        nextRetryPoll = System.nanoTime() + config.flushInterval().toNanos();
+        Optional<List<SubscriptionRows.RetryRequest>> requests =
+                consumer.inFencedTransaction(handle -> rows.retryRequests(handle, name(), config.batchSize()));
+        if (requests.isEmpty()) {
+            return false;
+        }
+        for (SubscriptionRows.RetryRequest request : requests.get()) {
+            Outcome outcome = retry(request, consumer);
+            if (outcome == Outcome.LEASE_LOST || outcome == Outcome.CLOSED) {
+                return false; // the request stays recorded: whoever owns the subscription next runs it
+            }
+            CompletableFuture<Boolean> waiter = waiting.remove(request.deadLetterId());
+            if (waiter != null) {
+                waiter.complete(outcome == Outcome.HANDLED);
             }
         }
         return true;
     }
 
-    private Outcome redeliver(long id, CheckpointedConsumer consumer) {
-        Optional<Long> deadPosition = jdbi.inTransaction(handle -> rows.deadLetterPosition(handle, name(), id));
-        if (deadPosition.isEmpty()) {
-            throw new IllegalArgumentException("no dead letter " + id + " of durable subscription '" + name() + "'");
+    private Outcome retry(SubscriptionRows.RetryRequest request, CheckpointedConsumer consumer) {
+        long id = request.deadLetterId();
+        List<RecordedEvent> events = store.readAll(request.position(), 1, EventFilter.ALL);
+        if (events.isEmpty() || events.get(0).position() != request.position()) {
+            String error = "re-delivery of dead letter " + id + ": the event at position " + request.position()
+                    + " is no longer in the store (retention removed it); discard the dead letter";
+            return consumer.retryFailed(id, 0, error, request.requestedAt())
+                    ? Outcome.DEAD_LETTERED
+                    : Outcome.LEASE_LOST;
         }
-        List<RecordedEvent> events = store.readAll(deadPosition.get(), 1, EventFilter.ALL);
-        if (events.isEmpty() || events.get(0).position() != deadPosition.get()) {
-            throw new IllegalStateException("the event of dead letter " + id + " is no longer in the store");
+        RecordedEvent event = events.get(0);
+        Outcome outcome = deliver(
+                event, consumer, (attempts, error) -> consumer.retryFailed(id, attempts, error, request.requestedAt()));
+        if (outcome == Outcome.HANDLED && !consumer.retried(id)) {
+            return Outcome.LEASE_LOST;
         }
-        Outcome outcome = deliver(events.get(0), consumer);
-        if (outcome == Outcome.HANDLED) {
-            jdbi.useTransaction(handle -> rows.deleteDeadLetter(handle, id));
+        if (outcome == Outcome.DEAD_LETTERED) {
+            LOG.log(
+                    Level.WARNING,
+                    "durable subscription '" + name() + "': re-delivery of dead letter " + id + " (event "
+                            + event.eventId() + ") failed again; it stays a dead letter");
         }
         return outcome;
     }
@@ -236,17 +259,24 @@ public final class PerEventDelivery implements Delivery, DurableSubscription {
     public void onOwnershipChanged(boolean owned, long fencingToken) {
         if (owned) {
             metrics.leaseAcquired();
+            nextRetryPoll = System.nanoTime(); // requests recorded while nobody owned it run now
         } else {
             metrics.leaseReleased();
+            failWaiting("lost its lease; the process that owns it next runs the re-delivery");
         }
     }
 
     @Override
     public void onClosed() {
-        Redelivery pending;
-        while ((pending = redeliveries.poll()) != null) {
-            pending.result()
-                    .completeExceptionally(new IllegalStateException("durable subscription '" + name() + "' closed"));
+        failWaiting("closed; the process that owns it next runs the re-delivery");
+    }
+
+    private void failWaiting(String why) {
+        for (Long id : List.copyOf(waiting.keySet())) {
+            CompletableFuture<Boolean> waiter = waiting.remove(id);
+            if (waiter != null) {
+                waiter.completeExceptionally(new IllegalStateException("durable subscription '" + name() + "' " + why));
+            }
         }
     }
 
@@ -263,6 +293,11 @@ public final class PerEventDelivery implements Delivery, DurableSubscription {
         if (onClose != null) {
             onClose.run();
         }
+    }
+
+    private static String firstLine(String text) {
+        int end = text.indexOf('\n');
+        return end < 0 ? text : text.substring(0, end);
     }
 
     private static String describe(RecordedEvent event, int attempt, Throwable error) {

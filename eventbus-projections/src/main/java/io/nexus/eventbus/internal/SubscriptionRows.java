@@ -6,6 +6,8 @@ import io.nexus.eventbus.SubscriptionName;
 import io.nexus.eventbus.SubscriptionStatus;
 import io.nexus.eventstore.core.RecordedEvent;
 import io.nexus.eventstore.core.StreamId;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.List;
@@ -24,6 +26,9 @@ import org.jspecify.annotations.Nullable;
 public final class SubscriptionRows {
     /** A lease held: the fencing token it was granted with, and the row's checkpoint and status at that moment. */
     public record Lease(long fencingToken, long position, String status) {}
+
+    /** A re-delivery asked for and not yet run: the dead letter, its event's position and when it was asked for. */
+    public record RetryRequest(long deadLetterId, long position, Instant requestedAt) {}
 
     /** One row of {@code subscriptions}. */
     public record Row(
@@ -74,10 +79,14 @@ public final class SubscriptionRows {
     private final String recordError;
     private final String recordRemoved;
     private final String deadLetter;
-    private final String deadLetterPosition;
     private final String deadLetterSubscription;
     private final String deleteDeadLetter;
     private final String listDeadLetters;
+    private final String findDeadLetter;
+    private final String requestRetry;
+    private final String requestRetries;
+    private final String retryRequests;
+    private final String retryFailed;
     private final String names;
     private final String setStatus;
 
@@ -148,12 +157,27 @@ public final class SubscriptionRows {
                 WHERE EXISTS (SELECT 1 FROM %2$s WHERE name = :name AND owner = :owner AND fencing_token = :token)
                 ON CONFLICT ON CONSTRAINT dead_letters_subscription_event_id_key DO UPDATE
                 SET attempts = %1$s.attempts + EXCLUDED.attempts, error = EXCLUDED.error, failed_at = now()""".formatted(deadLetters, table);
-        deadLetterPosition = "SELECT position FROM " + deadLetters + " WHERE id = :id AND subscription = :name";
         deadLetterSubscription = "SELECT subscription FROM " + deadLetters + " WHERE id = :id";
         deleteDeadLetter = "DELETE FROM " + deadLetters + " WHERE id = :id";
-        listDeadLetters = """
-                SELECT id, subscription, position, event_id, stream_id, type, attempts, error, failed_at
-                FROM %s WHERE subscription = :name ORDER BY position, id LIMIT :max""".formatted(deadLetters);
+        String selectDeadLetters = "SELECT id, subscription, position, event_id, stream_id, type, attempts, error,"
+                + " failed_at, retry_requested_at FROM " + deadLetters;
+        listDeadLetters = selectDeadLetters + " WHERE subscription = :name ORDER BY position, id LIMIT :max";
+        findDeadLetter = selectDeadLetters + " WHERE id = :id";
+        // A request asked again before the owner got to it keeps its first time: the owner runs it once either way.
+        requestRetry = "UPDATE " + deadLetters + " SET retry_requested_at = coalesce(retry_requested_at, now())"
+                + " WHERE id = :id RETURNING subscription";
+        requestRetries = "UPDATE " + deadLetters + " SET retry_requested_at = coalesce(retry_requested_at, now())"
+                + " WHERE subscription = :name";
+        retryRequests = """
+                SELECT id, position, retry_requested_at FROM %s
+                WHERE subscription = :name AND retry_requested_at IS NOT NULL
+                ORDER BY position, id LIMIT :max""".formatted(deadLetters);
+        // Clears only the request that was run: one asked for again while it ran stays pending.
+        retryFailed = """
+                UPDATE %s SET attempts = attempts + :attempts, error = :error, failed_at = now(),
+                    retry_requested_at = CASE WHEN retry_requested_at <= :requestedAt THEN NULL
+                                              ELSE retry_requested_at END
+                WHERE id = :id""".formatted(deadLetters);
     }
 
     /**
@@ -302,14 +326,6 @@ public final class SubscriptionRows {
                 == 1;
     }
 
-    public Optional<Long> deadLetterPosition(Handle handle, String name, long id) {
-        return handle.createQuery(deadLetterPosition)
-                .bind("id", id)
-                .bind("name", name)
-                .mapTo(Long.class)
-                .findOne();
-    }
-
     public Optional<String> deadLetterSubscription(Handle handle, long id) {
         return handle.createQuery(deadLetterSubscription)
                 .bind("id", id)
@@ -325,17 +341,65 @@ public final class SubscriptionRows {
         return handle.createQuery(listDeadLetters)
                 .bind("name", name)
                 .bind("max", maxCount)
-                .map((rs, ctx) -> new DeadLetter(
-                        rs.getLong("id"),
-                        rs.getString("subscription"),
-                        rs.getLong("position"),
-                        rs.getObject("event_id", UUID.class),
-                        StreamId.of(rs.getString("stream_id")),
-                        rs.getString("type"),
-                        rs.getInt("attempts"),
-                        rs.getString("error"),
-                        rs.getTimestamp("failed_at").toInstant()))
+                .map((rs, ctx) -> deadLetter(rs))
                 .list();
+    }
+
+    public Optional<DeadLetter> deadLetter(Handle handle, long id) {
+        return handle.createQuery(findDeadLetter)
+                .bind("id", id)
+                .map((rs, ctx) -> deadLetter(rs))
+                .findOne();
+    }
+
+    private static DeadLetter deadLetter(ResultSet rs) throws SQLException {
+        return new DeadLetter(
+                rs.getLong("id"),
+                rs.getString("subscription"),
+                rs.getLong("position"),
+                rs.getObject("event_id", UUID.class),
+                StreamId.of(rs.getString("stream_id")),
+                rs.getString("type"),
+                rs.getInt("attempts"),
+                rs.getString("error"),
+                rs.getTimestamp("failed_at").toInstant(),
+                instant(rs.getTimestamp("retry_requested_at")));
+    }
+
+    /** Asks the owner of its subscription to re-deliver dead letter {@code id}; its subscription, empty if unknown. */
+    public Optional<String> requestRetry(Handle handle, long id) {
+        return handle.createQuery(requestRetry)
+                .bind("id", id)
+                .mapTo(String.class)
+                .findOne();
+    }
+
+    /** Asks for a re-delivery of every dead letter of {@code name}; how many there are. */
+    public int requestRetries(Handle handle, String name) {
+        return handle.createUpdate(requestRetries).bind("name", name).execute();
+    }
+
+    /** The pending re-deliveries of {@code name}, oldest position first, at most {@code maxCount}. */
+    public List<RetryRequest> retryRequests(Handle handle, String name, int maxCount) {
+        return handle.createQuery(retryRequests)
+                .bind("name", name)
+                .bind("max", maxCount)
+                .map((rs, ctx) -> new RetryRequest(
+                        rs.getLong(1), rs.getLong(2), rs.getTimestamp(3).toInstant()))
+                .list();
+    }
+
+    /**
+     * A re-delivery of dead letter {@code id} asked for at {@code requestedAt} failed again: adds the attempts, keeps
+     * the error and clears the request. Updates nothing when the dead letter was discarded meanwhile.
+     */
+    public void retryFailed(Handle handle, long id, int attempts, String error, Instant requestedAt) {
+        handle.createUpdate(retryFailed)
+                .bind("id", id)
+                .bind("attempts", attempts)
+                .bind("error", error)
+                .bind("requestedAt", requestedAt)
+                .execute();
     }
 
     private static Optional<Row> query(Handle handle, String sql, String name) {

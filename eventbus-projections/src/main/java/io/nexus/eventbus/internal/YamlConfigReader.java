@@ -73,7 +73,8 @@ public final class YamlConfigReader {
             "schema", "",
             "pool_size", "",
             "notifications", "",
-            "listen_url", "");
+            "listen_url", "",
+            "auto_commit", "");
 
     private static final Map<String, String> REDIS_KEYS = keys(
             "url", "",
@@ -227,7 +228,8 @@ public final class YamlConfigReader {
                 p.text("schema").orElse(PostgresConfig.DEFAULT_SCHEMA),
                 p.integer("pool_size").orElse(PostgresConfig.DEFAULT_POOL_SIZE),
                 notifications,
-                p.text("listen_url").orElse(null)));
+                p.text("listen_url").orElse(null),
+                p.bool("auto_commit").orElse(true)));
     }
 
     private RedisConfig redis(Section r) {

@@ -28,8 +28,10 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
@@ -349,6 +351,32 @@ public abstract class BrokerBusContract {
         public void close() {
             transport.close();
         }
+    }
+
+    @Test
+    void a_full_queue_of_two_behind_a_blocked_listener_loses_nothing_and_delivers_each_event_once() throws Exception {
+        BrokerEventBus bus =
+                bus(BusConfig.builder().maxQueueSize(2).workerCount(1).build());
+        CountDownLatch release = new CountDownLatch(1);
+        List<UUID> received = new CopyOnWriteArrayList<>();
+        bus.subscribe("queue.tick", event -> {
+            received.add(event.eventId());
+            release.await();
+        });
+        int emitted = 20;
+
+        for (int i = 1; i <= emitted; i++) {
+            bus.emit(event("queue.tick", i)); // returns once the broker has it, whatever the local queue holds
+        }
+        TestBroker.await("the first event in the listener", Duration.ofSeconds(20), () -> !received.isEmpty());
+        Thread.sleep(500);
+        int whileBlocked = received.size();
+        release.countDown();
+        TestBroker.await("every event", Duration.ofSeconds(30), () -> received.size() >= emitted);
+        Thread.sleep(200);
+
+        assertThat(whileBlocked).isEqualTo(1); // the rest wait, 2 in the queue and the others held in the transport
+        assertThat(received).hasSize(emitted).doesNotHaveDuplicates();
     }
 
     @Test

@@ -22,7 +22,8 @@ public final class RedisBackend implements BrokerBackend {
     /**
      * The transport of the {@code redis:} block: Pub/Sub on {@code channel_prefix}; without {@code persist_events},
      * every event also appended to {@code stream_name} (trimmed to {@code max_stream_length}) for durable consumers
-     * in {@code consumer_group} ({@link RedisStreamConsumer}). With {@code persist_events: true} the PostgreSQL store
+     * in {@code consumer_group} ({@link RedisStreamConsumer}); {@code pool_size} connections to publish on, plus one
+     * for the subscription. With {@code persist_events: true} the PostgreSQL store
      * is the durable copy, and no stream is written. An empty {@code password} means none.
      */
     @Override
@@ -45,7 +46,9 @@ public final class RedisBackend implements BrokerBackend {
                     redis.consumerGroup(),
                     redis.maxStreamLength());
         }
-        RedisTransport.Builder builder = RedisTransport.builder(redis.url()).channelPrefix(redis.channelPrefix());
+        RedisTransport.Builder builder = RedisTransport.builder(redis.url())
+                .channelPrefix(redis.channelPrefix())
+                .poolSize(redis.poolSize());
         if (!config.persistence()) {
             builder.streamName(redis.streamName()).maxStreamLength(redis.maxStreamLength());
         }

@@ -2,6 +2,7 @@ package io.nexus.eventbus.redis;
 
 import static java.util.Objects.requireNonNull;
 
+import io.nexus.eventbus.RedisConfig;
 import io.nexus.eventbus.relay.RelayBuilder;
 import io.nexus.eventbus.relay.RelayPublisher;
 import io.nexus.eventstore.core.RecordedEvent;
@@ -55,7 +56,7 @@ public final class RedisStreamPublisher implements RelayPublisher {
         this.streamKey = builder.streamKey;
         this.maxLength = builder.maxLength;
         this.codec = codec;
-        this.client = RedisClient.create(redisUrl);
+        this.client = RedisClients.create(redisUrl, builder.poolSize);
     }
 
     /**
@@ -108,6 +109,11 @@ public final class RedisStreamPublisher implements RelayPublisher {
         return streamKey;
     }
 
+    /** The most connections of its pool, as its Jedis pool says (for tests). */
+    int poolMaxTotal() {
+        return client.getPool().getMaxTotal();
+    }
+
     /** Closes the connection pool. Idempotent. */
     @Override
     public void close() {
@@ -118,6 +124,7 @@ public final class RedisStreamPublisher implements RelayPublisher {
     public static final class Builder extends RelayBuilder<Builder> {
         private String streamKey = DEFAULT_STREAM_KEY;
         private long maxLength = DEFAULT_MAX_LENGTH;
+        private int poolSize = RedisConfig.DEFAULT_POOL_SIZE;
 
         private Builder(String redisUrl) {
             super("redisUrl", redisUrl, URL_FORM, URL_SCHEMES);
@@ -147,6 +154,19 @@ public final class RedisStreamPublisher implements RelayPublisher {
                 throw new IllegalArgumentException("maxLength must be >= 0 (0 = no trimming), was " + maxLength);
             }
             this.maxLength = maxLength;
+            return this;
+        }
+
+        /**
+         * The most connections the publisher opens ({@code redis.pool_size}); appends that find them all busy wait
+         * for one. Default: {@link RedisConfig#DEFAULT_POOL_SIZE}.
+         *
+         * @param poolSize at least 1
+         * @return this builder
+         * @throws IllegalArgumentException if it is below 1
+         */
+        public Builder poolSize(int poolSize) {
+            this.poolSize = RedisClients.checkPoolSize(poolSize);
             return this;
         }
 

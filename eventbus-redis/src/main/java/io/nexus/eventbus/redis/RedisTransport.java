@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import io.nexus.eventbus.BrokerEventBus;
 import io.nexus.eventbus.BrokerTransport;
 import io.nexus.eventbus.BrokerUnavailableException;
+import io.nexus.eventbus.RedisConfig;
 import io.nexus.eventbus.TypePattern;
 import io.nexus.eventbus.relay.RelayConsumerBuilder;
 import io.nexus.eventstore.core.RecordedEvent;
@@ -85,6 +86,7 @@ public final class RedisTransport implements BrokerTransport {
     private final Object lifecycle = new Object();
     private final Object writes = new Object(); // a subscription's commands come from several threads
     private final RedisClient client;
+    private final RedisClient subscriptionClient;
     private volatile @Nullable Subscriber current;
     private volatile boolean running;
     private @Nullable Thread thread;
@@ -98,6 +100,7 @@ public final class RedisTransport implements BrokerTransport {
                 : RedisStreamPublisher.builder(url.toString())
                         .streamKey(streamName)
                         .maxLength(builder.maxStreamLength)
+                        .poolSize(builder.poolSize)
                         .serializer(serializer)
                         .build();
         this.deadLetterStream =
@@ -105,7 +108,10 @@ public final class RedisTransport implements BrokerTransport {
         this.codec = codec;
         // A channel no event type can have (types never contain '!'), so that the subscriber always has a pattern.
         this.controlPattern = escape(channelPrefix + ":!control");
-        this.client = RedisClient.create(url);
+        this.client = RedisClients.create(url, builder.poolSize);
+        // A Pub/Sub subscription holds its connection for as long as it lasts: its own, outside the pool that
+        // pool_size sizes, so that publishing never waits for it (and pool_size 1 still publishes).
+        this.subscriptionClient = RedisClients.create(url, 1);
     }
 
     /**
@@ -153,7 +159,8 @@ public final class RedisTransport implements BrokerTransport {
             all.addAll(patterns);
             subscriber.initial.addAll(all);
             try {
-                client.psubscribe(subscriber, all.toArray(new String[0])); // returns when unsubscribed or broken
+                subscriptionClient.psubscribe(
+                        subscriber, all.toArray(new String[0])); // returns when unsubscribed or broken
                 delay = 50;
             } catch (JedisException | IllegalStateException e) {
                 if (!running) {
@@ -383,9 +390,20 @@ public final class RedisTransport implements BrokerTransport {
 
     private void closeClients() {
         client.close();
+        subscriptionClient.close();
         if (stream != null) {
             stream.close();
         }
+    }
+
+    /** The most connections of the pool the transport publishes on, as its Jedis pool says (for tests). */
+    int publishPoolMaxTotal() {
+        return client.getPool().getMaxTotal();
+    }
+
+    /** The same of the stream's publisher; -1 without a stream (for tests). */
+    int streamPoolMaxTotal() {
+        return stream == null ? -1 : stream.poolMaxTotal();
     }
 
     /** The Redis glob of the channels {@code pattern} matches. */
@@ -424,6 +442,7 @@ public final class RedisTransport implements BrokerTransport {
         private @Nullable String streamName;
         private long maxStreamLength = DEFAULT_MAX_STREAM_LENGTH;
         private @Nullable String deadLetterStream;
+        private int poolSize = RedisConfig.DEFAULT_POOL_SIZE;
 
         private Builder(String redisUrl) {
             super("redisUrl", redisUrl, RedisStreamPublisher.URL_FORM, RedisStreamPublisher.URL_SCHEMES);
@@ -438,6 +457,20 @@ public final class RedisTransport implements BrokerTransport {
          */
         public Builder channelPrefix(String channelPrefix) {
             this.channelPrefix = name("channelPrefix", channelPrefix);
+            return this;
+        }
+
+        /**
+         * The most connections the transport publishes on ({@code pool_size}), and the stream's publisher too; an
+         * emit that finds them all busy waits for one. The Pub/Sub subscription has one more connection of its own.
+         * Default: {@link RedisConfig#DEFAULT_POOL_SIZE}.
+         *
+         * @param poolSize at least 1
+         * @return this builder
+         * @throws IllegalArgumentException if it is below 1
+         */
+        public Builder poolSize(int poolSize) {
+            this.poolSize = RedisClients.checkPoolSize(poolSize);
             return this;
         }
 
