@@ -151,11 +151,6 @@ public final class EventRetention {
         requireNonNull(policy, "policy");
         requireNonNull(progress, "progress");
         try {
-            // Retention sees only ordered events: order everything committed so far, so a run (or a dry run) right
-            // after appends counts and removes all of them, not just what the sequencer's last run had reached.
-            jdbi.useHandle(handle -> handle.createQuery("SELECT " + schema + ".sequence_commits()")
-                    .mapTo(Long.class)
-                    .one());
             Survey survey = jdbi.withHandle(handle -> survey(handle, policy));
             long removed = survey.removable;
             int batches = 0;
