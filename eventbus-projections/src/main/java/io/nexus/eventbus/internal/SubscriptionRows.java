@@ -8,8 +8,11 @@ import io.nexus.eventstore.core.RecordedEvent;
 import io.nexus.eventstore.core.StreamId;
 import java.sql.Timestamp;
 import java.time.Instant;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import org.jdbi.v3.core.Handle;
@@ -78,6 +81,7 @@ public final class SubscriptionRows {
     private final String deadLetterSubscription;
     private final String deleteDeadLetter;
     private final String listDeadLetters;
+    private final String countDeadLetters;
     private final String names;
     private final String setStatus;
 
@@ -150,6 +154,8 @@ public final class SubscriptionRows {
                 SET attempts = %1$s.attempts + EXCLUDED.attempts, error = EXCLUDED.error, failed_at = now()""".formatted(deadLetters, table);
         deadLetterPosition = "SELECT position FROM " + deadLetters + " WHERE id = :id AND subscription = :name";
         deadLetterSubscription = "SELECT subscription FROM " + deadLetters + " WHERE id = :id";
+        countDeadLetters =
+                "SELECT subscription, count(*) FROM " + deadLetters + " GROUP BY subscription ORDER BY subscription";
         deleteDeadLetter = "DELETE FROM " + deadLetters + " WHERE id = :id";
         listDeadLetters = """
                 SELECT id, subscription, position, event_id, stream_id, type, attempts, error, failed_at
@@ -319,6 +325,15 @@ public final class SubscriptionRows {
 
     public boolean deleteDeadLetter(Handle handle, long id) {
         return handle.createUpdate(deleteDeadLetter).bind("id", id).execute() == 1;
+    }
+
+    /** The number of dead letters per subscription, by name; only subscriptions that have any. */
+    public Map<String, Long> deadLetterCounts(Handle handle) {
+        Map<String, Long> counts = new LinkedHashMap<>();
+        handle.createQuery(countDeadLetters)
+                .map((rs, ctx) -> Map.entry(rs.getString(1), rs.getLong(2)))
+                .forEach(count -> counts.put(count.getKey(), count.getValue()));
+        return Collections.unmodifiableMap(counts);
     }
 
     public List<DeadLetter> deadLetters(Handle handle, String name, int maxCount) {

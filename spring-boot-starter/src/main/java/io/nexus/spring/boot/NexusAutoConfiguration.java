@@ -184,7 +184,7 @@ public final class NexusAutoConfiguration {
 
         @Bean
         StoreProbe nexusStoreProbe(PostgresEventStore store, DataSource dataSource) {
-            return new StoreProbe(dataSource, store.schema());
+            return new StoreProbe(store, dataSource);
         }
     }
 

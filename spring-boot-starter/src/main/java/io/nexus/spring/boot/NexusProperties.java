@@ -374,8 +374,9 @@ public class NexusProperties {
             this.maxStreamLength = maxStreamLength;
         }
 
+        /** Adds the {@code redis:} block, if any key is set: the reader refuses the backend without one, as in the file. */
         private void putInto(ObjectNode events) {
-            ObjectNode block = events.putObject("redis");
+            ObjectNode block = JSON.createObjectNode();
             put(block, "url", url);
             put(block, "host", host);
             put(block, "port", port);
@@ -387,6 +388,9 @@ public class NexusProperties {
             put(block, "stream_name", streamName);
             put(block, "consumer_group", consumerGroup);
             put(block, "max_stream_length", maxStreamLength);
+            if (!block.isEmpty()) {
+                events.set("redis", block);
+            }
         }
     }
 
@@ -537,8 +541,9 @@ public class NexusProperties {
             this.queuePrefix = queuePrefix;
         }
 
+        /** Adds the {@code rabbitmq:} block, if any key is set: the reader refuses the backend without one, as in the file. */
         private void putInto(ObjectNode events) {
-            ObjectNode block = events.putObject("rabbitmq");
+            ObjectNode block = JSON.createObjectNode();
             put(block, "url", url);
             put(block, "host", host);
             put(block, "port", port);
@@ -548,6 +553,9 @@ public class NexusProperties {
             put(block, "ssl", ssl);
             put(block, "exchange", exchange);
             put(block, "queue_prefix", queuePrefix);
+            if (!block.isEmpty()) {
+                events.set("rabbitmq", block);
+            }
         }
     }
 
