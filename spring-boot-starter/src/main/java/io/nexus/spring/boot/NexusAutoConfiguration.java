@@ -95,7 +95,7 @@ public final class NexusAutoConfiguration {
      *
      * @param properties the bound properties
      * @return the configuration
-     * @throws IllegalArgumentException naming a key whose value is wrong, or a setting the starter does not run
+     * @throws IllegalArgumentException naming a key whose value is wrong, or a setting that cannot run
      */
     @Bean
     @ConditionalOnMissingBean
