@@ -6,6 +6,7 @@ import io.nexus.eventbus.internal.PerEventDelivery;
 import io.nexus.eventbus.internal.SubscriptionRows;
 import io.nexus.eventstore.core.EventStoreAccessException;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
@@ -46,6 +47,15 @@ public final class DeadLetters {
         return run(
                 "list the dead letters of '" + subscription + "'",
                 () -> jdbi.inTransaction(handle -> rows.deadLetters(handle, subscription, maxCount)));
+    }
+
+    /**
+     * How many dead letters each subscription has, by subscription name; subscriptions without any are left out.
+     *
+     * @return the counts, in name order
+     */
+    public Map<String, Long> counts() {
+        return run("count the dead letters", () -> jdbi.withHandle(rows::deadLetterCounts));
     }
 
     /**

@@ -11,13 +11,12 @@ import io.nexus.eventbus.internal.BackendSettings;
 import io.nexus.eventstore.jdbc.EventRetention;
 import io.nexus.eventstore.jdbc.PostgresEventStore;
 import io.nexus.eventstore.jdbc.RetentionPolicy;
+import io.nexus.eventstore.jdbc.ScheduledRetention;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.util.ServiceLoader;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import javax.sql.DataSource;
 import org.jspecify.annotations.Nullable;
 
@@ -37,6 +36,9 @@ public final class EventBuses {
     private static final Logger LOG = System.getLogger(EventBuses.class.getName());
 
     private static final Object DEFAULT_REGISTRY_LOCK = new Object();
+
+    /** How often the retention job of {@code event_retention_days} runs: {@code PT1H}. */
+    public static final Duration RETENTION_INTERVAL = Duration.ofHours(1);
 
     private EventBuses() {}
 
@@ -124,6 +126,43 @@ public final class EventBuses {
      */
     public static BrokerEventBus createBroker(NexusConfig config, @Nullable MeterRegistry meterRegistry) {
         requireNonNull(config, "config");
+        return createBroker(config, meterRegistry, storeSettings -> createPostgres(config, storeSettings, null));
+    }
+
+    /**
+     * As {@link #createBroker(NexusConfig, MeterRegistry)}, but with {@code persist_events} the events are appended
+     * to {@code store} on {@code dataSource}, which the caller owns (an application's pool, as the Spring Boot
+     * starter has), instead of a pool this factory opens on the {@code postgresql:} block's URL. The retention job is
+     * not run here: the pool's owner runs {@link EventRetention} with the schema owner's role.
+     *
+     * @param config the configuration, with backend {@code redis} or {@code rabbitmq}
+     * @param store the store {@code persist_events} appends to; not closed by the bus
+     * @param dataSource the store's pool, for the bus's subscriptions; not closed by the bus
+     * @param meterRegistry where meters go, or null for {@link #defaultMeterRegistry()}
+     * @return the started bus; close it to stop it
+     * @throws IllegalArgumentException if the backend is not a broker
+     * @throws IllegalStateException if the broker's module is not on the classpath (the message names the artifact)
+     * @throws BrokerUnavailableException if the broker cannot be reached
+     */
+    public static BrokerEventBus createBroker(
+            NexusConfig config,
+            PostgresEventStore store,
+            DataSource dataSource,
+            @Nullable MeterRegistry meterRegistry) {
+        requireNonNull(config, "config");
+        requireNonNull(store, "store");
+        requireNonNull(dataSource, "dataSource");
+        return createBroker(config, meterRegistry, storeSettings -> {
+            BackendSettings.checkPostgres(storeSettings);
+            return PostgresEventBus.builder(store, dataSource)
+                    .config(storeSettings)
+                    .tracing(config.tracing())
+                    .build();
+        });
+    }
+
+    private static BrokerEventBus createBroker(
+            NexusConfig config, @Nullable MeterRegistry meterRegistry, Function<BusConfig, PostgresEventBus> storeBus) {
         BrokerTransport transport = brokerBackend(config.backend()).transport(config);
         try {
             BusConfig settings = config.persistence() ? config.bus() : BackendSettings.forMemory(config.bus());
@@ -142,7 +181,7 @@ public final class EventBuses {
                     .emitTimeout(BusConfig.DEFAULT_EMIT_TIMEOUT)
                     .metricsEnabled(false)
                     .build();
-            PostgresEventBus store = createPostgres(config, storeSettings, null);
+            PostgresEventBus store = storeBus.apply(storeSettings);
             try {
                 return builder.persistence(store).owning(store).build();
             } catch (RuntimeException e) {
@@ -251,7 +290,7 @@ public final class EventBuses {
         hikari.addDataSourceProperty("connectTimeout", seconds);
         hikari.addDataSourceProperty("loginTimeout", seconds);
         HikariDataSource pool = new HikariDataSource(hikari);
-        ScheduledExecutorService retention = retentionJob(config, pool);
+        @Nullable ScheduledRetention retention = retentionJob(config, pool);
         PostgresEventStore store;
         try {
             store = PostgresEventStore.builder(pool)
@@ -259,7 +298,7 @@ public final class EventBuses {
                     .notifications(postgres.headNotifications())
                     .build();
         } catch (RuntimeException e) {
-            retention.shutdownNow();
+            stop(retention);
             pool.close();
             throw e;
         }
@@ -268,7 +307,7 @@ public final class EventBuses {
                     .config(settings)
                     .tracing(config.tracing())
                     .owning(() -> {
-                        retention.shutdownNow();
+                        stop(retention);
                         store.close();
                         pool.close();
                     });
@@ -277,7 +316,7 @@ public final class EventBuses {
             }
             return builder.build();
         } catch (RuntimeException e) {
-            retention.shutdownNow();
+            stop(retention);
             store.close();
             pool.close();
             throw e;
@@ -286,38 +325,21 @@ public final class EventBuses {
 
     /**
      * The cleanup job of {@code retention_days}: when it is above 0, {@link EventRetention} removes events older than
-     * that many days once at start and then every hour, never one a durable subscription, projection or saga has not
-     * processed yet, and logs each run's report. Removal needs the schema owner's role (the runtime role may
-     * not delete events); with another role each run fails and logs why.
+     * that many days once at start and then every {@link #RETENTION_INTERVAL}, never one a durable subscription,
+     * projection or saga has not processed yet, and logs each run's report. Removal needs the schema owner's role (the
+     * runtime role may not delete events); with another role each run fails and logs why. Null when it is 0.
      */
-    @SuppressWarnings("FutureReturnValueIgnored") // the job logs its own failures; shutting the scheduler stops it
-    private static ScheduledExecutorService retentionJob(NexusConfig config, DataSource dataSource) {
-        ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(runnable -> {
-            Thread thread = new Thread(
-                    runnable, "nexus-retention-" + config.requirePostgres().schema());
-            thread.setDaemon(true);
-            return thread;
-        });
-        if (config.retentionDays() > 0) {
-            EventRetention job =
-                    EventRetention.create(dataSource, config.requirePostgres().schema());
-            RetentionPolicy policy = RetentionPolicy.maxAge(Duration.ofDays(config.retentionDays()));
-            scheduler.scheduleWithFixedDelay(
-                    () -> {
-                        try {
-                            job.run(policy); // logs its report: what went, and what it held back for whom
-                        } catch (RuntimeException e) {
-                            LOG.log(
-                                    Level.WARNING,
-                                    "retention_days is " + config.retentionDays() + " but removing old events"
-                                            + " failed (it needs the schema owner's role): " + e.getMessage(),
-                                    e);
-                        }
-                    },
-                    0,
-                    1,
-                    TimeUnit.HOURS);
+    private static @Nullable ScheduledRetention retentionJob(NexusConfig config, DataSource dataSource) {
+        if (config.retentionDays() <= 0) {
+            return null;
         }
-        return scheduler;
+        return EventRetention.create(dataSource, config.requirePostgres().schema())
+                .schedule(RetentionPolicy.maxAge(Duration.ofDays(config.retentionDays())), RETENTION_INTERVAL);
+    }
+
+    private static void stop(@Nullable ScheduledRetention retention) {
+        if (retention != null) {
+            retention.close();
+        }
     }
 }

@@ -60,7 +60,20 @@ public final class SubscriptionAdmin {
      */
     public List<SubscriptionStatus> list(SubscriptionStatus.Kind kind) {
         requireNonNull(kind, "kind");
-        long head = store.headPosition();
+        return list(kind, store.headPosition());
+    }
+
+    /**
+     * Every row of {@code kind}, by name, their lag counted against {@code head}: for a reader that must not run the
+     * sequencer (a health check, with the head of {@link PostgresEventStore#sequencerStatus()}), which {@link
+     * #list(SubscriptionStatus.Kind)} does to read the head.
+     *
+     * @param kind durable subscriptions or projections
+     * @param head the head of the global order to count the lag against
+     * @return their status, lag and owner
+     */
+    public List<SubscriptionStatus> list(SubscriptionStatus.Kind kind, long head) {
+        requireNonNull(kind, "kind");
         return DeadLetters.run(
                 "list the " + plural(kind),
                 () -> jdbi.inTransaction(handle -> {

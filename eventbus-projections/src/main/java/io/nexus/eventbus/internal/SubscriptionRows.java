@@ -10,8 +10,11 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Instant;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import org.jdbi.v3.core.Handle;
@@ -87,6 +90,7 @@ public final class SubscriptionRows {
     private final String requestRetries;
     private final String retryRequests;
     private final String retryFailed;
+    private final String countDeadLetters;
     private final String names;
     private final String setStatus;
 
@@ -158,6 +162,8 @@ public final class SubscriptionRows {
                 ON CONFLICT ON CONSTRAINT dead_letters_subscription_event_id_key DO UPDATE
                 SET attempts = %1$s.attempts + EXCLUDED.attempts, error = EXCLUDED.error, failed_at = now()""".formatted(deadLetters, table);
         deadLetterSubscription = "SELECT subscription FROM " + deadLetters + " WHERE id = :id";
+        countDeadLetters =
+                "SELECT subscription, count(*) FROM " + deadLetters + " GROUP BY subscription ORDER BY subscription";
         deleteDeadLetter = "DELETE FROM " + deadLetters + " WHERE id = :id";
         String selectDeadLetters = "SELECT id, subscription, position, event_id, stream_id, type, attempts, error,"
                 + " failed_at, retry_requested_at FROM " + deadLetters;
@@ -335,6 +341,15 @@ public final class SubscriptionRows {
 
     public boolean deleteDeadLetter(Handle handle, long id) {
         return handle.createUpdate(deleteDeadLetter).bind("id", id).execute() == 1;
+    }
+
+    /** The number of dead letters per subscription, by name; only subscriptions that have any. */
+    public Map<String, Long> deadLetterCounts(Handle handle) {
+        Map<String, Long> counts = new LinkedHashMap<>();
+        handle.createQuery(countDeadLetters)
+                .map((rs, ctx) -> Map.entry(rs.getString(1), rs.getLong(2)))
+                .forEach(count -> counts.put(count.getKey(), count.getValue()));
+        return Collections.unmodifiableMap(counts);
     }
 
     public List<DeadLetter> deadLetters(Handle handle, String name, int maxCount) {

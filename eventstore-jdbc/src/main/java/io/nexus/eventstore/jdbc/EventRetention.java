@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import io.nexus.eventstore.core.SchemaName;
 import io.nexus.eventstore.jdbc.internal.SqlErrors;
 import java.lang.System.Logger.Level;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -87,6 +88,46 @@ public final class EventRetention {
             throw new IllegalArgumentException("batchSize must be >= 1, was " + batchSize);
         }
         return new EventRetention(ownerDataSource, SchemaName.of(schema).value(), batchSize);
+    }
+
+    /**
+     * Whether this job's role may remove events: it holds the DELETE right on the schema's {@code events} table, as
+     * the schema owner's role does and the runtime role does not. A caller checks it before it schedules the job, so
+     * that a role without the right fails at start rather than in every run.
+     *
+     * @return whether {@link #run} can remove events with this job's pool
+     * @throws io.nexus.eventstore.core.EventStoreAccessException if the database fails
+     * @throws io.nexus.eventstore.core.SchemaNotMigratedException if the schema holds no event store
+     */
+    public boolean mayRemoveEvents() {
+        try {
+            return jdbi.withHandle(
+                    handle -> handle.createQuery("SELECT has_table_privilege(current_user, :events, 'DELETE')")
+                            .bind("events", schema + ".events")
+                            .mapTo(Boolean.class)
+                            .one());
+        } catch (JdbiException e) {
+            throw SqlErrors.translate("could not read the rights of the retention job's role in schema " + schema, e);
+        }
+    }
+
+    /**
+     * Runs {@link #run(RetentionPolicy)} at once and then every {@code interval} (from the end of one run to the start
+     * of the next) on a daemon thread {@code nexus-retention-<schema>}, until the returned job is closed. Each run logs
+     * its report; a failed run is logged (WARNING, with the cause) and the next one runs as planned.
+     *
+     * @param policy which events go
+     * @param interval the pause between runs; positive
+     * @return the running job; close it to stop it
+     * @throws IllegalArgumentException if {@code interval} is not positive
+     */
+    public ScheduledRetention schedule(RetentionPolicy policy, Duration interval) {
+        requireNonNull(policy, "policy");
+        requireNonNull(interval, "interval");
+        if (interval.isNegative() || interval.isZero()) {
+            throw new IllegalArgumentException("interval must be positive, was " + interval);
+        }
+        return new ScheduledRetention(this, schema, policy, interval);
     }
 
     /**

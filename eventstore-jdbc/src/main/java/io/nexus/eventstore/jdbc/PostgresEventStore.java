@@ -582,6 +582,19 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
         return run("read the head position", sequencer::sequence);
     }
 
+    /**
+     * The sequencer as it stands, read without running it, for health checks: {@link #headPosition()} runs the
+     * sequencer, so it would wait behind a stuck sequencing run (the very thing to report) and would unstick one that
+     * no process runs, hiding it.
+     *
+     * @return the last position the sequencer gave, and how long the oldest committed event without one has waited
+     * @throws io.nexus.eventstore.core.EventStoreAccessException if the database cannot be reached
+     * @throws io.nexus.eventstore.core.SchemaNotMigratedException if the schema holds no event store
+     */
+    public SequencerStatus sequencerStatus() {
+        return run("read the sequencer's status", reader::sequencerStatus);
+    }
+
     @Override
     public Optional<Long> positionOf(long commitId) {
         return run("read the position of commit " + commitId, handle -> {

@@ -9,9 +9,12 @@ import io.nexus.eventbus.PostgresEventBus;
 import io.nexus.eventbus.Projection;
 import io.nexus.eventstore.core.EventTypeRegistry;
 import io.nexus.eventstore.core.spi.EventSerializer;
+import io.nexus.eventstore.jdbc.EventRetention;
 import io.nexus.eventstore.jdbc.PostgresEventStore;
+import io.nexus.eventstore.jdbc.RetentionPolicy;
 import io.nexus.migrations.EventStoreSchema;
 import io.nexus.sagas.Saga;
+import java.time.Duration;
 import java.util.List;
 import javax.sql.DataSource;
 import org.jspecify.annotations.Nullable;
@@ -23,10 +26,16 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnSingleCandidate;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.boot.health.autoconfigure.contributor.ConditionalOnEnabledHealthIndicator;
 import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Condition;
+import org.springframework.context.annotation.ConditionContext;
+import org.springframework.context.annotation.Conditional;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.type.AnnotatedTypeMetadata;
+import org.springframework.jdbc.datasource.DriverManagerDataSource;
 
 /**
  * Nexus in a Spring Boot application. From the {@code nexus.*} properties ({@link NexusProperties}) and the
@@ -41,8 +50,14 @@ import org.springframework.context.annotation.Configuration;
  *   <li>{@link PostgresEventStore} on the application's {@code DataSource}, with the application's {@link
  *       EventTypeRegistry} and {@link EventSerializer} beans if it has them;
  *   <li>{@link TransactionalAppender}: appends that join the caller's {@code @Transactional} method;
- *   <li>{@link EventBus}: a {@link PostgresEventBus} on the store ({@code nexus.backend=postgres}, the default) or an
- *       in-process {@code MemoryEventBus} ({@code memory}), its meters in the application's {@link MeterRegistry};
+ *   <li>with {@code nexus.event-retention-days} above 0, {@link NexusRetention}: the retention job, with the schema
+ *       owner's role ({@code nexus.postgresql.owner-url}, else the application's pool if its role may delete events;
+ *       otherwise the start fails naming the key), every {@code nexus.retention-interval} (default 1h);
+ *   <li>{@link EventBus}: a {@link PostgresEventBus} on the store ({@code nexus.backend=postgres}, the default), an
+ *       in-process {@code MemoryEventBus} ({@code memory}), or a {@code BrokerEventBus} on Redis or RabbitMQ ({@code
+ *       redis}, {@code rabbitmq}: the transport of {@code nexus-eventbus-redis} or {@code -rabbitmq}, found as the
+ *       YAML path finds it; with {@code persist_events} on the store), its meters in the application's {@link
+ *       MeterRegistry};
  *   <li>{@link NexusWorkers}: every bean's {@code @EventHandler} methods subscribed, every {@link Projection} bean run
  *       by one projection daemon, every {@link Saga} bean by a saga worker, in the application's lifecycle;
  *   <li>with Actuator: {@link NexusHealthIndicator} ({@code nexus}) and {@link NexusEndpoint} ({@code nexus}).
@@ -80,24 +95,12 @@ public final class NexusAutoConfiguration {
      *
      * @param properties the bound properties
      * @return the configuration
-     * @throws IllegalArgumentException naming a key whose value is wrong, or a setting the starter does not run
+     * @throws IllegalArgumentException naming a key whose value is wrong, or a setting that cannot run
      */
     @Bean
     @ConditionalOnMissingBean
     public NexusConfig nexusConfig(NexusProperties properties) {
         NexusConfig config = properties.toConfig();
-        if (config.backend() != NexusConfig.Backend.MEMORY && config.backend() != NexusConfig.Backend.POSTGRES) {
-            throw new IllegalArgumentException("nexus.backend is "
-                    + config.backend().key() + ", but the starter builds"
-                    + " a postgres or memory bus; for " + config.backend().key() + " declare your own EventBus bean"
-                    + " (BrokerEventBus.builder(transport).persistence(postgresBus))");
-        }
-        if (config.retentionDays() != NexusConfig.DEFAULT_RETENTION_DAYS) {
-            throw new IllegalArgumentException("nexus.event-retention-days is " + config.retentionDays() + ", but the"
-                    + " starter does not run the retention job (it needs the schema owner's role, which an"
-                    + " application's pool should not have): leave it at 0 and run EventRetention or `nexus cleanup`"
-                    + " with the owner's role");
-        }
         return config;
     }
 
@@ -148,8 +151,40 @@ public final class NexusAutoConfiguration {
         }
 
         @Bean
+        @Conditional(RetentionEnabled.class)
+        @ConditionalOnMissingBean
+        NexusRetention nexusRetention(
+                PostgresEventStore store, DataSource dataSource, NexusConfig config, NexusProperties properties) {
+            NexusProperties.Postgresql postgresql = properties.getPostgresql();
+            String ownerUrl = postgresql.getOwnerUrl();
+            DataSource owner = dataSource;
+            if (ownerUrl != null) {
+                // opened once an hour (or per nexus.retention-interval): a pool would hold idle owner connections
+                DriverManagerDataSource ownerConnections = new DriverManagerDataSource(ownerUrl);
+                ownerConnections.setUsername(postgresql.getOwnerUser());
+                ownerConnections.setPassword(postgresql.getOwnerPassword());
+                owner = ownerConnections;
+            }
+            EventRetention job = EventRetention.create(owner, store.schema());
+            if (!job.mayRemoveEvents()) {
+                throw new IllegalStateException("nexus.event-retention-days is " + config.retentionDays()
+                        + ", but the role of "
+                        + (ownerUrl != null
+                                ? "nexus.postgresql.owner-url"
+                                : "the application's DataSource (nexus.postgresql.owner-url is not set)")
+                        + " may not delete events in schema " + store.schema() + ": set nexus.postgresql.owner-url"
+                        + " (and owner-user, owner-password) to a connection with the schema owner's role, or set"
+                        + " nexus.event-retention-days=0");
+            }
+            return new NexusRetention(
+                    job,
+                    RetentionPolicy.maxAge(Duration.ofDays(config.retentionDays())),
+                    properties.getRetentionInterval());
+        }
+
+        @Bean
         StoreProbe nexusStoreProbe(PostgresEventStore store, DataSource dataSource) {
-            return new StoreProbe(dataSource, store.schema());
+            return new StoreProbe(store, dataSource);
         }
     }
 
@@ -174,11 +209,22 @@ public final class NexusAutoConfiguration {
         if (config.backend() == NexusConfig.Backend.MEMORY) {
             return EventBuses.create(config, meters);
         }
+        boolean broker =
+                config.backend() == NexusConfig.Backend.REDIS || config.backend() == NexusConfig.Backend.RABBITMQ;
         PostgresEventStore postgresStore = store.getIfAvailable();
         if (postgresStore == null) {
-            throw new IllegalStateException("nexus.backend is postgres, which needs the application's DataSource:"
+            if (broker && !config.persistence()) {
+                return EventBuses.createBroker(config, meters);
+            }
+            throw new IllegalStateException("nexus.backend is "
+                    + config.backend().key() + (broker ? " with persist_events, which needs" : ", which needs")
+                    + " the application's DataSource:"
                     + " there is no single DataSource bean (add spring-boot-starter-jdbc and spring.datasource.url),"
                     + " or set nexus.backend=memory");
+        }
+        if (broker) {
+            // persist_events appends to the store on the application's pool, as the YAML path's own pool would
+            return EventBuses.createBroker(config, postgresStore, dataSource.getObject(), meters);
         }
         PostgresEventBus.Builder builder = PostgresEventBus.builder(postgresStore, dataSource.getObject())
                 .config(config.bus())
@@ -231,6 +277,17 @@ public final class NexusAutoConfiguration {
         }
         String schema = properties.getPostgresql().getSchema();
         return schema != null ? schema : PostgresConfig.DEFAULT_SCHEMA;
+    }
+
+    /** Whether {@code nexus.event-retention-days} (in any relaxed spelling) is above 0. */
+    static final class RetentionEnabled implements Condition {
+        @Override
+        public boolean matches(ConditionContext context, AnnotatedTypeMetadata metadata) {
+            return Binder.get(context.getEnvironment())
+                            .bind("nexus.event-retention-days", Integer.class)
+                            .orElse(0)
+                    > 0;
+        }
     }
 
     /** The Actuator health indicator {@code nexus}. */

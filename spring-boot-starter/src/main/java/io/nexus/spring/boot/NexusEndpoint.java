@@ -2,7 +2,6 @@ package io.nexus.spring.boot;
 
 import static java.util.Objects.requireNonNull;
 
-import java.sql.SQLException;
 import java.util.List;
 import java.util.Map;
 import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
@@ -40,10 +39,10 @@ public final class NexusEndpoint {
      * Reads the report.
      *
      * @return the report
-     * @throws SQLException if the database cannot be reached
+     * @throws io.nexus.eventstore.core.EventStoreAccessException if the database cannot be reached
      */
     @ReadOperation
-    public Report report() throws SQLException {
+    public Report report() {
         StoreProbe.Snapshot snapshot = probe.read();
         return new Report(
                 snapshot.head(),

@@ -24,7 +24,7 @@ import org.springframework.boot.convert.DurationUnit;
 public class NexusProperties {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    /** Where events go: postgres (the durable store, default) or memory (in-process, nothing kept). */
+    /** Where events go: postgres (the durable store, default), memory (in-process, nothing kept), redis or rabbitmq (a broker; needs nexus-eventbus-redis or -rabbitmq). */
     private @Nullable String backend;
     /** Memory bus: how many emitted events may wait for dispatch (default 10000). */
     private @Nullable Integer maxQueueSize;
@@ -54,9 +54,14 @@ public class NexusProperties {
     private @Nullable Boolean enableTracing;
     /** Migrate the Nexus schema at start-up, in its own history table (default false). */
     private boolean migrate;
+    /** With event-retention-days above 0: the pause between runs of the retention job: 1h, 10m, or whole seconds (default 1h). */
+    @DurationUnit(ChronoUnit.SECONDS)
+    private Duration retentionInterval = Duration.ofHours(1);
 
     private final Postgresql postgresql = new Postgresql();
     private final Health health = new Health();
+    private final Redis redis = new Redis();
+    private final Rabbitmq rabbitmq = new Rabbitmq();
 
     /** The {@code nexus.postgresql.*} keys: the YAML {@code postgresql:} block, less what the DataSource gives. */
     public static class Postgresql {
@@ -70,6 +75,12 @@ public class NexusProperties {
         private @Nullable String user;
         /** With listen-url: its password, unless the URL names it. */
         private @Nullable String password;
+        /** With event-retention-days above 0: the URL of a connection with the schema owner's role, which may remove events (default: the application's DataSource, if its role may). */
+        private @Nullable String ownerUrl;
+        /** With owner-url: its user, unless the URL names it. */
+        private @Nullable String ownerUser;
+        /** With owner-url: its password, unless the URL names it. */
+        private @Nullable String ownerPassword;
 
         /** {@return the schema, or null for the default} */
         public @Nullable String getSchema() {
@@ -139,6 +150,412 @@ public class NexusProperties {
          */
         public void setPassword(@Nullable String password) {
             this.password = password;
+        }
+
+        /** {@return the schema owner's URL, or null} */
+        public @Nullable String getOwnerUrl() {
+            return ownerUrl;
+        }
+
+        /**
+         * Sets {@code ownerUrl}.
+         *
+         * @param ownerUrl the schema owner's URL
+         */
+        public void setOwnerUrl(@Nullable String ownerUrl) {
+            this.ownerUrl = ownerUrl;
+        }
+
+        /** {@return the owner connection's user, or null} */
+        public @Nullable String getOwnerUser() {
+            return ownerUser;
+        }
+
+        /**
+         * Sets {@code ownerUser}.
+         *
+         * @param ownerUser the owner connection's user
+         */
+        public void setOwnerUser(@Nullable String ownerUser) {
+            this.ownerUser = ownerUser;
+        }
+
+        /** {@return the owner connection's password, or null} */
+        public @Nullable String getOwnerPassword() {
+            return ownerPassword;
+        }
+
+        /**
+         * Sets {@code ownerPassword}.
+         *
+         * @param ownerPassword the owner connection's password
+         */
+        public void setOwnerPassword(@Nullable String ownerPassword) {
+            this.ownerPassword = ownerPassword;
+        }
+    }
+
+    /** The {@code nexus.redis.*} keys: the YAML {@code redis:} block, read with {@code nexus.backend=redis}. */
+    public static class Redis {
+        /** The server as a URL, redis://[:password@]host:port/database or rediss:// (instead of host, port, password, database, ssl). */
+        private @Nullable String url;
+        /** The server's host (default localhost). */
+        private @Nullable String host;
+        /** The server's port (default 6379). */
+        private @Nullable Integer port;
+        /** The server's password, if it needs one. */
+        private @Nullable String password;
+        /** The database number (default 0). */
+        private @Nullable Integer database;
+        /** Connect with TLS (default false). */
+        private @Nullable Boolean ssl;
+        /** Connections to the server (default 10). */
+        private @Nullable Integer poolSize;
+        /** Prefix of the channels events travel on (default nexus:events). */
+        private @Nullable String channelPrefix;
+        /** The stream events are kept in (default nexus:event_stream). */
+        private @Nullable String streamName;
+        /** The consumer group of this application's subscribers (default nexus:processors). */
+        private @Nullable String consumerGroup;
+        /** The most entries the stream keeps (default 100000). */
+        private @Nullable Long maxStreamLength;
+
+        /** {@return the url key, or null if unset} */
+        public @Nullable String getUrl() {
+            return url;
+        }
+
+        /**
+         * Sets {@code url}.
+         *
+         * @param url the url key
+         */
+        public void setUrl(@Nullable String url) {
+            this.url = url;
+        }
+
+        /** {@return the host key, or null if unset} */
+        public @Nullable String getHost() {
+            return host;
+        }
+
+        /**
+         * Sets {@code host}.
+         *
+         * @param host the host key
+         */
+        public void setHost(@Nullable String host) {
+            this.host = host;
+        }
+
+        /** {@return the port key, or null if unset} */
+        public @Nullable Integer getPort() {
+            return port;
+        }
+
+        /**
+         * Sets {@code port}.
+         *
+         * @param port the port key
+         */
+        public void setPort(@Nullable Integer port) {
+            this.port = port;
+        }
+
+        /** {@return the password key, or null if unset} */
+        public @Nullable String getPassword() {
+            return password;
+        }
+
+        /**
+         * Sets {@code password}.
+         *
+         * @param password the password key
+         */
+        public void setPassword(@Nullable String password) {
+            this.password = password;
+        }
+
+        /** {@return the database key, or null if unset} */
+        public @Nullable Integer getDatabase() {
+            return database;
+        }
+
+        /**
+         * Sets {@code database}.
+         *
+         * @param database the database key
+         */
+        public void setDatabase(@Nullable Integer database) {
+            this.database = database;
+        }
+
+        /** {@return the ssl key, or null if unset} */
+        public @Nullable Boolean getSsl() {
+            return ssl;
+        }
+
+        /**
+         * Sets {@code ssl}.
+         *
+         * @param ssl the ssl key
+         */
+        public void setSsl(@Nullable Boolean ssl) {
+            this.ssl = ssl;
+        }
+
+        /** {@return the pool_size key, or null if unset} */
+        public @Nullable Integer getPoolSize() {
+            return poolSize;
+        }
+
+        /**
+         * Sets {@code poolSize}.
+         *
+         * @param poolSize the pool_size key
+         */
+        public void setPoolSize(@Nullable Integer poolSize) {
+            this.poolSize = poolSize;
+        }
+
+        /** {@return the channel_prefix key, or null if unset} */
+        public @Nullable String getChannelPrefix() {
+            return channelPrefix;
+        }
+
+        /**
+         * Sets {@code channelPrefix}.
+         *
+         * @param channelPrefix the channel_prefix key
+         */
+        public void setChannelPrefix(@Nullable String channelPrefix) {
+            this.channelPrefix = channelPrefix;
+        }
+
+        /** {@return the stream_name key, or null if unset} */
+        public @Nullable String getStreamName() {
+            return streamName;
+        }
+
+        /**
+         * Sets {@code streamName}.
+         *
+         * @param streamName the stream_name key
+         */
+        public void setStreamName(@Nullable String streamName) {
+            this.streamName = streamName;
+        }
+
+        /** {@return the consumer_group key, or null if unset} */
+        public @Nullable String getConsumerGroup() {
+            return consumerGroup;
+        }
+
+        /**
+         * Sets {@code consumerGroup}.
+         *
+         * @param consumerGroup the consumer_group key
+         */
+        public void setConsumerGroup(@Nullable String consumerGroup) {
+            this.consumerGroup = consumerGroup;
+        }
+
+        /** {@return the max_stream_length key, or null if unset} */
+        public @Nullable Long getMaxStreamLength() {
+            return maxStreamLength;
+        }
+
+        /**
+         * Sets {@code maxStreamLength}.
+         *
+         * @param maxStreamLength the max_stream_length key
+         */
+        public void setMaxStreamLength(@Nullable Long maxStreamLength) {
+            this.maxStreamLength = maxStreamLength;
+        }
+
+        /** Adds the {@code redis:} block, if any key is set: the reader refuses the backend without one, as in the file. */
+        private void putInto(ObjectNode events) {
+            ObjectNode block = JSON.createObjectNode();
+            put(block, "url", url);
+            put(block, "host", host);
+            put(block, "port", port);
+            put(block, "password", password);
+            put(block, "database", database);
+            put(block, "ssl", ssl);
+            put(block, "pool_size", poolSize);
+            put(block, "channel_prefix", channelPrefix);
+            put(block, "stream_name", streamName);
+            put(block, "consumer_group", consumerGroup);
+            put(block, "max_stream_length", maxStreamLength);
+            if (!block.isEmpty()) {
+                events.set("redis", block);
+            }
+        }
+    }
+
+    /** The {@code nexus.rabbitmq.*} keys: the YAML {@code rabbitmq:} block, read with {@code nexus.backend=rabbitmq}. */
+    public static class Rabbitmq {
+        /** The server as a URL, amqp://user:password@host:port/vhost or amqps:// (instead of host, port, username, password, virtual-host, ssl). */
+        private @Nullable String url;
+        /** The server's host (default localhost). */
+        private @Nullable String host;
+        /** The server's port (default 5672). */
+        private @Nullable Integer port;
+        /** The user (default guest). */
+        private @Nullable String username;
+        /** The user's password (default guest). */
+        private @Nullable String password;
+        /** The virtual host (default /). */
+        private @Nullable String virtualHost;
+        /** Connect with TLS (default false). */
+        private @Nullable Boolean ssl;
+        /** The exchange events are published to (default nexus.events). */
+        private @Nullable String exchange;
+        /** Prefix of the queues of this application's subscribers (default nexus). */
+        private @Nullable String queuePrefix;
+
+        /** {@return the url key, or null if unset} */
+        public @Nullable String getUrl() {
+            return url;
+        }
+
+        /**
+         * Sets {@code url}.
+         *
+         * @param url the url key
+         */
+        public void setUrl(@Nullable String url) {
+            this.url = url;
+        }
+
+        /** {@return the host key, or null if unset} */
+        public @Nullable String getHost() {
+            return host;
+        }
+
+        /**
+         * Sets {@code host}.
+         *
+         * @param host the host key
+         */
+        public void setHost(@Nullable String host) {
+            this.host = host;
+        }
+
+        /** {@return the port key, or null if unset} */
+        public @Nullable Integer getPort() {
+            return port;
+        }
+
+        /**
+         * Sets {@code port}.
+         *
+         * @param port the port key
+         */
+        public void setPort(@Nullable Integer port) {
+            this.port = port;
+        }
+
+        /** {@return the username key, or null if unset} */
+        public @Nullable String getUsername() {
+            return username;
+        }
+
+        /**
+         * Sets {@code username}.
+         *
+         * @param username the username key
+         */
+        public void setUsername(@Nullable String username) {
+            this.username = username;
+        }
+
+        /** {@return the password key, or null if unset} */
+        public @Nullable String getPassword() {
+            return password;
+        }
+
+        /**
+         * Sets {@code password}.
+         *
+         * @param password the password key
+         */
+        public void setPassword(@Nullable String password) {
+            this.password = password;
+        }
+
+        /** {@return the virtual_host key, or null if unset} */
+        public @Nullable String getVirtualHost() {
+            return virtualHost;
+        }
+
+        /**
+         * Sets {@code virtualHost}.
+         *
+         * @param virtualHost the virtual_host key
+         */
+        public void setVirtualHost(@Nullable String virtualHost) {
+            this.virtualHost = virtualHost;
+        }
+
+        /** {@return the ssl key, or null if unset} */
+        public @Nullable Boolean getSsl() {
+            return ssl;
+        }
+
+        /**
+         * Sets {@code ssl}.
+         *
+         * @param ssl the ssl key
+         */
+        public void setSsl(@Nullable Boolean ssl) {
+            this.ssl = ssl;
+        }
+
+        /** {@return the exchange key, or null if unset} */
+        public @Nullable String getExchange() {
+            return exchange;
+        }
+
+        /**
+         * Sets {@code exchange}.
+         *
+         * @param exchange the exchange key
+         */
+        public void setExchange(@Nullable String exchange) {
+            this.exchange = exchange;
+        }
+
+        /** {@return the queue_prefix key, or null if unset} */
+        public @Nullable String getQueuePrefix() {
+            return queuePrefix;
+        }
+
+        /**
+         * Sets {@code queuePrefix}.
+         *
+         * @param queuePrefix the queue_prefix key
+         */
+        public void setQueuePrefix(@Nullable String queuePrefix) {
+            this.queuePrefix = queuePrefix;
+        }
+
+        /** Adds the {@code rabbitmq:} block, if any key is set: the reader refuses the backend without one, as in the file. */
+        private void putInto(ObjectNode events) {
+            ObjectNode block = JSON.createObjectNode();
+            put(block, "url", url);
+            put(block, "host", host);
+            put(block, "port", port);
+            put(block, "username", username);
+            put(block, "password", password);
+            put(block, "virtual_host", virtualHost);
+            put(block, "ssl", ssl);
+            put(block, "exchange", exchange);
+            put(block, "queue_prefix", queuePrefix);
+            if (!block.isEmpty()) {
+                events.set("rabbitmq", block);
+            }
         }
     }
 
@@ -221,6 +638,12 @@ public class NexusProperties {
             put(block, "schema", postgresql.schema);
             put(block, "notifications", mode);
         }
+        String chosen = backend == null ? "" : backend.trim().toLowerCase(java.util.Locale.ROOT);
+        if (chosen.equals("redis")) {
+            redis.putInto(events);
+        } else if (chosen.equals("rabbitmq")) {
+            rabbitmq.putInto(events);
+        }
         ObjectNode root = JSON.createObjectNode();
         root.set("events", events);
         // JSON is YAML: the file's reader checks and interprets every key, with no variables left to substitute.
@@ -244,7 +667,7 @@ public class NexusProperties {
     /**
      * Sets {@code backend}.
      *
-     * @param backend postgres or memory
+     * @param backend postgres, memory, redis or rabbitmq
      */
     public void setBackend(@Nullable String backend) {
         this.backend = backend;
@@ -446,9 +869,33 @@ public class NexusProperties {
         this.migrate = migrate;
     }
 
+    /** {@return the pause between runs of the retention job} */
+    public Duration getRetentionInterval() {
+        return retentionInterval;
+    }
+
+    /**
+     * Sets {@code retentionInterval}.
+     *
+     * @param retentionInterval the pause between runs of the retention job
+     */
+    public void setRetentionInterval(Duration retentionInterval) {
+        this.retentionInterval = retentionInterval;
+    }
+
     /** {@return the {@code nexus.postgresql.*} keys} */
     public Postgresql getPostgresql() {
         return postgresql;
+    }
+
+    /** {@return the {@code nexus.redis.*} keys} */
+    public Redis getRedis() {
+        return redis;
+    }
+
+    /** {@return the {@code nexus.rabbitmq.*} keys} */
+    public Rabbitmq getRabbitmq() {
+        return rabbitmq;
     }
 
     /** {@return the {@code nexus.health.*} keys} */

@@ -106,15 +106,15 @@ class NexusAutoConfigurationTest {
     }
 
     @Test
-    void a_setting_the_starter_does_not_run_is_refused_not_ignored() {
-        runner.withPropertyValues("nexus.event-retention-days=30")
-                .run(context -> assertThat(context.getStartupFailure())
-                        .rootCause()
-                        .hasMessageContaining("nexus.event-retention-days is 30"));
+    void a_setting_that_cannot_run_is_refused_naming_what_it_needs() {
         runner.withPropertyValues("nexus.postgresql.notifications=listen")
                 .run(context -> assertThat(context.getStartupFailure())
                         .rootCause()
                         .hasMessageContaining("nexus.postgresql.listen-url"));
+        runner.withPropertyValues("nexus.backend=redis")
+                .run(context -> assertThat(context.getStartupFailure())
+                        .rootCause()
+                        .hasMessageContaining("backend redis needs a redis: block"));
     }
 
     @Test

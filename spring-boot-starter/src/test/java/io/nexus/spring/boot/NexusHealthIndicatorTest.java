@@ -56,8 +56,8 @@ class NexusHealthIndicatorTest {
     void a_database_that_cannot_be_reached_is_down() {
         PGSimpleDataSource nowhere = new PGSimpleDataSource();
         nowhere.setUrl("jdbc:postgresql://127.0.0.1:1/nowhere?connectTimeout=2");
-        NexusHealthIndicator indicator =
-                new NexusHealthIndicator(new StoreProbe(nowhere, "nexus"), Duration.ofSeconds(30), 10);
+        NexusHealthIndicator indicator = new NexusHealthIndicator(
+                new StoreProbe(PostgresEventStore.builder(nowhere).build(), nowhere), Duration.ofSeconds(30), 10);
 
         Health health = indicator.health();
 

@@ -6,10 +6,12 @@ import io.nexus.eventstore.core.RecordedEvent;
 import io.nexus.eventstore.core.StreamDeletedException;
 import io.nexus.eventstore.core.StreamId;
 import io.nexus.eventstore.core.StreamTruncatedException;
+import io.nexus.eventstore.jdbc.SequencerStatus;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -228,6 +230,24 @@ public final class EventReader implements AutoCloseable {
                 .bind("commitId", commitId)
                 .mapTo(Long.class)
                 .findOne();
+    }
+
+    /**
+     * The sequencer's last position and how long the oldest committed event without a position has waited (since its
+     * transaction started), read without sequencing.
+     */
+    public SequencerStatus sequencerStatus(Handle handle) {
+        return handle.createQuery(sql.sequencerStatus)
+                .map((row, ctx) -> {
+                    long head = row.getLong(1);
+                    double seconds = row.getDouble(2);
+                    return new SequencerStatus(
+                            head,
+                            row.wasNull()
+                                    ? Optional.empty()
+                                    : Optional.of(Duration.ofMillis(Math.round(seconds * 1000))));
+                })
+                .one();
     }
 
     @Override
