@@ -39,7 +39,6 @@ public final class Sequencer implements AutoCloseable {
     private volatile boolean requested;
     private volatile boolean closed;
     private boolean reportedNotMigrated; // only the sequencing thread reads and writes it
-    private boolean checkedAutovacuum; // only the sequencing thread reads and writes it
 
     public Sequencer(DataSource dataSource, EventStoreSql sql) {
         this.dataSource = dataSource;
@@ -121,10 +120,6 @@ public final class Sequencer implements AutoCloseable {
             try {
                 try (Connection connection = dataSource.getConnection()) {
                     sequence(connection);
-                    if (!checkedAutovacuum) {
-                        checkedAutovacuum = true;
-                        warnIfAutovacuumIsOff(connection);
-                    }
                 }
                 backoffMillis = 10;
                 reportedNotMigrated = false;
@@ -151,28 +146,6 @@ public final class Sequencer implements AutoCloseable {
                 LockSupport.parkNanos(this, backoffMillis * 1_000_000);
                 backoffMillis = Math.min(backoffMillis * 2, MAX_BACKOFF_MILLIS);
                 requested = true;
-            }
-        }
-    }
-
-    /**
-     * Said once per store, on the first run that reached the database: without autovacuum the store's tables are never
-     * analyzed, and each pooled connection keeps the plans it made while they were empty, which scan them as they grow
-     * (appends measured 7 times slower after 66,000 events, ADR 0001). A setup that differs from PostgreSQL's default
-     * this way should not cost throughput silently.
-     */
-    private void warnIfAutovacuumIsOff(Connection connection) throws SQLException {
-        try (PreparedStatement query = connection.prepareStatement("SELECT current_setting('autovacuum')");
-                ResultSet result = query.executeQuery()) {
-            if (result.next() && !"on".equals(result.getString(1))) {
-                String schema = sql.schema();
-                LOG.log(
-                        System.Logger.Level.WARNING,
-                        "autovacuum is off on "
-                                + DatabaseLocation.of(dataSource).describe() + ": the event store's"
-                                + " tables in schema " + schema + " are never analyzed, and appends slow down as they"
-                                + " grow; turn autovacuum on, or run ANALYZE " + schema + ".events, " + schema
-                                + ".commits, " + schema + ".streams on a schedule");
             }
         }
     }
