@@ -103,7 +103,8 @@ public final class Appender {
 
     /**
      * Appends every append of {@code group} in one statement ({@code append_to_streams}), each as {@link
-     * #append(Connection, Encoded)} would, on a connection in autocommit: one transaction for all of them.
+     * #append(Connection, Encoded)} would, on a connection in autocommit: one transaction for all of them. The streams
+     * must differ; the statement fails (and writes nothing) unless every append's checks pass.
      *
      * @param lockTimeout how long the group may wait for a stream row another transaction holds (PostgreSQL's {@code
      *     lock_timeout} syntax)
@@ -144,8 +145,9 @@ public final class Appender {
                 data.append(',');
                 metadata.append(',');
             }
-            data.append(append.data);
-            metadata.append(append.metadata);
+            // One flat array of every event's document: each append's array without its brackets.
+            data.append(append.data, 1, append.data.length() - 1);
+            metadata.append(append.metadata, 1, append.metadata.length() - 1);
         }
         data.append(']');
         metadata.append(']');

@@ -7,7 +7,10 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
+import java.util.Iterator;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import org.jspecify.annotations.Nullable;
@@ -63,6 +66,7 @@ public final class GroupCommit {
     private final Condition written = lock.newCondition();
     private final ArrayDeque<Pending> queue = new ArrayDeque<>();
     private int inFlight; // guarded by lock
+    private final Set<String> writing = new HashSet<>(); // the streams of the writes in flight; guarded by lock
     private volatile boolean reportedMissingFunction;
 
     public GroupCommit(Alone alone, Together together) {
@@ -99,22 +103,27 @@ public final class GroupCommit {
                 if (mine.state == State.QUEUED && (inFlight < MAX_IN_FLIGHT || wait <= 0)) {
                     // The caller that finds room writes what is queued, its own append or earlier ones.
                     List<Pending> group = take();
-                    inFlight++;
-                    lock.unlock();
-                    try {
-                        write(group);
-                    } finally {
-                        lock.lock();
-                        inFlight--;
-                        written.signalAll();
+                    if (!group.isEmpty()) {
+                        inFlight++;
+                        lock.unlock();
+                        try {
+                            write(group);
+                        } finally {
+                            lock.lock();
+                            inFlight--;
+                            for (Pending done : group) {
+                                writing.remove(done.append.append().streamId().value());
+                            }
+                            written.signalAll();
+                        }
+                        continue;
                     }
-                } else {
-                    // Appends are not interruptible (a JDBC call is not either): the flag is restored at the end.
-                    try {
-                        written.awaitNanos(mine.state == State.QUEUED ? wait : maxWaitNanos);
-                    } catch (InterruptedException e) {
-                        interrupted = true;
-                    }
+                }
+                // Appends are not interruptible (a JDBC call is not either): the flag is restored at the end.
+                try {
+                    written.awaitNanos(mine.state == State.QUEUED && wait > 0 ? wait : maxWaitNanos);
+                } catch (InterruptedException e) {
+                    interrupted = true;
                 }
             }
         } finally {
@@ -137,19 +146,26 @@ public final class GroupCommit {
         return result;
     }
 
-    /** The queued appends from the head, up to {@link #MAX_GROUP_EVENTS} events (at least one append). */
+    /**
+     * The queued appends from the head, up to {@link #MAX_GROUP_EVENTS} events, one per stream and none of a stream
+     * that is being written: a later append to such a stream stays queued, in its place, until the earlier one has
+     * committed, so one stream's appends are written in the order they were queued. Empty if every queued append
+     * waits for its stream.
+     */
     private List<Pending> take() {
         List<Pending> group = new ArrayList<>();
         int events = 0;
-        while (!queue.isEmpty()) {
-            Pending next = queue.peekFirst();
+        for (Iterator<Pending> queued = queue.iterator(); queued.hasNext(); ) {
+            Pending next = queued.next();
             if (!group.isEmpty() && events + next.append.events() > MAX_GROUP_EVENTS) {
                 break;
             }
-            queue.pollFirst();
-            next.state = State.WRITING;
-            group.add(next);
-            events += next.append.events();
+            if (writing.add(next.append.append().streamId().value())) {
+                queued.remove();
+                next.state = State.WRITING;
+                group.add(next);
+                events += next.append.events();
+            }
         }
         return group;
     }
@@ -195,8 +211,8 @@ public final class GroupCommit {
     }
 
     /**
-     * One transaction for the group, its appends sorted by stream (stably, so one stream's appends keep their order):
-     * two groups in flight then take their stream rows in the same order and never deadlock each other.
+     * One transaction for the group, its appends sorted by stream: two groups in flight then take their stream rows in
+     * the same order and do not deadlock each other.
      */
     private List<@Nullable AppendResult> writeTogether(List<Pending> group) throws SQLException {
         List<Integer> order = new ArrayList<>();
