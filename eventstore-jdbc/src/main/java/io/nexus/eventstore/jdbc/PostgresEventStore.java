@@ -24,7 +24,6 @@ import io.nexus.eventstore.jdbc.internal.DatabaseLocation;
 import io.nexus.eventstore.jdbc.internal.EventCodec;
 import io.nexus.eventstore.jdbc.internal.EventReader;
 import io.nexus.eventstore.jdbc.internal.EventStoreSql;
-import io.nexus.eventstore.jdbc.internal.GroupCommit;
 import io.nexus.eventstore.jdbc.internal.Sequencer;
 import io.nexus.eventstore.jdbc.internal.SqlErrors;
 import io.nexus.eventstore.jdbc.internal.StoreNotifications;
@@ -93,7 +92,6 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
     private final Jdbi jdbi;
     private final EventStoreSql sql;
     private final Appender appender;
-    private final GroupCommit groupCommit;
     private final EventCodec codec;
     private final EventTypeRegistry types;
     private final SubjectKeyTable subjectKeys;
@@ -122,7 +120,6 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
         this.subjectKeys = new SubjectKeyTable(this.dataSource, sql.schema());
         this.codec = new EventCodec(builder.types, builder.serializer, subjectKeys);
         this.appender = new Appender(sql, codec);
-        this.groupCommit = new GroupCommit(this::appendAlone, this::appendTogether);
         this.reader = new EventReader(sql, codec);
         this.sequencer = new Sequencer(this.dataSource, sql);
         this.ownedPool = ownedPool;
@@ -141,7 +138,6 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
         this.subjectKeys = store.subjectKeys;
         this.codec = store.codec;
         this.appender = store.appender;
-        this.groupCommit = store.groupCommit;
         this.reader = new EventReader(sql, EventCodec.storedForm(store.serializer));
         this.sequencer = store.sequencer;
         this.ownedPool = null;
@@ -186,32 +182,17 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
     public AppendResult append(StreamId streamId, ExpectedVersion expectedVersion, List<NewEvent> events) {
         StreamAppend append = StreamAppend.of(streamId, expectedVersion, events);
         prepareKeys(List.of(append));
-        // Serialized here, on the caller's thread; then written alone or with the appends of concurrent callers.
-        AppendResult result = groupCommit.append(appender.encode(append));
+        AppendResult result;
+        // One autocommit statement on a pooled connection, without a Jdbi handle: the handle's set-up and clean-up
+        // were a sixth of an append's client CPU (JFR, 16 writers).
+        try (Connection connection = dataSource.getConnection()) {
+            location.learnFrom(connection);
+            result = appender.append(connection, append);
+        } catch (SQLException | EventStoreAccessException e) {
+            throw SqlErrors.translate("could not append to stream '" + streamId + "'", e, sql.schema(), location);
+        }
         sequencer.request();
         return result;
-    }
-
-    /**
-     * One append as one autocommit statement on a pooled connection, without a Jdbi handle: the handle's set-up and
-     * clean-up were a sixth of an append's client CPU (JFR, 16 writers).
-     */
-    private AppendResult appendAlone(Appender.Encoded append) {
-        try (Connection connection = dataSource.getConnection()) {
-            location.learnFrom(connection);
-            return appender.append(connection, append);
-        } catch (SQLException | EventStoreAccessException e) {
-            throw SqlErrors.translate(
-                    "could not append to stream '" + append.append().streamId() + "'", e, sql.schema(), location);
-        }
-    }
-
-    /** A group of appends as one autocommit statement (see {@link GroupCommit}). */
-    private List<AppendResult> appendTogether(List<Appender.Encoded> group) throws SQLException {
-        try (Connection connection = dataSource.getConnection()) {
-            location.learnFrom(connection);
-            return appender.appendGroup(connection, group, GroupCommit.LOCK_TIMEOUT);
-        }
     }
 
     @Override

@@ -24,11 +24,6 @@ public final class EventStoreSql {
 
     /** Plain JDBC ({@code ?} parameters): stream, expected, ids, types, data, metadata, correlations, causations, sources. */
     final String append;
-    /**
-     * Plain JDBC: streams, expected version codes, event counts, then the events' arrays as for {@link #append} (data
-     * and metadata one JSON array per append), and the group's lock timeout.
-     */
-    final String appendGroup;
 
     final String sequence;
     /** Plain JDBC: stream and expected version code. */
@@ -58,11 +53,6 @@ public final class EventStoreSql {
                 SELECT first_version, next_expected_version, commit_id
                 FROM ${schema}.append_to_stream(?, ?, CAST(? AS uuid[]), ?, CAST(? AS jsonb), CAST(? AS jsonb),
                                                 CAST(? AS uuid[]), CAST(? AS uuid[]), ?)""");
-        this.appendGroup = q("""
-                SELECT first_version, next_expected_version, commit_id
-                FROM ${schema}.append_to_streams(?, CAST(? AS bigint[]), CAST(? AS integer[]), CAST(? AS uuid[]), ?,
-                                                 CAST(? AS jsonb), CAST(? AS jsonb), CAST(? AS uuid[]),
-                                                 CAST(? AS uuid[]), ?, ?)""");
         this.sequence = q("SELECT ${schema}.sequence_commits()");
         this.deleteStream = q("SELECT deleted_version, deleted_at FROM ${schema}.delete_stream(?, ?)");
         this.readStreamForward = q("""
