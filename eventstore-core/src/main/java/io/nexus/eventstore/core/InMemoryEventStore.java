@@ -102,7 +102,12 @@ public final class InMemoryEventStore implements EventStore {
         }
         Stored first = byEventId.get(events.get(0).eventId());
         if (first == null || !first.event().streamId().equals(append.streamId())) {
-            throw new DuplicateEventException(events.get(0).eventId(), "stored in another stream or append");
+            UUID stored = events.stream()
+                    .map(NewEvent::eventId)
+                    .filter(byEventId::containsKey)
+                    .findFirst()
+                    .orElse(events.get(0).eventId());
+            throw new DuplicateEventException(stored, "stored in another stream or append");
         }
         long firstVersion = first.event().streamVersion();
         if (!isResendOf(append.expectedVersion(), firstVersion)) {

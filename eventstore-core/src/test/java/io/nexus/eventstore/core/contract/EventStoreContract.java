@@ -274,6 +274,7 @@ public abstract class EventStoreContract {
                 catchThrowable(() -> store().append(second, ExpectedVersion.any(), List.of(orderPlaced(), placed)));
 
         assertThat(thrown).isInstanceOf(DuplicateEventException.class);
+        assertThat(((DuplicateEventException) thrown).eventId()).isEqualTo(placed.eventId());
         assertThat(store().streamVersion(second)).isZero();
     }
 

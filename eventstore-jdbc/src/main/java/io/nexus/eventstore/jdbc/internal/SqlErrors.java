@@ -39,6 +39,16 @@ public final class SqlErrors {
 
     private SqlErrors() {}
 
+    /** The event id a unique violation's DETAIL names, if it is one of the append's; else the append's first. */
+    private static UUID idInDetail(@Nullable String detail, StreamAppend append) {
+        for (var event : append.events()) {
+            if (detail != null && detail.contains(event.eventId().toString())) {
+                return event.eventId();
+            }
+        }
+        return append.events().get(0).eventId();
+    }
+
     /** The typed exception for a failed call of append_to_stream for {@code append}. */
     static EventStoreException translateAppend(SQLException e, StreamAppend append) {
         if (e instanceof PSQLException psql && psql.getServerErrorMessage() != null) {
@@ -59,8 +69,10 @@ public final class SqlErrors {
                 return new DuplicateEventException(id, "it was stored by another append, or with other content");
             }
             if (state.equals("23505") && "events_event_id_key".equals(server.getConstraint())) {
+                // An append that creates its stream, or one racing another stream's append of the same id: the
+                // unique index refused the id, and its DETAIL names it ("Key (event_id)=(<id>) already exists.").
                 return new DuplicateEventException(
-                        append.events().get(0).eventId(), "a concurrent append stored one of the batch's ids first");
+                        idInDetail(detail, append), "it was stored by another append, or with other content");
             }
             if (state.equals("22P02") || state.startsWith("2202")) {
                 return new EventSerializationException(
