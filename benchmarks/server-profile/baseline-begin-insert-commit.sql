@@ -1,0 +1,3 @@
+BEGIN;
+INSERT INTO raw.events (stream_id, version, event_id, type, payload, metadata) VALUES ('order-' || gen_random_uuid(), 1, gen_random_uuid(), 'order.created', '{"orderId":"3f1c2a9e-2f7b-4a61-9a0f-6d1c7a2b9e11","userId":"user-4711","amount":129.95,"currency":"EUR","items":[{"sku":"SKU-1","qty":1,"price":49.95},{"sku":"SKU-2","qty":2,"price":30.00},{"sku":"SKU-3","qty":1,"price":20.00}]}'::jsonb, '{"tenant":"acme","traceId":"4bf92f3577b34da6a3ce929d0e0e4736","spanId":"00f067aa0ba902b7","userAgent":"nexus-bench/1.0","ip":"10.0.0.1","tag":"x","correlation-id":"4bf92f35-77b3-4da6-a3ce-929d0e0e4736","causation-id":"4bf92f35-77b3-4da6-a3ce-929d0e0e4736","source":"bench"}'::jsonb);
+COMMIT;

@@ -1,0 +1,1 @@
+SELECT nexus.sequence_commits();
