@@ -279,6 +279,22 @@ public abstract class EventStoreContract {
     }
 
     @Test
+    void an_event_id_stored_earlier_in_the_stream_is_refused_at_the_right_version_and_nothing_is_written() {
+        StreamId order = uniqueStream("order");
+        NewEvent placed = orderPlaced();
+        store().append(order, ExpectedVersion.noStream(), List.of(placed));
+        store().append(order, ExpectedVersion.exactly(1), List.of(orderShipped()));
+
+        Throwable thrown = catchThrowable(
+                () -> store().append(order, ExpectedVersion.exactly(2), List.of(orderShipped(), placed)));
+
+        assertThat(thrown).isInstanceOf(DuplicateEventException.class);
+        assertThat(((DuplicateEventException) thrown).eventId()).isEqualTo(placed.eventId());
+        assertThat(store().streamVersion(order)).isEqualTo(2);
+        assertThat(store().readStream(order, 1, 10)).hasSize(2);
+    }
+
+    @Test
     void a_batch_repeating_an_event_id_is_refused() {
         StreamId order = uniqueStream("order");
         NewEvent placed = orderPlaced();
