@@ -22,6 +22,18 @@ public final class EventStoreSql {
     private static final String NOT_DELETED = """
             NOT EXISTS (SELECT 1 FROM ${schema}.streams s WHERE s.stream_id = ? AND s.deleted_at IS NOT NULL)""";
 
+    /**
+     * A stream read's join to the commit of each event (for its position), kept a nested loop so the rows leave the
+     * {@code (stream_id, stream_version)} index scan already in order. As a plain {@code LEFT JOIN} the planner hashed
+     * the commits and then sorted the page, payloads and all, before sending its first row: on the benchmark's store
+     * (1,000-event stream, EXPLAIN ANALYZE on PostgreSQL 15) 5 to 15 ms against 0.7 to 1.6 ms for this form. The
+     * {@code LIMIT 1} (commit_id is the key, so it drops nothing) keeps the subquery from being pulled up into that
+     * join; PostgreSQL then probes the commits once per row, memoized by commit_id (a page spans few commits).
+     */
+    private static final String COMMIT_OF_EVENT = """
+            LEFT JOIN LATERAL (SELECT c.first_position FROM ${schema}.commits c
+                               WHERE c.commit_id = e.commit_id LIMIT 1) c ON true""";
+
     /** Plain JDBC ({@code ?} parameters): stream, expected, ids, types, data, metadata, correlations, causations, sources. */
     final String append;
 
@@ -58,17 +70,17 @@ public final class EventStoreSql {
         this.readStreamForward = q("""
                 SELECT %s
                 FROM ${schema}.events e
-                LEFT JOIN ${schema}.commits c ON c.commit_id = e.commit_id
+                %s
                 WHERE e.stream_id = ? AND e.stream_version >= ? AND %s
                 ORDER BY e.stream_version
-                LIMIT ?""".formatted(COLUMNS, NOT_DELETED));
+                LIMIT ?""".formatted(COLUMNS, COMMIT_OF_EVENT, NOT_DELETED));
         this.readStreamBackward = q("""
                 SELECT %s
                 FROM ${schema}.events e
-                LEFT JOIN ${schema}.commits c ON c.commit_id = e.commit_id
+                %s
                 WHERE e.stream_id = ? AND e.stream_version <= ? AND %s
                 ORDER BY e.stream_version DESC
-                LIMIT ?""".formatted(COLUMNS, NOT_DELETED));
+                LIMIT ?""".formatted(COLUMNS, COMMIT_OF_EVENT, NOT_DELETED));
         this.tombstone = q("""
                 SELECT deleted_version, deleted_at FROM ${schema}.streams
                 WHERE stream_id = ? AND deleted_at IS NOT NULL""");
