@@ -263,6 +263,9 @@ public final class EventReader implements AutoCloseable {
     }
 
     public List<RecordedEvent> readAll(Handle handle, long from, int max, EventFilter filter) {
+        if (filter.isAll() && max > STREAM_CHUNK_ROWS && max < PipelinedFetch.MIN_ROWS) {
+            return inPositionOrder(readAllChunked(handle.getConnection(), from, max));
+        }
         if (filter.isAll()) {
             Query query = handle.createQuery(sql.readAllPage).bind("from", from).bind("max", max);
             return inPositionOrder(readPipelined(handle, query, max));
@@ -283,6 +286,69 @@ public final class EventReader implements AutoCloseable {
             query.bind("categories", filter.categories().toArray(String[]::new));
         }
         return readPipelined(handle, query, max);
+    }
+
+    /**
+     * The events at positions {@code from .. from + max - 1}, fetched {@link #STREAM_CHUNK_ROWS} positions a query and
+     * decoded while the next chunk is fetched, as {@link #readStreamChunked} does for streams (the cursor of {@link
+     * PipelinedFetch} serves larger reads). A chunk with fewer events than positions (the head, or positions retention
+     * removed) ends the page early, which callers treat as any short page: they read on up to the head.
+     */
+    private List<RecordedEvent> readAllChunked(Connection connection, long from, int max) {
+        List<StoredEvent> chunk = window(connection, from, STREAM_CHUNK_ROWS);
+        if (chunk.size() < STREAM_CHUNK_ROWS) {
+            return decoder.decode(chunk);
+        }
+        PageDecoder.Chunked decoding = decoder.chunked();
+        boolean finished = false;
+        try {
+            int read = 0;
+            while (true) {
+                decoding.add(chunk);
+                read += chunk.size();
+                int wanted = Math.min(STREAM_CHUNK_ROWS, max - read);
+                if (wanted == 0) {
+                    break;
+                }
+                chunk = window(connection, from + read, wanted);
+                if (chunk.size() < wanted) {
+                    if (!chunk.isEmpty()) {
+                        decoding.add(chunk);
+                    }
+                    break;
+                }
+            }
+            finished = true;
+            return decoding.finish();
+        } finally {
+            if (!finished) {
+                decoding.abandon();
+            }
+        }
+    }
+
+    /** The events at positions {@code from .. from + max - 1}, undecoded; plain JDBC, as {@link #streamPage}. */
+    private List<StoredEvent> window(Connection connection, long from, int max) {
+        try (PreparedStatement query = connection.prepareStatement(sql.readAllWindow)) {
+            boolean[] parameters = sql.readAllWindowParameters;
+            for (int i = 0; i < parameters.length; i++) {
+                if (parameters[i]) {
+                    query.setLong(i + 1, from);
+                } else {
+                    query.setInt(i + 1, max);
+                }
+            }
+            try (ResultSet rows = query.executeQuery()) {
+                EventCodec.RowCopier copier = codec.rowCopier();
+                List<StoredEvent> page = new ArrayList<>(max);
+                while (rows.next()) {
+                    page.add(copier.copy(rows));
+                }
+                return page;
+            }
+        } catch (SQLException e) {
+            throw new EventStoreAccessException("could not read the global order from " + from, e);
+        }
     }
 
     /**
