@@ -47,13 +47,20 @@ public final class EventReader implements AutoCloseable {
      */
     public List<RecordedEvent> readStream(
             Handle handle, Sequencer sequencer, StreamId stream, long from, int max, boolean forward) {
+        List<StoredEvent> page;
         if (max > STREAM_CHUNK_ROWS) {
-            List<RecordedEvent> events = readStreamChunked(handle.getConnection(), stream, from, max, forward);
-            if (events != null) {
-                return events;
+            page = streamPage(handle.getConnection(), stream, from, STREAM_CHUNK_ROWS, forward);
+            if (page.size() == STREAM_CHUNK_ROWS) { // else the first chunk is the whole page
+                List<RecordedEvent> events =
+                        readStreamChunked(handle.getConnection(), stream, from, max, forward, page);
+                if (events != null) {
+                    return events;
+                }
+                page = streamPage(handle.getConnection(), stream, from, max, forward);
             }
+        } else {
+            page = streamPage(handle.getConnection(), stream, from, max, forward);
         }
-        List<StoredEvent> page = streamPage(handle.getConnection(), stream, from, max, forward);
         if (page.isEmpty()) {
             refuseIfDeleted(handle.getConnection(), stream);
         }
@@ -78,16 +85,16 @@ public final class EventReader implements AutoCloseable {
     static final int STREAM_CHUNK_ROWS = 250;
 
     /**
-     * A stream page read {@link #STREAM_CHUNK_ROWS} at a time, decoding each chunk while fetching the next; null when
-     * the plain read must decide (the first chunk is the whole page, empty, not ordered yet, or not where the page
-     * should start), so small streams cost one query as before. Each chunk continues at the version after the last
-     * one read: a chunk that does not start exactly there (retention removed it, or the stream was deleted, between
-     * two chunks) ends the page, which is then the part of the stream read before, without a hole.
+     * A stream page read {@link #STREAM_CHUNK_ROWS} at a time from its full {@code first} chunk, decoding each chunk
+     * while fetching the next; null when the plain read must decide (a chunk is not ordered yet, or the first is not
+     * where the page should start). Each chunk continues at the version after the last one read: a chunk that does
+     * not start exactly there (retention removed it, or the stream was deleted, between two chunks) ends the page,
+     * which is then the part of the stream read before, without a hole.
      */
     private @Nullable List<RecordedEvent> readStreamChunked(
-            Connection connection, StreamId stream, long from, int max, boolean forward) {
-        List<StoredEvent> chunk = streamPage(connection, stream, from, STREAM_CHUNK_ROWS, forward);
-        if (chunk.size() < STREAM_CHUNK_ROWS || !ordered(chunk) || (forward && !startsAt(chunk, Math.max(from, 1)))) {
+            Connection connection, StreamId stream, long from, int max, boolean forward, List<StoredEvent> first) {
+        List<StoredEvent> chunk = first;
+        if (!ordered(chunk) || (forward && !startsAt(chunk, Math.max(from, 1)))) {
             return null;
         }
         PageDecoder.Chunked decoding = decoder.chunked();
