@@ -1,5 +1,7 @@
 package io.nexus.eventstore.jdbc.internal;
 
+import static java.util.Objects.requireNonNull;
+
 import io.nexus.eventstore.core.EventFilter;
 import io.nexus.eventstore.core.EventStoreAccessException;
 import io.nexus.eventstore.core.RecordedEvent;
@@ -24,8 +26,9 @@ import org.jspecify.annotations.Nullable;
 /**
  * Reads streams and the global order. Large pages of the global order overlap fetching with decoding (see {@link
  * PipelinedFetch}), and large batches of rows decode on two threads (see {@link PageDecoder}), so {@link #close()}
- * stops their threads. Stream reads stay one plain query: callers often ask for far more events than a stream holds,
- * and a cursor would cost every small read a round trip.
+ * stops their threads. Stream reads and mid-sized global-order pages use no cursor (its transaction's COMMIT would cost
+ * every small read a round trip, and callers often ask for far more events than a stream holds): past {@link
+ * #STREAM_CHUNK_ROWS} rows they are read as consecutive plain queries, decoded while the next is fetched.
  */
 public final class EventReader implements AutoCloseable {
     private final EventStoreSql sql;
@@ -93,31 +96,50 @@ public final class EventReader implements AutoCloseable {
      */
     private @Nullable List<RecordedEvent> readStreamChunked(
             Connection connection, StreamId stream, long from, int max, boolean forward, List<StoredEvent> first) {
-        List<StoredEvent> chunk = first;
-        if (!ordered(chunk) || (forward && !startsAt(chunk, Math.max(from, 1)))) {
+        if (!ordered(first) || (forward && !startsAt(first, Math.max(from, 1)))) {
             return null;
         }
+        return decodeChunked(first, (last, read) -> {
+            int wanted = Math.min(STREAM_CHUNK_ROWS, max - read);
+            long lastVersion = last.get(last.size() - 1).streamVersion();
+            if (last.size() < STREAM_CHUNK_ROWS || wanted == 0 || lastVersion == (forward ? Long.MAX_VALUE : 1)) {
+                return List.of();
+            }
+            long next = forward ? lastVersion + 1 : lastVersion - 1;
+            List<StoredEvent> chunk = streamPage(connection, stream, next, wanted, forward);
+            if (!startsAt(chunk, next)) {
+                return List.of();
+            }
+            // Not ordered: committed since the first chunk; the plain read sequences it.
+            return ordered(chunk) ? chunk : null;
+        });
+    }
+
+    /** The chunk after {@code read} rows of a chunked read, {@code last} the one before: empty ends it, null abandons it. */
+    @FunctionalInterface
+    private interface NextChunk {
+        @Nullable
+        List<StoredEvent> after(List<StoredEvent> last, int read);
+    }
+
+    /**
+     * Decodes {@code first} and the chunks {@code next} fetches after it, each while the next is fetched (see {@link
+     * PageDecoder#chunked()}); null when {@code next} abandons the read.
+     */
+    private @Nullable List<RecordedEvent> decodeChunked(List<StoredEvent> first, NextChunk next) {
         PageDecoder.Chunked decoding = decoder.chunked();
         boolean finished = false;
         try {
+            List<StoredEvent> chunk = first;
             int read = 0;
-            while (true) {
+            while (!chunk.isEmpty()) {
                 decoding.add(chunk);
                 read += chunk.size();
-                long last = chunk.get(chunk.size() - 1).streamVersion();
-                int wanted = Math.min(STREAM_CHUNK_ROWS, max - read);
-                if (chunk.size() < STREAM_CHUNK_ROWS || wanted == 0 || last == (forward ? Long.MAX_VALUE : 1)) {
-                    break;
-                }
-                long next = forward ? last + 1 : last - 1;
-                chunk = streamPage(connection, stream, next, wanted, forward);
-                if (chunk.isEmpty() || !startsAt(chunk, next)) {
-                    break;
-                }
-                if (!ordered(chunk)) {
+                chunk = next.after(chunk, read);
+                if (chunk == null) {
                     decoding.abandon();
                     finished = true;
-                    return null; // committed since the first chunk and not ordered yet: the plain read sequences
+                    return null;
                 }
             }
             finished = true;
@@ -302,36 +324,15 @@ public final class EventReader implements AutoCloseable {
      * removed) ends the page early, which callers treat as any short page: they read on up to the head.
      */
     private List<RecordedEvent> readAllChunked(Connection connection, long from, int max) {
-        List<StoredEvent> chunk = window(connection, from, STREAM_CHUNK_ROWS);
-        if (chunk.size() < STREAM_CHUNK_ROWS) {
-            return decoder.decode(chunk);
+        List<StoredEvent> first = window(connection, from, STREAM_CHUNK_ROWS);
+        if (first.size() < STREAM_CHUNK_ROWS) {
+            return decoder.decode(first);
         }
-        PageDecoder.Chunked decoding = decoder.chunked();
-        boolean finished = false;
-        try {
-            int read = 0;
-            while (true) {
-                decoding.add(chunk);
-                read += chunk.size();
-                int wanted = Math.min(STREAM_CHUNK_ROWS, max - read);
-                if (wanted == 0) {
-                    break;
-                }
-                chunk = window(connection, from + read, wanted);
-                if (chunk.size() < wanted) {
-                    if (!chunk.isEmpty()) {
-                        decoding.add(chunk);
-                    }
-                    break;
-                }
-            }
-            finished = true;
-            return decoding.finish();
-        } finally {
-            if (!finished) {
-                decoding.abandon();
-            }
-        }
+        List<RecordedEvent> events = decodeChunked(first, (last, read) -> {
+            int wanted = Math.min(STREAM_CHUNK_ROWS, max - read);
+            return last.size() < STREAM_CHUNK_ROWS || wanted == 0 ? List.of() : window(connection, from + read, wanted);
+        });
+        return requireNonNull(events, "a global-order read is never abandoned");
     }
 
     /** The events at positions {@code from .. from + max - 1}, undecoded; plain JDBC, as {@link #streamPage}. */
