@@ -2,8 +2,12 @@ package io.nexus.eventstore.jdbc.internal;
 
 import io.nexus.eventstore.core.RecordedEvent;
 import io.nexus.eventstore.core.spi.PersonalDataKeys;
+import io.nexus.eventstore.core.spi.SubjectKey;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -72,6 +76,9 @@ final class PageDecoder implements AutoCloseable {
 
         private final BlockingQueue<Object> pending = new LinkedBlockingQueue<>();
         private final List<Batch> batches = new ArrayList<>();
+        /** The personal-data keys found for the chunks so far, so each key is looked up once per page. */
+        private final Map<UUID, SubjectKey> knownKeys = new HashMap<>();
+
         private @Nullable Future<?> helper;
         private boolean ended;
 
@@ -79,7 +86,7 @@ final class PageDecoder implements AutoCloseable {
 
         /** Hands {@code rows}, the next rows of the page in order, to the helper to decode. */
         void add(List<StoredEvent> rows) {
-            Batch batch = new Batch(rows, codec.pageKeys(rows));
+            Batch batch = new Batch(rows, codec.pageKeys(rows, knownKeys));
             batches.add(batch);
             if (helper == null) {
                 helper = startHelper(this::decodePending);
