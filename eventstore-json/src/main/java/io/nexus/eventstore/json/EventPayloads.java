@@ -70,7 +70,8 @@ public final class EventPayloads {
         }
     };
 
-    private static final byte[] ENCRYPTED_MARK = ("\"" + ENCRYPTED_KEY + "\"").getBytes(StandardCharsets.US_ASCII);
+    private static final BytePattern ENCRYPTED_MARK =
+            new BytePattern(("\"" + ENCRYPTED_KEY + "\"").getBytes(StandardCharsets.US_ASCII));
 
     private final EventTypeRegistry types;
     private final EventSerializer serializer;
@@ -340,7 +341,7 @@ public final class EventPayloads {
      * @return whether it holds the key {@link #ENCRYPTED_KEY}
      */
     public static boolean mayBeEncrypted(byte[] metadata) {
-        return PersonalDataCipher.indexOf(metadata, ENCRYPTED_MARK, 0) >= 0;
+        return ENCRYPTED_MARK.indexIn(metadata, 0) >= 0;
     }
 
     private static UUID derivedId(UUID eventId, int index) {

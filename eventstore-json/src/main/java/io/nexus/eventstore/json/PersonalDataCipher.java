@@ -54,6 +54,7 @@ import org.jspecify.annotations.Nullable;
  */
 final class PersonalDataCipher {
     static final String PREFIX = "nexus:pii:1:";
+    private static final BytePattern PREFIX_BYTES = new BytePattern(PREFIX.getBytes(StandardCharsets.US_ASCII));
     private static final int NONCE_BYTES = 12;
     private static final int TAG_BITS = 128;
     private static final byte[] NONCE_KEY_LABEL = "nexus-pii-nonce".getBytes(StandardCharsets.US_ASCII);
@@ -460,27 +461,14 @@ final class PersonalDataCipher {
      * they can be read in one query.
      */
     static void keyIdsIn(byte[] json, Set<UUID> into) {
-        byte[] prefix = PREFIX.getBytes(StandardCharsets.US_ASCII);
+        int prefixLength = PREFIX.length();
         int uuidLength = 36;
-        for (int i = indexOf(json, prefix, 0); i >= 0; i = indexOf(json, prefix, i + prefix.length)) {
-            int start = i + prefix.length;
+        for (int i = PREFIX_BYTES.indexIn(json, 0); i >= 0; i = PREFIX_BYTES.indexIn(json, i + prefixLength)) {
+            int start = i + prefixLength;
             if (start + uuidLength <= json.length) {
                 into.add(UUID.fromString(new String(json, start, uuidLength, StandardCharsets.US_ASCII)));
             }
         }
-    }
-
-    static int indexOf(byte[] bytes, byte[] part, int from) {
-        outer:
-        for (int i = from; i <= bytes.length - part.length; i++) {
-            for (int j = 0; j < part.length; j++) {
-                if (bytes[i + j] != part[j]) {
-                    continue outer;
-                }
-            }
-            return i;
-        }
-        return -1;
     }
 
     private static String encryptValue(SubjectKey key, UUID eventId, String field, byte[] plaintext) {
