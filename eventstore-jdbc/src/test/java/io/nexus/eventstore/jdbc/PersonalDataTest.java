@@ -154,38 +154,6 @@ class PersonalDataTest {
     }
 
     @Test
-    void reads_longer_than_a_fetch_chunk_decrypt_every_subject_and_mask_the_erased_one() {
-        // 600 events, 250 rows a fetch: subjects recur across chunks (keys found for one chunk serve the next) and
-        // one subject is first met in a later chunk.
-        StreamId stream = uniqueStream("customer");
-        String erased = subject();
-        String late = subject();
-        List<String> subjects = List.of(subject(), subject(), erased);
-        List<NewEvent> events = new ArrayList<>();
-        List<ContactChanged> written = new ArrayList<>();
-        for (int i = 0; i < 600; i++) {
-            String subject = i >= 400 && i % 2 == 0 ? late : subjects.get(i % subjects.size());
-            ContactChanged changed = new ContactChanged(subject, "Name " + i, "mail" + i + "@example.org", "plan" + i);
-            written.add(changed);
-            events.add(NewEvent.of(changed));
-        }
-        store.append(stream, ExpectedVersion.noStream(), events);
-        long position = store.readStream(stream, 1, 1).get(0).position();
-        store.eraseSubject(erased);
-
-        for (List<RecordedEvent> read : List.of(store.readStream(stream, 1, 1_000), store.readAll(position, 600))) {
-            assertThat(read).hasSize(600);
-            for (int i = 0; i < 600; i++) {
-                ContactChanged changed = written.get(i);
-                Object expected = changed.customerId().equals(erased)
-                        ? new ContactChanged(erased, null, null, changed.plan())
-                        : changed;
-                assertThat(read.get(i).data()).as("event %d", i).isEqualTo(expected);
-            }
-        }
-    }
-
-    @Test
     void a_store_on_another_pool_that_has_used_the_key_decrypts_nothing_once_the_erasure_committed() {
         StreamId stream = uniqueStream("customer");
         String subject = subject();

@@ -148,57 +148,6 @@ class PostgresEventStoreTest {
     }
 
     @Test
-    void stream_reads_longer_than_a_fetch_chunk_come_back_whole_in_order_with_their_positions() {
-        // 767 events in three commits: large stream reads are fetched 250 rows a query, decoded while the next is read.
-        StreamId stream = uniqueStream("order");
-        long head = store.headPosition();
-        List<NewEvent> events = new ArrayList<>(orderPlaced(767));
-        store.append(stream, ExpectedVersion.noStream(), events.subList(0, 100));
-        store.append(stream, ExpectedVersion.exactly(100), events.subList(100, 600));
-        store.append(stream, ExpectedVersion.exactly(600), events.subList(600, 767));
-        List<Long> positions =
-                LongStream.rangeClosed(head + 1, head + 767).boxed().toList();
-
-        assertForward(stream, 1, 1_000, 1, 767, events, positions);
-        assertForward(stream, 1, Integer.MAX_VALUE, 1, 767, events, positions);
-        assertForward(stream, 1, 500, 1, 500, events, positions);
-        assertForward(stream, 1, 501, 1, 501, events, positions);
-        assertForward(stream, 0, 750, 1, 750, events, positions);
-        assertForward(stream, 200, 600, 200, 799, events, positions);
-        assertForward(stream, 518, 1_000, 518, 767, events, positions);
-
-        List<RecordedEvent> backward = store.readStreamBackward(stream, Long.MAX_VALUE, 1_000);
-        assertThat(backward)
-                .extracting(RecordedEvent::streamVersion)
-                .containsExactlyElementsOf(
-                        LongStream.iterate(767, v -> v >= 1, v -> v - 1).boxed().toList());
-        assertThat(backward.get(766).eventId()).isEqualTo(events.get(0).eventId());
-        assertThat(backward.get(0).position()).isEqualTo(head + 767);
-        assertThat(store.readStreamBackward(stream, 700, 300))
-                .extracting(RecordedEvent::streamVersion)
-                .containsExactlyElementsOf(LongStream.iterate(700, v -> v >= 401, v -> v - 1)
-                        .boxed()
-                        .toList());
-    }
-
-    /** Asserts a forward read of {@code stream} returns versions {@code first..min(last, 767)}, ids and positions. */
-    private void assertForward(
-            StreamId stream, long from, int max, long first, long last, List<NewEvent> events, List<Long> positions) {
-        int start = (int) first - 1;
-        int end = (int) Math.min(last, events.size());
-        List<RecordedEvent> read = store.readStream(stream, from, max);
-
-        assertThat(read)
-                .as("from %d, max %d", from, max)
-                .extracting(RecordedEvent::eventId)
-                .containsExactlyElementsOf(events.subList(start, end).stream()
-                        .map(NewEvent::eventId)
-                        .toList());
-        assertThat(read).extracting(RecordedEvent::position).containsExactlyElementsOf(positions.subList(start, end));
-        assertThat(read).allSatisfy(event -> assertThat(event.data()).isInstanceOf(OrderPlaced.class));
-    }
-
-    @Test
     void a_large_page_that_fails_to_decode_midway_fails_whole_and_leaves_its_connection_usable() {
         StreamId stream = uniqueStream("order");
         long head = store.headPosition();

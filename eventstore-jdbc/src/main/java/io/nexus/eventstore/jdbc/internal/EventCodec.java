@@ -187,15 +187,6 @@ public final class EventCodec {
      */
     @Nullable
     PersonalDataKeys pageKeys(List<StoredEvent> rows) {
-        return pageKeys(rows, new HashMap<>());
-    }
-
-    /**
-     * {@link #pageKeys(List)} for the next chunk of a page read in chunks: looks up only the keys not in {@code known},
-     * the keys found for the page's earlier chunks, and adds those it finds, so a page still costs about one look-up.
-     */
-    @Nullable
-    PersonalDataKeys pageKeys(List<StoredEvent> rows, Map<UUID, SubjectKey> known) {
         if (keys == null || storedForm) {
             return null;
         }
@@ -212,11 +203,7 @@ public final class EventCodec {
         if (keyIds == null) {
             return null;
         }
-        keyIds.removeAll(known.keySet());
-        if (!keyIds.isEmpty()) {
-            known.putAll(keys.findAll(keyIds));
-        }
-        Map<UUID, SubjectKey> found = Map.copyOf(known); // known grows with later chunks; a chunk's keys do not
+        Map<UUID, SubjectKey> found = keys.findAll(keyIds);
         return new PersonalDataKeys() {
             @Override
             public SubjectKey keyOf(String subject) {

@@ -1,7 +1,5 @@
 package io.nexus.eventstore.jdbc.internal;
 
-import static java.util.Objects.requireNonNull;
-
 import io.nexus.eventstore.core.EventFilter;
 import io.nexus.eventstore.core.EventStoreAccessException;
 import io.nexus.eventstore.core.RecordedEvent;
@@ -26,9 +24,8 @@ import org.jspecify.annotations.Nullable;
 /**
  * Reads streams and the global order. Large pages of the global order overlap fetching with decoding (see {@link
  * PipelinedFetch}), and large batches of rows decode on two threads (see {@link PageDecoder}), so {@link #close()}
- * stops their threads. Stream reads and mid-sized global-order pages use no cursor (its transaction's COMMIT would cost
- * every small read a round trip, and callers often ask for far more events than a stream holds): past {@link
- * #STREAM_CHUNK_ROWS} rows they are read as consecutive plain queries, decoded while the next is fetched.
+ * stops their threads. Stream reads stay one plain query: callers often ask for far more events than a stream holds,
+ * and a cursor would cost every small read a round trip.
  */
 public final class EventReader implements AutoCloseable {
     private final EventStoreSql sql;
@@ -46,24 +43,10 @@ public final class EventReader implements AutoCloseable {
     /**
      * A page of a stream, forward from {@code from} or backward from it. Events committed but not yet ordered come
      * back without a position; then this sequences them and reads again, so every event returned has its position.
-     * A page asking for more than {@link #STREAM_CHUNK_ROWS} is fetched in chunks (see {@link #readStreamChunked}).
      */
     public List<RecordedEvent> readStream(
             Handle handle, Sequencer sequencer, StreamId stream, long from, int max, boolean forward) {
-        List<StoredEvent> page;
-        if (max > STREAM_CHUNK_ROWS) {
-            page = streamPage(handle.getConnection(), stream, from, STREAM_CHUNK_ROWS, forward);
-            if (page.size() == STREAM_CHUNK_ROWS) { // else the first chunk is the whole page
-                List<RecordedEvent> events =
-                        readStreamChunked(handle.getConnection(), stream, from, max, forward, page);
-                if (events != null) {
-                    return events;
-                }
-                page = streamPage(handle.getConnection(), stream, from, max, forward);
-            }
-        } else {
-            page = streamPage(handle.getConnection(), stream, from, max, forward);
-        }
+        List<StoredEvent> page = streamPage(handle.getConnection(), stream, from, max, forward);
         if (page.isEmpty()) {
             refuseIfDeleted(handle.getConnection(), stream);
         }
@@ -75,93 +58,6 @@ public final class EventReader implements AutoCloseable {
             checkNotTruncated(handle.getConnection(), stream, from, page);
         }
         return decoder.decode(page);
-    }
-
-    /**
-     * Rows per query of a large stream read. pgjdbc hands a query's rows over only once it has them all (it streams
-     * through a cursor only inside a transaction, whose COMMIT costs every small read a round trip), so a large page
-     * read as one query decodes only after its last row arrived: measured on a 1,000-event stream, fetching was
-     * about two thirds of the read and decoding, on two threads, the last third. Read as consecutive queries of this
-     * many rows, each continuing at the version after the last one read (versions have no holes), the helper decodes
-     * each chunk while the next is fetched, and only the last chunk's decoding is left after the fetch.
-     */
-    static final int STREAM_CHUNK_ROWS = 250;
-
-    /**
-     * A stream page read {@link #STREAM_CHUNK_ROWS} at a time from its full {@code first} chunk, decoding each chunk
-     * while fetching the next; null when the plain read must decide (a chunk is not ordered yet, or the first is not
-     * where the page should start). Each chunk continues at the version after the last one read: a chunk that does
-     * not start exactly there (retention removed it, or the stream was deleted, between two chunks) ends the page,
-     * which is then the part of the stream read before, without a hole.
-     */
-    private @Nullable List<RecordedEvent> readStreamChunked(
-            Connection connection, StreamId stream, long from, int max, boolean forward, List<StoredEvent> first) {
-        if (!ordered(first) || (forward && !startsAt(first, Math.max(from, 1)))) {
-            return null;
-        }
-        return decodeChunked(first, (last, read) -> {
-            int wanted = Math.min(STREAM_CHUNK_ROWS, max - read);
-            long lastVersion = last.get(last.size() - 1).streamVersion();
-            if (last.size() < STREAM_CHUNK_ROWS || wanted == 0 || lastVersion == (forward ? Long.MAX_VALUE : 1)) {
-                return List.of();
-            }
-            long next = forward ? lastVersion + 1 : lastVersion - 1;
-            List<StoredEvent> chunk = streamPage(connection, stream, next, wanted, forward);
-            if (!startsAt(chunk, next)) {
-                return List.of();
-            }
-            // Not ordered: committed since the first chunk; the plain read sequences it.
-            return ordered(chunk) ? chunk : null;
-        });
-    }
-
-    /** The chunk after {@code read} rows of a chunked read, {@code last} the one before: empty ends it, null abandons it. */
-    @FunctionalInterface
-    private interface NextChunk {
-        @Nullable
-        List<StoredEvent> after(List<StoredEvent> last, int read);
-    }
-
-    /**
-     * Decodes {@code first} and the chunks {@code next} fetches after it, each while the next is fetched (see {@link
-     * PageDecoder#chunked()}); null when {@code next} abandons the read.
-     */
-    private @Nullable List<RecordedEvent> decodeChunked(List<StoredEvent> first, NextChunk next) {
-        PageDecoder.Chunked decoding = decoder.chunked();
-        boolean finished = false;
-        try {
-            List<StoredEvent> chunk = first;
-            int read = 0;
-            while (!chunk.isEmpty()) {
-                decoding.add(chunk);
-                read += chunk.size();
-                chunk = next.after(chunk, read);
-                if (chunk == null) {
-                    decoding.abandon();
-                    finished = true;
-                    return null;
-                }
-            }
-            finished = true;
-            return decoding.finish();
-        } finally {
-            if (!finished) {
-                decoding.abandon();
-            }
-        }
-    }
-
-    private static boolean ordered(List<StoredEvent> rows) {
-        for (StoredEvent row : rows) {
-            if (row.position() == 0) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    private static boolean startsAt(List<StoredEvent> rows, long version) {
-        return !rows.isEmpty() && rows.get(0).streamVersion() == version;
     }
 
     /**
@@ -292,9 +188,6 @@ public final class EventReader implements AutoCloseable {
     }
 
     public List<RecordedEvent> readAll(Handle handle, long from, int max, EventFilter filter) {
-        if (filter.isAll() && max > STREAM_CHUNK_ROWS && max < PipelinedFetch.MIN_ROWS) {
-            return inPositionOrder(readAllChunked(handle.getConnection(), from, max));
-        }
         if (filter.isAll()) {
             Query query = handle.createQuery(sql.readAllPage).bind("from", from).bind("max", max);
             return inPositionOrder(readPipelined(handle, query, max));
@@ -315,48 +208,6 @@ public final class EventReader implements AutoCloseable {
             query.bind("categories", filter.categories().toArray(String[]::new));
         }
         return readPipelined(handle, query, max);
-    }
-
-    /**
-     * The events at positions {@code from .. from + max - 1}, fetched {@link #STREAM_CHUNK_ROWS} positions a query and
-     * decoded while the next chunk is fetched, as {@link #readStreamChunked} does for streams (the cursor of {@link
-     * PipelinedFetch} serves larger reads). A chunk with fewer events than positions (the head, or positions retention
-     * removed) ends the page early, which callers treat as any short page: they read on up to the head.
-     */
-    private List<RecordedEvent> readAllChunked(Connection connection, long from, int max) {
-        List<StoredEvent> first = window(connection, from, STREAM_CHUNK_ROWS);
-        if (first.size() < STREAM_CHUNK_ROWS) {
-            return decoder.decode(first);
-        }
-        List<RecordedEvent> events = decodeChunked(first, (last, read) -> {
-            int wanted = Math.min(STREAM_CHUNK_ROWS, max - read);
-            return last.size() < STREAM_CHUNK_ROWS || wanted == 0 ? List.of() : window(connection, from + read, wanted);
-        });
-        return requireNonNull(events, "a global-order read is never abandoned");
-    }
-
-    /** The events at positions {@code from .. from + max - 1}, undecoded; plain JDBC, as {@link #streamPage}. */
-    private List<StoredEvent> window(Connection connection, long from, int max) {
-        try (PreparedStatement query = connection.prepareStatement(sql.readAllWindow)) {
-            boolean[] parameters = sql.readAllWindowParameters;
-            for (int i = 0; i < parameters.length; i++) {
-                if (parameters[i]) {
-                    query.setLong(i + 1, from);
-                } else {
-                    query.setInt(i + 1, max);
-                }
-            }
-            try (ResultSet rows = query.executeQuery()) {
-                EventCodec.RowCopier copier = codec.rowCopier();
-                List<StoredEvent> page = new ArrayList<>(max);
-                while (rows.next()) {
-                    page.add(copier.copy(rows));
-                }
-                return page;
-            }
-        } catch (SQLException e) {
-            throw new EventStoreAccessException("could not read the global order from " + from, e);
-        }
     }
 
     /**

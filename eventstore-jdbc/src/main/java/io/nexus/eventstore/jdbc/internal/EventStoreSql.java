@@ -1,10 +1,6 @@
 package io.nexus.eventstore.jdbc.internal;
 
 import io.nexus.eventstore.core.EventFilter;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * The store's SQL, with the schema name substituted once. Schema names are validated before they get here (see
@@ -55,10 +51,6 @@ public final class EventStoreSql {
     final String positionOf;
     final String sequencerStatus;
     final String readAllPage;
-    /** {@link #readAllPage} for plain JDBC: its parameters, in order, are {@link #readAllWindowParameters}. */
-    final String readAllWindow;
-    /** Per {@code ?} of {@link #readAllWindow}: true for {@code :from}, false for {@code :max}. */
-    final boolean[] readAllWindowParameters;
     /** Plain JDBC: stream. */
     final String streamFirstVersion;
     /** The positions in :from..:to that retention removed; 0 at once below the highest position it ever removed. */
@@ -131,16 +123,6 @@ public final class EventStoreSql {
                 WHERE c.last_position >= :from AND c.first_position < :from + :max
                 ORDER BY c.last_position
                 LIMIT :max""".formatted(COLUMNS, COMMIT_EVENT_COLUMNS));
-        List<Boolean> parameters = new ArrayList<>();
-        Matcher named = Pattern.compile(":(from|max)\\b").matcher(readAllPage);
-        while (named.find()) {
-            parameters.add(named.group(1).equals("from"));
-        }
-        this.readAllWindow = named.replaceAll("?");
-        this.readAllWindowParameters = new boolean[parameters.size()];
-        for (int i = 0; i < parameters.size(); i++) {
-            readAllWindowParameters[i] = parameters.get(i);
-        }
         // A filtered page cannot be bounded by position (matches may be sparse), so it takes a LIMIT, and a LIMIT may
         // end inside a commit: the order is stated in full. The LATERAL keeps the plan a walk of commits from :from
         // with an index probe each; a plain join lets the planner hash every event of the type (seen at 10x the

@@ -2,17 +2,11 @@ package io.nexus.eventstore.jdbc.internal;
 
 import io.nexus.eventstore.core.RecordedEvent;
 import io.nexus.eventstore.core.spi.PersonalDataKeys;
-import io.nexus.eventstore.core.spi.SubjectKey;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.UUID;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.jspecify.annotations.Nullable;
@@ -53,7 +47,7 @@ final class PageDecoder implements AutoCloseable {
             return events;
         }
         Batch batch = new Batch(rows, keys);
-        Future<?> helper = startHelper(batch::decodeSlices);
+        Future<?> helper = startHelper(batch);
         batch.decodeSlices();
         if (helper != null) {
             PipelinedFetch.awaitQuietly(helper); // its failure, if any, is in the batch
@@ -61,90 +55,9 @@ final class PageDecoder implements AutoCloseable {
         return batch.events();
     }
 
-    /**
-     * Starts decoding a page that arrives in chunks: the helper decodes each chunk {@link Chunked#add added} while the
-     * caller fetches the next, and {@link Chunked#finish} has the caller join in on what is left. The caller must
-     * call {@link Chunked#finish} (or {@link Chunked#abandon}) once it started one, also when its fetch fails.
-     */
-    Chunked chunked() {
-        return new Chunked();
-    }
-
-    /** A page decoded chunk by chunk as it is fetched; see {@link #chunked()}. */
-    final class Chunked {
-        private static final Object END = new Object();
-
-        private final BlockingQueue<Object> pending = new LinkedBlockingQueue<>();
-        private final List<Batch> batches = new ArrayList<>();
-        /** The personal-data keys found for the chunks so far, so each key is looked up once per page. */
-        private final Map<UUID, SubjectKey> knownKeys = new HashMap<>();
-
-        private @Nullable Future<?> helper;
-        private boolean ended;
-
-        private Chunked() {}
-
-        /** Hands {@code rows}, the next rows of the page in order, to the helper to decode. */
-        void add(List<StoredEvent> rows) {
-            Batch batch = new Batch(rows, codec.pageKeys(rows, knownKeys));
-            batches.add(batch);
-            if (helper == null) {
-                helper = startHelper(this::decodePending);
-            }
-            pending.add(batch);
-        }
-
-        private void decodePending() {
-            try {
-                Object next;
-                while ((next = pending.take()) != END) {
-                    ((Batch) next).decodeSlices();
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt(); // the caller decodes what is left
-            }
-        }
-
-        /** The events of every chunk added, in order; the caller decodes the slices the helper has not taken. */
-        List<RecordedEvent> finish() {
-            end();
-            for (Batch batch : batches) {
-                batch.decodeSlices();
-            }
-            awaitHelper();
-            List<RecordedEvent> events = new ArrayList<>();
-            for (Batch batch : batches) {
-                events.addAll(batch.events()); // throws the first failure in page order
-            }
-            return events;
-        }
-
-        /** Stops the helper without decoding the rest (the fetch failed, or the page is read again). */
-        void abandon() {
-            for (Batch batch : batches) {
-                batch.skip();
-            }
-            end();
-            awaitHelper();
-        }
-
-        private void end() {
-            if (!ended) {
-                ended = true;
-                pending.add(END);
-            }
-        }
-
-        private void awaitHelper() {
-            if (helper != null) {
-                PipelinedFetch.awaitQuietly(helper); // a failure is in its batch
-            }
-        }
-    }
-
-    private @Nullable Future<?> startHelper(Runnable work) {
+    private @Nullable Future<?> startHelper(Batch batch) {
         try {
-            return helpers.submit(work);
+            return helpers.submit(batch::decodeSlices);
         } catch (RejectedExecutionException e) {
             return null; // the store is closed while a caller-owned pool still serves reads: decode alone
         }
@@ -165,11 +78,6 @@ final class PageDecoder implements AutoCloseable {
             this.rows = rows;
             this.keys = keys;
             this.events = new Object[rows.size()];
-        }
-
-        /** Takes every slice not yet taken, so no thread decodes any more of this batch. */
-        void skip() {
-            nextSlice.set(events.length);
         }
 
         void decodeSlices() {
