@@ -15,10 +15,10 @@ import org.jdbi.v3.core.Jdbi;
 /**
  * Operates durable subscriptions and projections from outside the processes that run them (the {@code nexus}
  * command): lists them with their lag and owner, pauses, resumes, resets and rebuilds them, and lists, discards or
- * asks the owner to re-deliver dead letters. Every action is a change of the row in {@code subscriptions}; the owner (whichever process holds the
- * lease) reads it when it renews its lease, or sooner: a paused row refuses the owner's next checkpoint (and a
- * durable subscription's owner looks at its row every flush interval), so a running worker stops after the batch in
- * flight, and a reset or rebuild makes the owner replay the global order from the start.
+ * asks the owner to re-deliver dead letters. Every action is a change of the row in {@code subscriptions}; the owner
+ * (whichever process holds the lease) reads it when it renews its lease, or sooner: a paused row refuses the owner's
+ * next checkpoint (and a durable subscription's owner looks at its row every flush interval), so a running worker
+ * stops after the batch in flight, and a reset or rebuild makes the owner replay the global order from the start.
  *
  * <p>A reset or rebuild from here moves the checkpoint only: it cannot clear a projection's read model, which only the
  * application's code knows ({@link ProjectionDaemon#rebuild(String)} does both). Use it for projections whose apply is

@@ -425,7 +425,7 @@ public final class CheckpointedConsumer {
     }
 
     private void recordError(long held, String error) {
-        String text = error.length() <= MAX_ERROR_LENGTH ? error : error.substring(0, MAX_ERROR_LENGTH);
+        String text = truncated(error);
         jdbi.useTransaction(handle -> rows.recordError(handle, name.value(), owner(), held, text));
     }
 
@@ -481,7 +481,7 @@ public final class CheckpointedConsumer {
     /** Records a dead letter, fenced; false when the lease was lost (nothing was written). */
     public boolean deadLetter(RecordedEvent event, int attempts, String error) {
         long held = token;
-        String text = error.length() <= MAX_ERROR_LENGTH ? error : error.substring(0, MAX_ERROR_LENGTH);
+        String text = truncated(error);
         return held != 0
                 && jdbi.inTransaction(
                         handle -> rows.deadLetter(handle, name.value(), owner(), held, event, attempts, text));
@@ -497,12 +497,17 @@ public final class CheckpointedConsumer {
      * records them and the error and clears the request, fenced; false when the lease was lost (nothing written).
      */
     public boolean retryFailed(long id, int attempts, String error, Instant requestedAt) {
-        String text = error.length() <= MAX_ERROR_LENGTH ? error : error.substring(0, MAX_ERROR_LENGTH);
+        String text = truncated(error);
         return inFencedTransaction(handle -> {
                     rows.retryFailed(handle, id, attempts, text, requestedAt);
                     return true;
                 })
                 .isPresent();
+    }
+
+    /** {@code error} cut to what the {@code error} columns keep. */
+    private static String truncated(String error) {
+        return error.length() <= MAX_ERROR_LENGTH ? error : error.substring(0, MAX_ERROR_LENGTH);
     }
 
     /** Sleeps {@code nanos}; false if the consumer was closed or lost its lease meanwhile. */

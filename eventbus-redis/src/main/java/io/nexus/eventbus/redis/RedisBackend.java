@@ -23,8 +23,8 @@ public final class RedisBackend implements BrokerBackend {
      * The transport of the {@code redis:} block: Pub/Sub on {@code channel_prefix}; without {@code persist_events},
      * every event also appended to {@code stream_name} (trimmed to {@code max_stream_length}) for durable consumers
      * in {@code consumer_group} ({@link RedisStreamConsumer}); {@code pool_size} connections to publish on, plus one
-     * for the subscription. With {@code persist_events: true} the PostgreSQL store
-     * is the durable copy, and no stream is written. An empty {@code password} means none.
+     * for the subscription. With {@code persist_events: true} the PostgreSQL store is the durable copy, and no stream
+     * is written. An empty {@code password} means none.
      */
     @Override
     public BrokerTransport transport(NexusConfig config) {

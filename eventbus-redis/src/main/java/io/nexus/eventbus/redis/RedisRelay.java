@@ -32,8 +32,8 @@ public final class RedisRelay extends BrokerRelay<RedisStreamPublisher> {
     /**
      * Starts relaying {@code bus}'s events to the stream {@link RedisConfig#streamName()} on {@link
      * RedisConfig#url()}, trimmed to about {@link RedisConfig#maxStreamLength()} entries (0: no trimming), with at most
-     * {@link RedisConfig#poolSize()} connections. The
-     * consumer group of the settings is the consumers' business ({@link RedisStreamConsumer}), not the relay's.
+     * {@link RedisConfig#poolSize()} connections. The consumer group of the settings is the consumers' business
+     * ({@link RedisStreamConsumer}), not the relay's.
      *
      * @param bus the bus whose committed events are relayed
      * @param settings the Redis URL, stream key and trimming

@@ -87,14 +87,16 @@ public final class InMemoryEventStore implements EventStore {
         List<NewEvent> events = append.events();
         long version = version(append.streamId());
         Set<UUID> seen = new HashSet<>();
-        boolean anyStored = false;
+        UUID firstStored = null; // the first of the batch's ids stored already, if any
         for (NewEvent event : events) {
             if (!seen.add(event.eventId())) {
                 throw new DuplicateEventException(event.eventId(), "it appears twice in one append");
             }
-            anyStored |= byEventId.containsKey(event.eventId());
+            if (firstStored == null && byEventId.containsKey(event.eventId())) {
+                firstStored = event.eventId();
+            }
         }
-        if (!anyStored) {
+        if (firstStored == null) {
             if (!append.expectedVersion().isSatisfiedBy(version)) {
                 throw new WrongExpectedVersionException(append.streamId(), append.expectedVersion(), version);
             }
@@ -102,12 +104,7 @@ public final class InMemoryEventStore implements EventStore {
         }
         Stored first = byEventId.get(events.get(0).eventId());
         if (first == null || !first.event().streamId().equals(append.streamId())) {
-            UUID stored = events.stream()
-                    .map(NewEvent::eventId)
-                    .filter(byEventId::containsKey)
-                    .findFirst()
-                    .orElse(events.get(0).eventId());
-            throw new DuplicateEventException(stored, "stored in another stream or append");
+            throw new DuplicateEventException(firstStored, "stored in another stream or append");
         }
         long firstVersion = first.event().streamVersion();
         if (!isResendOf(append.expectedVersion(), firstVersion)) {
