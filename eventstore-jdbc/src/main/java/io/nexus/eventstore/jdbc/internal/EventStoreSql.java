@@ -87,12 +87,8 @@ public final class EventStoreSql {
         this.streamVersion =
                 q("SELECT version, deleted_version, deleted_at FROM ${schema}.streams WHERE stream_id = ?");
         this.positionOf = q("SELECT last_position FROM ${schema}.commits WHERE commit_id = :commitId");
-        // Unsequenced: above the last commit id a sequencing run looked at, or passed while its transaction was open.
-        this.sequencerStatus = q("""
-                SELECT s.last_position,
-                       (SELECT extract(epoch FROM now() - min(e.recorded_at)) FROM ${schema}.events e
-                        WHERE e.commit_id > s.last_commit_id OR e.commit_id = ANY (s.open_commit_ids))
-                FROM ${schema}.sequencer s""");
+        // A function (V11), so its look-up of the unsequenced tail is planned with the sequencer row's values.
+        this.sequencerStatus = q("SELECT last_position, oldest_unsequenced_seconds FROM ${schema}.sequencer_status()");
         this.streamFirstVersion = q("SELECT first_version FROM ${schema}.stream_truncations WHERE stream_id = ?");
         // Positions among committed events are dense, so a position up to the head without an event was removed.
         this.removedEvents = q("""
