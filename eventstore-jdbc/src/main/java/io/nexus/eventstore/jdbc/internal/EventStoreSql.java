@@ -30,12 +30,53 @@ public final class EventStoreSql {
      * {@code LIMIT 1} (commit_id is the key, so it drops nothing) keeps the subquery from being pulled up into that
      * join; PostgreSQL then probes the commits once per row, memoized by commit_id (a page spans few commits).
      */
+    /**
+     * The shared tail of {@link #appendNewStream} and {@link #appendAtVersion}: after the CTE {@code stream} (one row,
+     * the version before the append, or none), the commit id and the events. Plain JDBC: stream, ids, types, data,
+     * metadata, correlations, causations, sources, as {@code append_to_stream} takes them.
+     */
+    private static final String APPEND_EVENTS = """
+            , commit AS MATERIALIZED (
+                SELECT nextval('${schema}.commit_id_seq') AS commit_id, s.version FROM stream s
+            ), inserted AS (
+                INSERT INTO ${schema}.events
+                    (commit_id, commit_index, stream_id, stream_version, event_id, type, data, metadata,
+                     correlation_id, causation_id, source)
+                SELECT c.commit_id, n.ord - 1, ?, c.version + n.ord, n.event_id, n.type, n.data,
+                       nullif(n.metadata, 'null'::jsonb), n.correlation_id, n.causation_id, n.source
+                FROM commit c
+                CROSS JOIN ROWS FROM (unnest(CAST(? AS uuid[])), unnest(CAST(? AS text[])),
+                                      jsonb_array_elements(CAST(? AS jsonb)), jsonb_array_elements(CAST(? AS jsonb)),
+                                      unnest(CAST(? AS uuid[])), unnest(CAST(? AS uuid[])), unnest(CAST(? AS text[])))
+                     WITH ORDINALITY AS n(event_id, type, data, metadata, correlation_id, causation_id, source, ord)
+                RETURNING commit_id, stream_version
+            )
+            SELECT min(i.stream_version), max(i.stream_version), max(i.commit_id) FROM inserted i""";
+
     private static final String COMMIT_OF_EVENT = """
             LEFT JOIN LATERAL (SELECT c.first_position FROM ${schema}.commits c
                                WHERE c.commit_id = e.commit_id LIMIT 1) c ON true""";
 
     /** Plain JDBC ({@code ?} parameters): stream, expected, ids, types, data, metadata, correlations, causations, sources. */
     final String append;
+
+    /**
+     * The append of the two commonest kinds as one statement, without PL/pgSQL: a new stream (no stream), or a stream at
+     * exactly the expected version (an aggregate's save). It writes what {@code append_to_stream} writes in those cases
+     * and nothing when the expected version does not hold: its one row is then all nulls, and the caller calls {@code
+     * append_to_stream}, which says why (wrong version, deleted) or recognises a re-send. Measured server-only (pgbench,
+     * 16 clients, a sequencer running): 11,400 to 12,000 single-event appends a second against 9,500 through the
+     * function, whose call, statement executor set-ups and plan-cache checks cost about a fifth of an append.
+     *
+     * <p>The stream row is written (inserted, or locked and advanced) before the commit id is drawn, as in the function:
+     * the row write assigns the transaction id (the sequencer relies on that order, see V3) and serializes appends to
+     * one stream, so their commit ids rise with their versions. The commit id is drawn once, in a materialized CTE.
+     *
+     * <p>Plain JDBC: stream, event count, then the events' parameters ({@link #APPEND_EVENTS}).
+     */
+    final String appendNewStream;
+    /** As {@link #appendNewStream}; plain JDBC: expected version, event count, stream, then the events' parameters. */
+    final String appendAtVersion;
 
     final String sequence;
     /** Plain JDBC: stream and expected version code. */
@@ -65,6 +106,19 @@ public final class EventStoreSql {
                 SELECT first_version, next_expected_version, commit_id
                 FROM ${schema}.append_to_stream(?, ?, CAST(? AS uuid[]), ?, CAST(? AS jsonb), CAST(? AS jsonb),
                                                 CAST(? AS uuid[]), CAST(? AS uuid[]), ?)""");
+        this.appendNewStream = q("""
+                WITH stream AS (
+                    INSERT INTO ${schema}.streams (stream_id, version) VALUES (?, ?)
+                    ON CONFLICT ON CONSTRAINT streams_pkey DO NOTHING
+                    RETURNING 0::bigint AS version
+                )""" + APPEND_EVENTS);
+        this.appendAtVersion = q("""
+                WITH stream AS (
+                    UPDATE ${schema}.streams s SET version = a.expected + a.count
+                    FROM (SELECT CAST(? AS bigint) AS expected, CAST(? AS integer) AS count) a
+                    WHERE s.stream_id = ? AND s.version = a.expected AND s.deleted_at IS NULL
+                    RETURNING a.expected AS version
+                )""" + APPEND_EVENTS);
         this.sequence = q("SELECT ${schema}.sequence_commits()");
         this.deleteStream = q("SELECT deleted_version, deleted_at FROM ${schema}.delete_stream(?, ?)");
         this.readStreamForward = q("""
