@@ -80,10 +80,12 @@ class CatchUpThroughputTest {
         try (Connection connection = database.dataSource().getConnection()) {
             connection.setAutoCommit(false);
             try (PreparedStatement statement = connection.prepareStatement("SELECT e.stream_id, e.stream_version,"
-                    + " c.first_position + e.commit_index, e.event_id, e.type, e.data::text, e.metadata::text,"
-                    + " e.recorded_at FROM " + database.schema() + ".commits c JOIN " + database.schema()
-                    + ".events e ON e.commit_id = c.commit_id WHERE c.last_position >= 1"
-                    + " ORDER BY c.last_position, e.commit_index")) {
+                    + " c.first_position + coalesce(c.commit_offsets[e.commit_id - c.first_commit_id + 1], 0)"
+                    + " + e.commit_index, e.event_id, e.type, e.data::text, e.metadata::text, e.recorded_at"
+                    + " FROM " + database.schema() + ".commits c CROSS JOIN LATERAL (SELECT * FROM "
+                    + database.schema() + ".events e WHERE e.commit_id BETWEEN coalesce(c.first_commit_id,"
+                    + " c.commit_id) AND c.commit_id ORDER BY e.commit_id, e.commit_index) e"
+                    + " WHERE c.last_position >= 1 ORDER BY c.last_position, e.commit_id, e.commit_index")) {
                 statement.setFetchSize(1_000);
                 try (ResultSet result = statement.executeQuery()) {
                     while (result.next()) {

@@ -281,7 +281,7 @@ class PostgresEventBusTest {
         // back, and an append that committed just after that run with a smaller commit id, which the lost run had
         // skipped as still running (an open commit id).
         database.execute("WITH lost AS (DELETE FROM " + s + ".commits WHERE last_position >= " + first
-                + "   RETURNING commit_id)"
+                + "   RETURNING coalesce(first_commit_id, commit_id) AS commit_id)"
                 + " UPDATE " + s + ".sequencer SET last_position = " + (first - 1) + ","
                 + "   last_commit_id = (SELECT min(commit_id) - 1 FROM lost),"
                 + "   open_commit_ids = '{-1}', open_since_xids = '{" + Long.MAX_VALUE + "}';"

@@ -3,6 +3,7 @@ package io.nexus.eventstore.jdbc;
 import static java.util.Objects.requireNonNull;
 
 import io.nexus.eventstore.core.SchemaName;
+import io.nexus.eventstore.jdbc.internal.EventStoreSql;
 import io.nexus.eventstore.jdbc.internal.SqlErrors;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
@@ -268,9 +269,13 @@ public final class EventRetention {
     private Survey survey(Handle handle, RetentionPolicy policy) {
         String sql = """
                 WITH matched AS MATERIALIZED (
-                    SELECT c.first_position + e.commit_index AS position
+                    SELECT %3$s AS position
                     FROM %1$s.commits c
-                    JOIN %1$s.events e ON e.commit_id = c.commit_id
+                    CROSS JOIN LATERAL (
+                        SELECT e.commit_id, e.commit_index, e.stream_id, e.stream_version, e.type, e.recorded_at
+                        FROM %1$s.events e
+                        WHERE e.commit_id BETWEEN coalesce(c.first_commit_id, c.commit_id) AND c.commit_id
+                        OFFSET 0) e
                     WHERE %2$s
                 ), holders AS (
                     SELECT s.name, s.kind, s.position AS checkpoint FROM %1$s.subscriptions s
@@ -283,7 +288,7 @@ public final class EventRetention {
                 FROM holders h
                 UNION ALL
                 SELECT NULL, NULL, NULL, 0, (SELECT count(*) FROM matched)
-                ORDER BY 3 NULLS LAST""".formatted(schema, condition(policy));
+                ORDER BY 3 NULLS LAST""".formatted(schema, condition(policy), EventStoreSql.POSITION);
         record Row(String name, String kind, long checkpoint, long behind, long matched) {}
         List<Row> rows = bind(handle.createQuery(sql), policy)
                 .map((rs, ctx) -> new Row(
@@ -334,39 +339,48 @@ public final class EventRetention {
         // Both windows are walks of index probes, fenced as LATERAL subqueries (OFFSET 0, LIMIT 1) so the planner
         // cannot turn them into a hash join: as plain joins, with the window's commits misestimated, each batch
         // scanned all of events (and was JIT-compiled), 2.4 s a batch on the benchmark's store of 3.4 million events.
-        String window = byPosition ? """
+        // The position window scans events_pkey from where :lo lies in each range of commits to where :hi does (V12).
+        String window = byPosition
+                ? """
                   FROM %1$s.commits c
+                  %2$s
+                  %3$s
                   CROSS JOIN LATERAL (
                       SELECT e.commit_id, e.commit_index, e.stream_id, e.stream_version, e.type, e.recorded_at
                       FROM %1$s.events e
-                      WHERE e.commit_id = c.commit_id
-                        AND e.commit_index BETWEEN :lo - c.first_position AND :hi - c.first_position
+                      WHERE (e.commit_id, e.commit_index) >= (lo_at.commit_id, lo_at.commit_index)
+                        AND (e.commit_id, e.commit_index) <= (hi_at.commit_id, hi_at.commit_index)
+                        AND e.commit_id <= c.commit_id
                       OFFSET 0) e
                   WHERE c.last_position >= :lo
                     AND c.last_position <= coalesce((SELECT min(x.last_position) FROM %1$s.commits x
-                                                     WHERE x.last_position >= :hi), :hi)""" : """
+                                                     WHERE x.last_position >= :hi), :hi)""".formatted(
+                        schema, EventStoreSql.pointInRange("lo_at", ":lo"), EventStoreSql.pointInRange("hi_at", ":hi"))
+                : """
                   FROM %1$s.events e
-                  CROSS JOIN LATERAL (SELECT c.first_position FROM %1$s.commits c
-                                      WHERE c.commit_id = e.commit_id LIMIT 1) c
-                  WHERE e.stream_version BETWEEN :lo AND :hi""";
+                  CROSS JOIN LATERAL (SELECT c.commit_id, c.first_position, c.first_commit_id, c.commit_offsets
+                                      FROM %1$s.commits c
+                                      WHERE c.commit_id >= e.commit_id ORDER BY c.commit_id LIMIT 1) c
+                  WHERE coalesce(c.first_commit_id, c.commit_id) <= e.commit_id
+                    AND e.stream_version BETWEEN :lo AND :hi""".formatted(schema);
         String sql = """
                 WITH doomed AS MATERIALIZED (
-                    SELECT e.commit_id, e.commit_index, c.first_position + e.commit_index AS position
+                    SELECT e.commit_id, e.commit_index, %4$s AS position, c.commit_id AS range_id
                     %2$s
-                      AND c.first_position + e.commit_index <= :bound
+                      AND %4$s <= :bound
                       AND %3$s
                 ), removed AS (
                     DELETE FROM %1$s.events e USING doomed d
                     WHERE e.commit_id = d.commit_id AND e.commit_index = d.commit_index
-                    RETURNING e.commit_id, e.stream_id, e.stream_version, d.position
+                    RETURNING d.range_id, e.stream_id, e.stream_version, d.position
                 ), truncated AS (
                     INSERT INTO %1$s.stream_truncations AS t (stream_id, first_version)
                     SELECT r.stream_id, max(r.stream_version) + 1 FROM removed r GROUP BY r.stream_id
                     ON CONFLICT ON CONSTRAINT stream_truncations_pkey DO UPDATE
                     SET first_version = greatest(t.first_version, EXCLUDED.first_version), truncated_at = now()
                 )
-                SELECT count(*), coalesce(max(r.position), 0), coalesce(array_agg(DISTINCT r.commit_id), '{}')
-                FROM removed r""".formatted(schema, window.formatted(schema), condition(policy));
+                SELECT count(*), coalesce(max(r.position), 0), coalesce(array_agg(DISTINCT r.range_id), '{}')
+                FROM removed r""".formatted(schema, window, condition(policy), EventStoreSql.POSITION);
         record Removed(long count, long maxPosition, List<Long> commitIds) {}
         Removed removed = bind(handle.createQuery(sql), policy)
                 .bind("lo", lo)
@@ -376,8 +390,10 @@ public final class EventRetention {
                         rs.getArray(3).getArray())))
                 .one();
         if (removed.count() > 0) {
+            // A range of commits leaves the global order once none of its events is left.
             handle.createUpdate("DELETE FROM " + schema + ".commits c WHERE c.commit_id = ANY(:ids)"
-                            + " AND NOT EXISTS (SELECT 1 FROM " + schema + ".events e WHERE e.commit_id = c.commit_id)")
+                            + " AND NOT EXISTS (SELECT 1 FROM " + schema + ".events e WHERE e.commit_id"
+                            + " BETWEEN coalesce(c.first_commit_id, c.commit_id) AND c.commit_id)")
                     .bind("ids", removed.commitIds().toArray(Long[]::new))
                     .execute();
             handle.createUpdate("UPDATE " + schema + ".retention_state SET max_removed_position ="

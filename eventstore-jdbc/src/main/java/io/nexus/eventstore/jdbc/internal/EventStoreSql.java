@@ -7,13 +7,27 @@ import io.nexus.eventstore.core.EventFilter;
  * {@link #of(String)}), so substitution cannot inject anything.
  */
 public final class EventStoreSql {
+    /**
+     * The global position of event {@code e} in {@code c}, the row of {@code commits} whose range of commit ids holds
+     * it (V12): null when {@code c} is (the event is not ordered yet).
+     */
+    public static final String POSITION =
+            "c.first_position + coalesce(c.commit_offsets[e.commit_id - c.first_commit_id + 1], 0) + e.commit_index";
+
     private static final String COLUMNS = """
-            e.stream_id, e.stream_version, c.first_position + e.commit_index AS position, e.event_id, e.type,
-            e.data, e.metadata, e.correlation_id, e.causation_id, e.source, e.recorded_at""";
-    /** What the LATERAL scan of one commit's events hands up to {@link #COLUMNS}. */
-    private static final String COMMIT_EVENT_COLUMNS = """
-            e.stream_id, e.stream_version, e.commit_index, e.event_id, e.type, e.data, e.metadata, e.correlation_id,
-            e.causation_id, e.source, e.recorded_at""";
+            e.stream_id, e.stream_version, %s AS position, e.event_id, e.type,
+            e.data, e.metadata, e.correlation_id, e.causation_id, e.source, e.recorded_at""".formatted(POSITION);
+    /** What the LATERAL scan of one range's events hands up to {@link #COLUMNS}. */
+    private static final String RANGE_EVENT_COLUMNS = """
+            e.stream_id, e.stream_version, e.commit_id, e.commit_index, e.event_id, e.type, e.data, e.metadata,
+            e.correlation_id, e.causation_id, e.source, e.recorded_at""";
+
+    /**
+     * Where in range {@code c} position {@code :from} lies, as the (commit_id, commit_index) a scan of events_pkey
+     * starts at: the last commit whose first event is at or before it (the offsets are ascending, at most 256), or the
+     * range's first event when {@code :from} lies before the range. One row for every {@code c}: an aggregate.
+     */
+    private static final String RANGE_START = pointInRange("s", ":from");
 
     /**
      * A stream read's guard against a tombstone: it does not depend on the row, so PostgreSQL evaluates it once per
@@ -54,8 +68,10 @@ public final class EventStoreSql {
             SELECT min(i.stream_version), max(i.stream_version), max(i.commit_id) FROM inserted i""";
 
     private static final String COMMIT_OF_EVENT = """
-            LEFT JOIN LATERAL (SELECT c.first_position FROM ${schema}.commits c
-                               WHERE c.commit_id = e.commit_id LIMIT 1) c ON true""";
+            LEFT JOIN LATERAL (SELECT c.commit_id, c.first_position, c.first_commit_id, c.commit_offsets
+                               FROM ${schema}.commits c
+                               WHERE c.commit_id >= e.commit_id ORDER BY c.commit_id LIMIT 1) c
+                   ON coalesce(c.first_commit_id, c.commit_id) <= e.commit_id""";
 
     /** Plain JDBC ({@code ?} parameters): stream, expected, ids, types, data, metadata, correlations, causations, sources. */
     final String append;
@@ -140,7 +156,12 @@ public final class EventStoreSql {
                 WHERE stream_id = ? AND deleted_at IS NOT NULL""");
         this.streamVersion =
                 q("SELECT version, deleted_version, deleted_at FROM ${schema}.streams WHERE stream_id = ?");
-        this.positionOf = q("SELECT last_position FROM ${schema}.commits WHERE commit_id = :commitId");
+        this.positionOf = q("""
+                SELECT CASE WHEN c.commit_id = :commitId THEN c.last_position
+                            ELSE c.first_position + c.commit_offsets[:commitId - c.first_commit_id + 2] - 1 END
+                FROM (SELECT * FROM ${schema}.commits c
+                      WHERE c.commit_id >= :commitId ORDER BY c.commit_id LIMIT 1) c
+                WHERE coalesce(c.first_commit_id, c.commit_id) <= :commitId""");
         // A function (V11), so its look-up of the unsequenced tail is planned with the sequencer row's values.
         this.sequencerStatus = q("SELECT last_position, oldest_unsequenced_seconds FROM ${schema}.sequencer_status()");
         this.streamFirstVersion = q("SELECT first_version FROM ${schema}.stream_truncations WHERE stream_id = ?");
@@ -149,46 +170,68 @@ public final class EventStoreSql {
                 SELECT CASE WHEN r.max_removed_position < :from THEN 0
                             ELSE (:to - :from + 1) - (SELECT count(*)
                                                       FROM ${schema}.commits c
-                                                      JOIN ${schema}.events e ON e.commit_id = c.commit_id
+                                                      CROSS JOIN LATERAL (
+                                                          SELECT e.commit_id, e.commit_index
+                                                          FROM ${schema}.events e
+                                                          WHERE e.commit_id BETWEEN coalesce(c.first_commit_id,
+                                                                                             c.commit_id)
+                                                                                AND c.commit_id
+                                                          OFFSET 0) e
                                                       WHERE c.last_position >= :from AND c.first_position <= :to
-                                                        AND c.first_position + e.commit_index BETWEEN :from AND :to)
+                                                        AND %s BETWEEN :from AND :to)
                        END
-                FROM ${schema}.retention_state r""");
-        // Commits in position order, each joined to its events: an index range scan on commits_last_position_key
-        // and the events primary key, never a scan of all events. Positions are dense, so an unfiltered page is
-        // exactly the positions from .. from + max - 1, and each commit's events come from a LATERAL index scan
-        // already in commit_index order. A join ordered by (last_position, commit_index) would make the planner sort
-        // every page's rows, payloads and all, to state that order. The LIMIT never drops a row (the bound admits at
-        // most max); it stops the commits scan, whose first_position filter is no index condition, at a full page.
+                FROM ${schema}.retention_state r""".formatted(POSITION));
+        // Ranges of commits in position order, each joined to its events: an index range scan on
+        // commits_last_position_key, and for each range one scan of events_pkey from where :from lies in it (the first
+        // range) or from its first event, never a scan of all events. Positions are dense, so an unfiltered page is
+        // exactly the positions from .. from + max - 1; each range's events come from the LATERAL index scan already
+        // in position order ((commit_id, commit_index) within a range, V12). A join ordered by position would make
+        // the planner sort every page's rows, payloads and all, to state that order. The LIMIT ends the page.
         this.readAllPage = q("""
                 SELECT %s
                 FROM ${schema}.commits c
+                %s
                 CROSS JOIN LATERAL (
                     SELECT %s
                     FROM ${schema}.events e
-                    WHERE e.commit_id = c.commit_id
-                      AND e.commit_index >= :from - c.first_position
-                      AND e.commit_index < :from + :max - c.first_position
-                    ORDER BY e.commit_index) e
+                    WHERE (e.commit_id, e.commit_index) >= (s.commit_id, s.commit_index)
+                      AND e.commit_id <= c.commit_id
+                    ORDER BY e.commit_id, e.commit_index) e
                 WHERE c.last_position >= :from AND c.first_position < :from + :max
                 ORDER BY c.last_position
-                LIMIT :max""".formatted(COLUMNS, COMMIT_EVENT_COLUMNS));
+                LIMIT :max""".formatted(COLUMNS, RANGE_START, RANGE_EVENT_COLUMNS));
         // A filtered page cannot be bounded by position (matches may be sparse), so it takes a LIMIT, and a LIMIT may
-        // end inside a commit: the order is stated in full. The LATERAL keeps the plan a walk of commits from :from
-        // with an index probe each; a plain join lets the planner hash every event of the type (seen at 10x the
-        // cost on a young store with stale statistics). %1$s filters events, %2$s bounds commits (readAllUpTo).
+        // end inside a range: the order is stated in full. The LATERAL keeps the plan a walk of ranges from :from
+        // with an index scan each; a plain join lets the planner hash every event of the type (seen at 10x the
+        // cost on a young store with stale statistics). %1$s filters events, %2$s bounds ranges (readAllUpTo).
         this.readAllFiltered = q("""
                 SELECT %s
                 FROM ${schema}.commits c
+                %s
                 CROSS JOIN LATERAL (
                     SELECT %s
                     FROM ${schema}.events e
-                    WHERE e.commit_id = c.commit_id
-                      AND e.commit_index >= :from - c.first_position %%1$s
-                    ORDER BY e.commit_index) e
+                    WHERE (e.commit_id, e.commit_index) >= (s.commit_id, s.commit_index)
+                      AND e.commit_id <= c.commit_id %%1$s
+                    ORDER BY e.commit_id, e.commit_index) e
                 WHERE c.last_position >= :from %%2$s
-                ORDER BY c.last_position, e.commit_index
-                LIMIT :max""".formatted(COLUMNS, COMMIT_EVENT_COLUMNS));
+                ORDER BY c.last_position, e.commit_id, e.commit_index
+                LIMIT :max""".formatted(COLUMNS, RANGE_START, RANGE_EVENT_COLUMNS));
+    }
+
+    /**
+     * SQL: a {@code CROSS JOIN LATERAL} named {@code alias} with the (commit_id, commit_index) of position {@code
+     * position} (an SQL expression) in range {@code c}: the last commit whose first event is at or before it (the
+     * offsets ascend, at most 256 of them), or the range's first commit when the position lies before the range. As
+     * a bound of a scan of events_pkey it starts (or ends) the scan at that position. One row for every {@code c}.
+     */
+    public static String pointInRange(String alias, String position) {
+        return """
+                CROSS JOIN LATERAL (
+                    SELECT coalesce(c.first_commit_id, c.commit_id) + coalesce(max(k.i), 1) - 1 AS commit_id,
+                           %2$s - c.first_position - coalesce(c.commit_offsets[coalesce(max(k.i), 1)], 0) AS commit_index
+                    FROM generate_subscripts(c.commit_offsets, 1) AS k(i)
+                    WHERE c.commit_offsets[k.i] <= %2$s - c.first_position) %1$s""".formatted(alias, position);
     }
 
     /** The SQL for a store in {@code schema}, which the caller has validated. */
@@ -209,8 +252,7 @@ public final class EventStoreSql {
     /** {@link #readAllFiltered} ending at position {@code :to}. */
     String readAllFilteredUpTo(EventFilter filter) {
         return readAllFiltered.formatted(
-                filterCondition(filter) + " AND e.commit_index <= :to - c.first_position",
-                "AND c.first_position <= :to");
+                filterCondition(filter) + " AND " + POSITION + " <= :to", "AND c.first_position <= :to");
     }
 
     private static String filterCondition(EventFilter filter) {
