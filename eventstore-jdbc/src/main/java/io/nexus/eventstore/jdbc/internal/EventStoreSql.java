@@ -110,8 +110,10 @@ public final class EventStoreSql {
     final String readAllPage;
     /** Plain JDBC: stream. */
     final String streamFirstVersion;
-    /** The positions in :from..:to that retention removed; 0 at once below the highest position it ever removed. */
-    final String removedEvents;
+    /** The highest position retention ever removed (0 if none): below it no position was removed. */
+    final String maxRemovedPosition;
+    /** How many events :from..:to holds; positions are dense, so a position up to the head without one was removed. */
+    final String presentEvents;
 
     private final String readAllFiltered;
     private final String schema;
@@ -165,22 +167,19 @@ public final class EventStoreSql {
         // A function (V11), so its look-up of the unsequenced tail is planned with the sequencer row's values.
         this.sequencerStatus = q("SELECT last_position, oldest_unsequenced_seconds FROM ${schema}.sequencer_status()");
         this.streamFirstVersion = q("SELECT first_version FROM ${schema}.stream_truncations WHERE stream_id = ?");
-        // Positions among committed events are dense, so a position up to the head without an event was removed.
-        this.removedEvents = q("""
-                SELECT CASE WHEN r.max_removed_position < :from THEN 0
-                            ELSE (:to - :from + 1) - (SELECT count(*)
-                                                      FROM ${schema}.commits c
-                                                      CROSS JOIN LATERAL (
-                                                          SELECT e.commit_id, e.commit_index
-                                                          FROM ${schema}.events e
-                                                          WHERE e.commit_id BETWEEN coalesce(c.first_commit_id,
-                                                                                             c.commit_id)
-                                                                                AND c.commit_id
-                                                          OFFSET 0) e
-                                                      WHERE c.last_position >= :from AND c.first_position <= :to
-                                                        AND %s BETWEEN :from AND :to)
-                       END
-                FROM ${schema}.retention_state r""".formatted(POSITION));
+        this.maxRemovedPosition = q("SELECT max_removed_position FROM ${schema}.retention_state");
+        // The events present in :from..:to. The inner LIMIT (a window holds no more) keeps the planner's estimate of a
+        // range's events small: unbounded, this count crossed jit_above_cost on a large store.
+        this.presentEvents = q("""
+                SELECT count(*)
+                FROM ${schema}.commits c
+                CROSS JOIN LATERAL (
+                    SELECT 1
+                    FROM ${schema}.events e
+                    WHERE e.commit_id BETWEEN coalesce(c.first_commit_id, c.commit_id) AND c.commit_id
+                      AND %s BETWEEN :from AND :to
+                    LIMIT :to - :from + 1) e
+                WHERE c.last_position >= :from AND c.first_position <= :to""".formatted(POSITION));
         // Ranges of commits in position order, each joined to its events: an index range scan on
         // commits_last_position_key, and for each range one scan of events_pkey from where :from lies in it (the first
         // range) or from its first event, never a scan of all events. Positions are dense, so an unfiltered page is
