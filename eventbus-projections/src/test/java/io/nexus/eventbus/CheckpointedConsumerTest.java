@@ -2,6 +2,7 @@ package io.nexus.eventbus;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
+import static org.awaitility.Awaitility.await;
 
 import io.nexus.eventstore.core.EventFilter;
 import io.nexus.eventstore.core.NewEvent;
@@ -15,7 +16,6 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import org.jdbi.v3.core.Jdbi;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -75,16 +75,6 @@ class CheckpointedConsumerTest {
     private long queryLong(String sql) {
         return jdbi.withHandle(
                 handle -> handle.createQuery(sql).mapTo(Long.class).one());
-    }
-
-    private static void awaitTrue(String what, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() - deadline > 0) {
-                throw new AssertionError("not within " + WAIT + ": " + what);
-            }
-            Thread.sleep(20);
-        }
     }
 
     @Test
@@ -155,11 +145,11 @@ class CheckpointedConsumerTest {
         bus.emit(NewEvent.of(ns + ".one", "{}"));
         bus.emit(NewEvent.of(ns + ".two", "{}"));
         long head = store.headPosition();
-        awaitTrue("the subscription passed both events", () -> running.position() >= head);
+        await("the subscription passed both events").atMost(WAIT).until(() -> running.position() >= head);
         daemon.awaitPosition(projection, head, WAIT);
-        awaitTrue(
-                "the subscription's checkpoint is stored",
-                () -> bus.status(subscription).orElseThrow().checkpoint() >= head);
+        await("the subscription's checkpoint is stored")
+                .atMost(WAIT)
+                .until(() -> bus.status(subscription).orElseThrow().checkpoint() >= head);
 
         SubscriptionStatus ofSubscription = bus.status(subscription).orElseThrow();
         SubscriptionStatus ofProjection = daemon.status(projection).orElseThrow();
@@ -202,7 +192,9 @@ class CheckpointedConsumerTest {
         bus.emit(NewEvent.of(ns + ".a", "{}"));
         bus.emit(NewEvent.of(ns + ".b", "{}"));
         DeadLetters deadLetters = bus.deadLetters();
-        awaitTrue("two dead letters", () -> deadLetters.list(name, 10).size() == 2);
+        await("two dead letters")
+                .atMost(WAIT)
+                .until(() -> deadLetters.list(name, 10).size() == 2);
         List<DeadLetter> letters = deadLetters.list(name, 10);
 
         boolean discarded = deadLetters.discard(letters.get(0).id());
@@ -239,7 +231,7 @@ class CheckpointedConsumerTest {
                 name));
 
         release.countDown();
-        awaitTrue("the zombie notices it lost the lease", () -> !zombie.isActive());
+        await("the zombie notices it lost the lease").atMost(WAIT).until(() -> !zombie.isActive());
 
         assertThat(queryLong("SELECT count(*) FROM " + database.schema() + ".dead_letters WHERE subscription = '" + name
                         + "'"))

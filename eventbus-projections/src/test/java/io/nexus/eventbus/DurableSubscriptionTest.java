@@ -2,6 +2,7 @@ package io.nexus.eventbus;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.nexus.eventstore.core.DuplicateEventException;
@@ -111,16 +112,6 @@ class DurableSubscriptionTest {
         }
     }
 
-    private static void awaitTrue(String what, java.util.function.BooleanSupplier condition) {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("not within " + WAIT + ": " + what);
-            }
-            sleep(20);
-        }
-    }
-
     @Test
     void a_new_subscription_catches_up_from_the_beginning_then_follows_live_and_stores_its_checkpoint()
             throws Exception {
@@ -144,7 +135,7 @@ class DurableSubscriptionTest {
         deliveries.all().forEach(e -> positions.add(e.position()));
         assertThat(positions).isSorted().doesNotHaveDuplicates();
         long last = positions.get(39);
-        awaitTrue("checkpoint stored", () -> {
+        await("checkpoint stored").atMost(WAIT).until(() -> {
             try {
                 return storedCheckpoint(name) >= last;
             } catch (Exception e) {
@@ -203,13 +194,15 @@ class DurableSubscriptionTest {
                 .extracting(e -> e.type() + "@" + e.streamId().value())
                 .containsExactly(ns + ".placed@" + orders + "-1", ns + ".shipped@" + orders + "-2");
         long head = bus.store().headPosition();
-        awaitTrue("the checkpoint passes the events the filter skipped, up to the head", () -> {
-            try {
-                return storedCheckpoint(name) == head;
-            } catch (Exception e) {
-                throw new AssertionError(e);
-            }
-        });
+        await("the checkpoint passes the events the filter skipped, up to the head")
+                .atMost(WAIT)
+                .until(() -> {
+                    try {
+                        return storedCheckpoint(name) == head;
+                    } catch (Exception e) {
+                        throw new AssertionError(e);
+                    }
+                });
     }
 
     @Test
@@ -369,7 +362,7 @@ class DurableSubscriptionTest {
         };
         DurableSubscription a = first.subscribeDurable(name, ns + ".*", listener);
         DurableSubscription b = second.subscribeDurable(name, ns + ".*", listener);
-        awaitTrue("one is active", () -> a.isActive() || b.isActive());
+        await("one is active").atMost(WAIT).until(() -> a.isActive() || b.isActive());
         for (int i = 0; i < 50; i++) {
             first.emit(NewEvent.of(ns + ".n", "{}"));
         }
@@ -417,7 +410,7 @@ class DurableSubscriptionTest {
             }
         };
         DurableSubscription a = first.subscribeDurable(name, ns + ".*", listener);
-        awaitTrue("the first bus is active", a::isActive);
+        await("the first bus is active").atMost(WAIT).until(a::isActive);
         DurableSubscription b = second.subscribeDurable(name, ns + ".*", listener);
 
         for (int i = 0; i < 5; i++) {
@@ -494,9 +487,9 @@ class DurableSubscriptionTest {
                         .count())
                 .isEqualTo(5);
         // The meters are updated just after the listener returns.
-        awaitTrue(
-                "5 timed",
-                () -> meters.get("nexus.bus.processing.time")
+        await("5 timed")
+                .atMost(WAIT)
+                .until(() -> meters.get("nexus.bus.processing.time")
                                 .tag("subscription", name)
                                 .timer()
                                 .count()
@@ -511,9 +504,9 @@ class DurableSubscriptionTest {
                         .gauge()
                         .value())
                 .isEqualTo(1);
-        awaitTrue(
-                "lag drops to 0",
-                () -> meters.get("nexus.bus.subscription.lag")
+        await("lag drops to 0")
+                .atMost(WAIT)
+                .until(() -> meters.get("nexus.bus.subscription.lag")
                                 .tag("subscription", name)
                                 .gauge()
                                 .value()

@@ -1,6 +1,7 @@
 package io.nexus.eventbus;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -13,7 +14,6 @@ import io.nexus.testing.PostgresTest;
 import io.nexus.testing.TestDatabase;
 import java.time.Duration;
 import java.util.List;
-import java.util.function.BooleanSupplier;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 import org.junit.jupiter.api.AfterEach;
@@ -82,16 +82,6 @@ class ProjectionDaemonMetricsTest {
         }
     }
 
-    private static void awaitTrue(String what, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (!condition.getAsBoolean()) {
-            assertThat(System.nanoTime() - deadline)
-                    .as("timed out waiting until " + what)
-                    .isNegative();
-            Thread.sleep(20);
-        }
-    }
-
     private double counter(String name, String projection) {
         Counter counter = registry.find(name).tag("projection", projection).counter();
         return counter == null ? 0 : counter.count();
@@ -127,29 +117,35 @@ class ProjectionDaemonMetricsTest {
                     .timer();
 
             // The counter moves just after the batch commits, and awaitProjection returns as soon as it has.
-            awaitTrue("all events counted", () -> counter("nexus.projection.events.processed", name) >= 25.0 + before);
+            await("all events counted")
+                    .atMost(Duration.ofSeconds(30))
+                    .until(() -> counter("nexus.projection.events.processed", name) >= 25.0 + before);
             assertThat(counter("nexus.projection.events.processed", name)).isEqualTo(25.0 + before);
             assertThat(batches).isNotNull();
             assertThat(batches.count()).isGreaterThanOrEqualTo(3);
             assertThat(owned).isNotNull();
             assertThat(owned.value()).isEqualTo(1.0);
             assertThat(lag).isNotNull();
-            awaitTrue("the lag is 0", () -> lag.value() == 0.0);
+            await("the lag is 0").atMost(Duration.ofSeconds(30)).until(() -> lag.value() == 0.0);
 
             projection.failing = true;
             CountingProjection.append(store, "metrics", 3, 3);
-            awaitTrue("a batch failed twice", () -> counter("nexus.projection.batch.failures", name) >= 2);
-            awaitTrue("the lag shows the stuck events", () -> lag.value() == 3.0);
+            await("a batch failed twice")
+                    .atMost(Duration.ofSeconds(30))
+                    .until(() -> counter("nexus.projection.batch.failures", name) >= 2);
+            await("the lag shows the stuck events")
+                    .atMost(Duration.ofSeconds(30))
+                    .until(() -> lag.value() == 3.0);
             projection.failing = false;
             daemon.rebuild(name);
-            awaitTrue(
-                    "the rebuild caught up",
-                    () -> lag.value() == 0.0 && daemon.progress(name).status() == ProjectionStatus.ACTIVE);
+            await("the rebuild caught up")
+                    .atMost(Duration.ofSeconds(30))
+                    .until(() -> lag.value() == 0.0 && daemon.progress(name).status() == ProjectionStatus.ACTIVE);
 
             assertThat(counter("nexus.projection.rebuilds", name)).isEqualTo(1.0);
-            awaitTrue(
-                    "the replay counted",
-                    () -> counter("nexus.projection.events.processed", name) >= 2 * (25.0 + before) + 3);
+            await("the replay counted")
+                    .atMost(Duration.ofSeconds(30))
+                    .until(() -> counter("nexus.projection.events.processed", name) >= 2 * (25.0 + before) + 3);
             assertThat(counter("nexus.projection.events.processed", name))
                     .isGreaterThanOrEqualTo(2 * (25.0 + before) + 3);
         }

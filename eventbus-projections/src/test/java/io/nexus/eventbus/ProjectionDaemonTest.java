@@ -2,6 +2,7 @@ package io.nexus.eventbus;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
+import static org.awaitility.Awaitility.await;
 
 import io.nexus.eventstore.core.AppendResult;
 import io.nexus.eventstore.core.EventFilter;
@@ -12,7 +13,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.function.BooleanSupplier;
 import org.jdbi.v3.core.Jdbi;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -79,16 +79,6 @@ class ProjectionDaemonTest {
                 .mapTo(String.class)
                 .one());
         return String.valueOf(value);
-    }
-
-    private static void awaitTrue(String what, Duration max, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + max.toNanos();
-        while (!condition.getAsBoolean()) {
-            assertThat(System.nanoTime() - deadline)
-                    .as("timed out waiting until " + what)
-                    .isNegative();
-            Thread.sleep(20);
-        }
     }
 
     @Test
@@ -161,10 +151,9 @@ class ProjectionDaemonTest {
                 + " WHERE name = '" + projection.name() + "'");
 
         CountingProjection.append(store, "zombie", 20, 5);
-        awaitTrue(
-                "the zombie gave the projection up",
-                Duration.ofSeconds(30),
-                () -> zombie.ownedProjections().isEmpty());
+        await("the zombie gave the projection up")
+                .atMost(Duration.ofSeconds(30))
+                .until(() -> zombie.ownedProjections().isEmpty());
 
         assertThat(ownership).containsExactly(true, false);
         assertThat(projection.appliedCount(jdbi)).isEqualTo(applied);
@@ -225,10 +214,9 @@ class ProjectionDaemonTest {
         try (BackgroundWriter writer = new BackgroundWriter(store, "rebuilt", 2)) {
             Thread.sleep(100);
             atReset = daemon.rebuild(projection.name());
-            awaitTrue(
-                    "the rebuild caught up",
-                    Duration.ofSeconds(60),
-                    () -> daemon.progress(projection.name()).status() == ProjectionStatus.ACTIVE);
+            await("the rebuild caught up")
+                    .atMost(Duration.ofSeconds(60))
+                    .until(() -> daemon.progress(projection.name()).status() == ProjectionStatus.ACTIVE);
             Thread.sleep(100);
         }
         daemon.awaitPosition(projection.name(), store.headPosition(), Duration.ofSeconds(30));

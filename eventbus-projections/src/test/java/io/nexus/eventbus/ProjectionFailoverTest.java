@@ -1,6 +1,7 @@
 package io.nexus.eventbus;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.nexus.eventstore.jdbc.PostgresEventStore;
 import io.nexus.testing.PostgresTest;
@@ -17,7 +18,6 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
 import org.jdbi.v3.core.Jdbi;
 import org.junit.jupiter.api.AfterEach;
@@ -124,18 +124,6 @@ class ProjectionFailoverTest {
                 .orElse(""));
     }
 
-    private static long awaitTrue(String what, Duration max, BooleanSupplier condition) throws InterruptedException {
-        long start = System.nanoTime();
-        long deadline = start + max.toNanos();
-        while (!condition.getAsBoolean()) {
-            assertThat(System.nanoTime() - deadline)
-                    .as("timed out waiting until " + what)
-                    .isNegative();
-            Thread.sleep(20);
-        }
-        return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
-    }
-
     @Test
     void a_worker_killed_at_random_moments_and_restarted_leaves_a_read_model_equal_to_a_fresh_replay()
             throws Exception {
@@ -151,10 +139,9 @@ class ProjectionFailoverTest {
                 // The random moment counts from the worker's start, not the JVM's launch: on a loaded machine a JVM
                 // can take longer to start than the whole window, and then no worker would ever process a batch.
                 int started = kill + 1;
-                awaitTrue(
-                        "worker " + started + " started",
-                        Duration.ofSeconds(60),
-                        () -> startedWorkers(name) >= started);
+                await("worker " + started + " started")
+                        .atMost(Duration.ofSeconds(60))
+                        .until(() -> startedWorkers(name) >= started);
                 Thread.sleep(random.nextLong(1_500, 4_000));
                 worker.destroyForcibly();
                 worker.waitFor(10, TimeUnit.SECONDS);
@@ -185,10 +172,9 @@ class ProjectionFailoverTest {
         // A longer lease for the owner, so that a loaded machine cannot make it lapse before the kill.
         Duration ownerLease = Duration.ofSeconds(3);
         Process owner = startWorker(name, 0, ownerLease);
-        awaitTrue(
-                "the worker process owns the projection",
-                Duration.ofSeconds(60),
-                () -> !ownerInDatabase(name).isEmpty());
+        await("the worker process owns the projection")
+                .atMost(Duration.ofSeconds(60))
+                .until(() -> !ownerInDatabase(name).isEmpty());
         ProjectionDaemon survivor =
                 daemon("survivor-" + name, new CountingProjection(name)).start();
 
@@ -198,10 +184,12 @@ class ProjectionFailoverTest {
             assertThat(ownerInDatabase(name)).isNotEqualTo(survivor.owner());
         }
         owner.destroyForcibly();
-        long tookMillis = awaitTrue(
-                "the survivor took over",
-                Duration.ofSeconds(15),
-                () -> survivor.ownedProjections().contains(name));
+        long start = System.nanoTime();
+        await("the survivor took over")
+                .pollInterval(Duration.ofMillis(20))
+                .atMost(Duration.ofSeconds(15))
+                .until(() -> survivor.ownedProjections().contains(name));
+        long tookMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
         CountingProjection.append(store, "takeover", 100, 10);
         survivor.awaitPosition(name, store.headPosition(), Duration.ofSeconds(30));
 
@@ -250,7 +238,7 @@ class ProjectionFailoverTest {
             }
             Thread.sleep(LEASE.toMillis() / 5);
         }
-        awaitTrue("every projection has an owner", Duration.ofSeconds(10), () -> {
+        await("every projection has an owner").atMost(Duration.ofSeconds(10)).until(() -> {
             Set<String> union = new HashSet<>(first.ownedProjections());
             union.addAll(second.ownedProjections());
             return union.containsAll(names);
@@ -262,10 +250,12 @@ class ProjectionFailoverTest {
         ProjectionDaemon other = owner == first ? second : first;
 
         owner.close();
-        long tookMillis = awaitTrue(
-                "the other daemon owns everything",
-                Duration.ofSeconds(10),
-                () -> other.ownedProjections().containsAll(names));
+        long start = System.nanoTime();
+        await("the other daemon owns everything")
+                .pollInterval(Duration.ofMillis(20))
+                .atMost(Duration.ofSeconds(10))
+                .until(() -> other.ownedProjections().containsAll(names));
+        long tookMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
         CountingProjection.append(store, "shared", 100, 10);
         for (String name : names) {
             other.awaitPosition(name, store.headPosition(), Duration.ofSeconds(30));
@@ -302,10 +292,12 @@ class ProjectionFailoverTest {
 
         ProjectionProgress reset = bystander.rebuild(name);
         CountingProjection.append(store, "remote", 50, 10);
-        awaitTrue("the owner replayed and is active again", Duration.ofSeconds(30), () -> {
-            ProjectionProgress now = bystander.progress(name);
-            return now.status() == ProjectionStatus.ACTIVE && now.checkpoint() >= reset.head();
-        });
+        await("the owner replayed and is active again")
+                .atMost(Duration.ofSeconds(30))
+                .until(() -> {
+                    ProjectionProgress now = bystander.progress(name);
+                    return now.status() == ProjectionStatus.ACTIVE && now.checkpoint() >= reset.head();
+                });
         owner.awaitPosition(name, store.headPosition(), Duration.ofSeconds(30));
 
         assertThat(reset.status()).isEqualTo(ProjectionStatus.REBUILDING);

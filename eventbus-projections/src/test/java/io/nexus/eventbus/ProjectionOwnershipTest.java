@@ -1,6 +1,7 @@
 package io.nexus.eventbus;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.nexus.eventstore.core.EventFilter;
 import io.nexus.eventstore.jdbc.PostgresEventStore;
@@ -11,7 +12,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.BooleanSupplier;
 import org.jdbi.v3.core.Jdbi;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -60,32 +60,20 @@ class ProjectionOwnershipTest {
         return daemon;
     }
 
-    private static void awaitTrue(String what, Duration max, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + max.toNanos();
-        while (!condition.getAsBoolean()) {
-            assertThat(System.nanoTime() - deadline)
-                    .as("timed out waiting until " + what)
-                    .isNegative();
-            Thread.sleep(20);
-        }
-    }
-
     @Test
     void a_daemon_takes_no_more_than_its_limit_and_gives_back_what_is_above_a_lowered_one() throws Exception {
         AtomicInteger firstLimit = new AtomicInteger(6);
         AtomicInteger secondLimit = new AtomicInteger(3);
         ProjectionDaemon first = daemon("first", "shared", 6, firstLimit).start();
-        awaitTrue(
-                "the first owns all six",
-                Duration.ofSeconds(10),
-                () -> first.ownedProjections().size() == 6);
+        await("the first owns all six")
+                .atMost(Duration.ofSeconds(10))
+                .until(() -> first.ownedProjections().size() == 6);
         ProjectionDaemon second = daemon("second", "shared", 6, secondLimit).start();
 
         firstLimit.set(3);
-        awaitTrue(
-                "the second owns three",
-                Duration.ofSeconds(20),
-                () -> second.ownedProjections().size() == 3);
+        await("the second owns three")
+                .atMost(Duration.ofSeconds(20))
+                .until(() -> second.ownedProjections().size() == 3);
 
         assertThat(first.ownedProjections()).hasSize(3).doesNotContainAnyElementsOf(second.ownedProjections());
         Thread.sleep(LEASE.toMillis() * 2);
@@ -99,10 +87,9 @@ class ProjectionOwnershipTest {
         AtomicInteger none = new AtomicInteger(0);
         ProjectionDaemon owner = daemon("owner", "fenced", 1, unlimited).start();
         ProjectionDaemon other = daemon("other", "fenced", 1, none).start();
-        awaitTrue(
-                "the owner owns it",
-                Duration.ofSeconds(10),
-                () -> owner.ownedProjections().size() == 1);
+        await("the owner owns it")
+                .atMost(Duration.ofSeconds(10))
+                .until(() -> owner.ownedProjections().size() == 1);
         jdbi.useHandle(h -> {
             h.execute("CREATE TABLE public.fenced_writes (writer text)");
             if (h.isInTransaction()) {

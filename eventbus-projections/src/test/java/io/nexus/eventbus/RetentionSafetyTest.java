@@ -2,7 +2,9 @@ package io.nexus.eventbus;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
+import static org.awaitility.Awaitility.await;
 
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.nexus.eventstore.core.NewEvent;
 import io.nexus.eventstore.core.RecordedEvent;
@@ -187,16 +189,23 @@ class RetentionSafetyTest {
         assertThat(status.removedEventsAt()).isNotNull();
         assertThat(daemon.status(projection.name()).orElseThrow().removedEvents())
                 .isEqualTo(6);
-        assertThat(meters.get("nexus.bus.events.removed")
-                        .tag("subscription", subscriptionName)
-                        .counter()
-                        .count())
+        // The counters move just after the transaction that recorded the removal commits: the status can be read
+        // a moment before them.
+        await("the subscription's removed-events counter")
+                .atMost(WAIT)
+                .until(() -> counted(meters, "nexus.bus.events.removed", "subscription", subscriptionName) >= 5);
+        await("the projection's removed-events counter")
+                .atMost(WAIT)
+                .until(() -> counted(meters, "nexus.projection.events.removed", "projection", projection.name()) >= 6);
+        assertThat(counted(meters, "nexus.bus.events.removed", "subscription", subscriptionName))
                 .isEqualTo(5.0);
-        assertThat(meters.get("nexus.projection.events.removed")
-                        .tag("projection", projection.name())
-                        .counter()
-                        .count())
+        assertThat(counted(meters, "nexus.projection.events.removed", "projection", projection.name()))
                 .isEqualTo(6.0);
         assertThat(projection.appliedCount(jdbi)).isEqualTo(1);
+    }
+
+    private static double counted(SimpleMeterRegistry meters, String name, String tag, String value) {
+        Counter counter = meters.find(name).tag(tag, value).counter();
+        return counter == null ? 0 : counter.count();
     }
 }

@@ -1,6 +1,7 @@
 package io.nexus.eventbus;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
@@ -34,7 +35,6 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import org.jdbi.v3.core.Jdbi;
 import org.junit.jupiter.api.Tag;
@@ -158,7 +158,9 @@ class ServerCrashTest {
 
                         List<RecordedEvent> stored = retrying(() -> readAll(store));
                         long head = stored.size();
-                        awaitTrue("the durable subscription saw every stored event", () -> durableLog.sawAll(stored));
+                        await("the durable subscription saw every stored event")
+                                .atMost(WAIT)
+                                .until(() -> durableLog.sawAll(stored));
                         retrying(() -> {
                             try {
                                 return daemon.awaitPosition(name, head, WAIT);
@@ -167,9 +169,9 @@ class ServerCrashTest {
                                 throw new IllegalStateException(e);
                             }
                         });
-                        awaitTrue(
-                                "the in-process listener's view equals the global order up to " + head,
-                                () -> inProcessLog.matches(stored));
+                        await("the in-process listener's view equals the global order up to " + head)
+                                .atMost(WAIT)
+                                .until(() -> inProcessLog.matches(stored));
                         note("cycle " + cycle + ": head " + head + ", durable deliveries " + durableLog.deliveries()
                                 + ", in-process steps back " + inProcessLog.stepsBack() + ", durable at "
                                 + durable.position() + "; positions up to " + handedBeforeKill
@@ -303,16 +305,6 @@ class ServerCrashTest {
                 }
                 Thread.sleep(100);
             }
-        }
-    }
-
-    private static void awaitTrue(String what, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (!condition.getAsBoolean()) {
-            assertThat(System.nanoTime() - deadline)
-                    .as("timed out waiting until " + what)
-                    .isNegative();
-            Thread.sleep(20);
         }
     }
 

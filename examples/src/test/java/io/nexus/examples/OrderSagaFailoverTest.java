@@ -1,6 +1,7 @@
 package io.nexus.examples;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.nexus.eventstore.core.ExpectedVersion;
 import io.nexus.eventstore.core.NewEvent;
@@ -29,7 +30,6 @@ import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
 import org.jdbi.v3.core.Jdbi;
 import org.junit.jupiter.api.AfterEach;
@@ -164,16 +164,6 @@ class OrderSagaFailoverTest {
         }
     }
 
-    private static void awaitTrue(String what, Duration max, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + max.toNanos();
-        while (!condition.getAsBoolean()) {
-            assertThat(System.nanoTime() - deadline)
-                    .as("timed out waiting until " + what)
-                    .isNegative();
-            Thread.sleep(100);
-        }
-    }
-
     private List<String> types(String category, String orderId) {
         return store.readStream(OrderSaga.stream(category, orderId), 1, 1_000).stream()
                 .map(RecordedEvent::type)
@@ -253,7 +243,7 @@ class OrderSagaFailoverTest {
     /** Waits until every order has its terminal event, looking again only at those that had not. */
     private void awaitAllTerminal(Map<String, Kind> orders) throws InterruptedException {
         Set<String> open = new HashSet<>(orders.keySet());
-        awaitTrue(open.size() + " orders ended", Duration.ofMinutes(5), () -> {
+        await(open.size() + " orders ended").atMost(Duration.ofMinutes(5)).until(() -> {
             open.removeIf(this::terminal);
             return open.isEmpty();
         });
@@ -276,18 +266,17 @@ class OrderSagaFailoverTest {
             for (int kill = 0; kill < 6; kill++) {
                 Process worker = startWorker("killed");
                 int started = kill + 1;
-                awaitTrue(
-                        "worker " + started + " started",
-                        Duration.ofSeconds(60),
-                        () -> startedWorkers("killed").size() >= started);
+                await("worker " + started + " started")
+                        .atMost(Duration.ofSeconds(60))
+                        .until(() -> startedWorkers("killed").size() >= started);
                 if (kill < 5) {
                     Thread.sleep(random.nextLong(1_000, 3_500));
                 } else {
                     // (b): the last kill lands once this worker has set a payment deadline.
-                    awaitTrue(
-                            "an unpaid order's deadline is set",
-                            Duration.ofSeconds(60),
-                            () -> pendingDeadlines().stream().anyMatch(id -> shop.orders.get(id) == Kind.UNPAID));
+                    await("an unpaid order's deadline is set")
+                            .atMost(Duration.ofSeconds(60))
+                            .until(() ->
+                                    pendingDeadlines().stream().anyMatch(id -> shop.orders.get(id) == Kind.UNPAID));
                 }
                 worker.destroyForcibly();
                 worker.waitFor(10, TimeUnit.SECONDS);
@@ -298,10 +287,9 @@ class OrderSagaFailoverTest {
             shop.close();
         }
         Map<String, Kind> orders = Map.copyOf(shop.orders);
-        awaitTrue(
-                "the deadlines set before the kill are due",
-                Duration.ofSeconds(30),
-                () -> jdbi.withHandle(h -> h.createQuery("SELECT count(*) FROM " + database.schema()
+        await("the deadlines set before the kill are due")
+                .atMost(Duration.ofSeconds(30))
+                .until(() -> jdbi.withHandle(h -> h.createQuery("SELECT count(*) FROM " + database.schema()
                                         + ".saga_deadlines WHERE due_at > now()")
                                 .mapTo(Long.class)
                                 .one()
@@ -329,26 +317,23 @@ class OrderSagaFailoverTest {
         Shop shop = new Shop("shared");
         try {
             startWorker("shared");
-            awaitTrue(
-                    "the first worker started",
-                    Duration.ofSeconds(60),
-                    () -> startedWorkers("shared").size() >= 1);
+            await("the first worker started")
+                    .atMost(Duration.ofSeconds(60))
+                    .until(() -> startedWorkers("shared").size() >= 1);
             Thread.sleep(1_000);
             startWorker("shared");
-            awaitTrue(
-                    "the second worker started",
-                    Duration.ofSeconds(60),
-                    () -> startedWorkers("shared").size() >= 2);
+            await("the second worker started")
+                    .atMost(Duration.ofSeconds(60))
+                    .until(() -> startedWorkers("shared").size() >= 2);
             // Both run side by side while orders flow: the first gives half its partitions to the second.
             Thread.sleep(6_000);
         } finally {
             shop.close();
         }
         Map<String, Kind> orders = Map.copyOf(shop.orders);
-        awaitTrue(
-                "every order ended",
-                Duration.ofMinutes(2),
-                () -> orders.keySet().stream().allMatch(this::terminal));
+        await("every order ended")
+                .atMost(Duration.ofMinutes(2))
+                .until(() -> orders.keySet().stream().allMatch(this::terminal));
         List<String> workers = startedWorkers("shared");
         Map<String, Long> partitionsByOwner = jdbi
                 .withHandle(h -> h.createQuery("SELECT owner, count(*) FROM " + database.schema()
