@@ -15,6 +15,10 @@ final class SchemaCommands {
         int run(Database.Session session) {
             int applied = EventStoreSchema.migrate(session.dataSource(), session.schema());
             out().println("schema '" + session.schema() + "': applied " + applied + " migration(s)");
+            // Said where the operator looks at deployment: a setup under which the store slows down as it grows.
+            for (String warning : session.store().setupWarnings()) {
+                err().println("warning: " + warning);
+            }
             return 0;
         }
     }

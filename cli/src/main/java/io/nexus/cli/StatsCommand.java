@@ -8,7 +8,10 @@ import org.jdbi.v3.core.Jdbi;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
 
-/** {@code stats}: streams, events, size on disk, oldest and newest event, head, and the lag of every subscriber. */
+/**
+ * {@code stats}: streams, events, size on disk, oldest and newest event, head, what in the server's settings keeps the
+ * store from staying fast, and the lag of every subscriber.
+ */
 @Command(name = "stats", description = "Streams, events, size, oldest and newest event, lag per subscriber.")
 final class StatsCommand extends DatabaseCommand {
     record Totals(
@@ -38,6 +41,9 @@ final class StatsCommand extends DatabaseCommand {
         out().println("events size     " + human(totals.bytes()) + " (table and indexes)");
         out().println("oldest event    " + (totals.oldest() == null ? "-" : totals.oldest()));
         out().println("newest event    " + (totals.newest() == null ? "-" : totals.newest()));
+        for (String warning : session.store().setupWarnings()) {
+            out().println("warning         " + warning);
+        }
         SubscriptionAdmin admin = SubscriptionAdmin.create(session.store(), session.dataSource());
         List<SubscriptionStatus> subscribers = new ArrayList<>(admin.list(SubscriptionStatus.Kind.SUBSCRIPTION));
         subscribers.addAll(admin.list(SubscriptionStatus.Kind.PROJECTION));

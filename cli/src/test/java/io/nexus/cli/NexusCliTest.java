@@ -776,6 +776,23 @@ class NexusCliTest {
     }
 
     @Test
+    void migrate_and_stats_say_when_a_table_of_the_store_is_never_analyzed() throws Exception {
+        nexus("migrate", "--schema", "cli_setup");
+        database.execute("ALTER TABLE cli_setup.events SET (autovacuum_enabled = false)");
+
+        Result migrate = nexus("migrate", "--schema", "cli_setup");
+        Result stats = nexus("stats", "--schema", "cli_setup");
+
+        assertThat(migrate.code()).as(migrate.err()).isZero();
+        assertThat(migrate.err()).contains("warning: autovacuum is turned off for cli_setup.events");
+        assertThat(stats.code()).as(stats.err()).isZero();
+        assertThat(stats.out()).contains("warning         autovacuum is turned off for cli_setup.events");
+
+        database.execute("ALTER TABLE cli_setup.events RESET (autovacuum_enabled)");
+        assertThat(nexus("stats", "--schema", "cli_setup").out()).doesNotContain("autovacuum is turned off for");
+    }
+
+    @Test
     void a_configuration_file_names_the_database() throws Exception {
         appendEvents("conf-1", 1, "conf.event");
         Path config = dir.resolve("nexus.yaml");

@@ -25,6 +25,7 @@ import io.nexus.eventstore.jdbc.internal.EventCodec;
 import io.nexus.eventstore.jdbc.internal.EventReader;
 import io.nexus.eventstore.jdbc.internal.EventStoreSql;
 import io.nexus.eventstore.jdbc.internal.Sequencer;
+import io.nexus.eventstore.jdbc.internal.SetupCheck;
 import io.nexus.eventstore.jdbc.internal.SqlErrors;
 import io.nexus.eventstore.jdbc.internal.StoreNotifications;
 import io.nexus.eventstore.jdbc.internal.SubjectKeyTable;
@@ -593,6 +594,24 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
      */
     public SequencerStatus sequencerStatus() {
         return run("read the sequencer's status", reader::sequencerStatus);
+    }
+
+    /**
+     * What in the server's or this schema's settings keeps the store from staying fast, read without changing
+     * anything: today autovacuum turned off (for the server, or for one of the schema's tables) and {@code
+     * track_counts} off, under which the event store's tables are never analyzed and appends slow down as they
+     * grow. Each entry says what was found and what to do. A store that follows the head (an event bus, a
+     * projection daemon) logs them once as a warning; {@code nexus stats} and {@code nexus migrate} print them.
+     *
+     * @return the warnings, empty when there are none
+     * @throws io.nexus.eventstore.core.EventStoreAccessException if the database cannot be reached
+     */
+    public List<String> setupWarnings() {
+        try (Connection connection = dataSource.getConnection()) {
+            return SetupCheck.read(connection, schema()).warnings(schema());
+        } catch (SQLException e) {
+            throw SqlErrors.translate("could not read the server's settings", e, schema(), location);
+        }
     }
 
     @Override

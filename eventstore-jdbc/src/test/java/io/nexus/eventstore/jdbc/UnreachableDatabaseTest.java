@@ -138,7 +138,8 @@ class UnreachableDatabaseTest {
                         List.of(StreamAppend.of(uniqueStream("order"), ExpectedVersion.any(), List.of(orderPlaced())))),
                 () -> store.readStream(uniqueStream("order"), 1, 10),
                 () -> store.readAll(1, 10),
-                store::headPosition);
+                store::headPosition,
+                store::setupWarnings);
     }
 
     /** A DataSource of a kind the store does not know, whose pool has no connection to give. */

@@ -64,6 +64,7 @@ public final class StoreNotifications implements AutoCloseable {
     private volatile boolean closed;
     private volatile boolean listening; // true once a probe came back over the LISTEN connection
     private final AtomicLong reconnects = new AtomicLong();
+    private boolean setupChecked; // only the tracker's thread reads and writes it
 
     private record SharedKey(DataSource dataSource, String schema, HeadNotifications source) {}
 
@@ -453,6 +454,25 @@ public final class StoreNotifications implements AutoCloseable {
                 ResultSet rows = statement.executeQuery("SELECT " + schema + ".sequence_commits()")) {
             rows.next();
             advance(rows.getLong(1));
+        }
+        if (!setupChecked) {
+            setupChecked = true;
+            warnAboutSetup(connection);
+        }
+    }
+
+    /**
+     * Logs once what {@link SetupCheck} finds wrong, on the first poll that worked (the database is up and the schema
+     * migrated by then): every long-running process of a store (a bus, a projection daemon) follows the head, so each
+     * says it at start, and none pays for it on an append.
+     */
+    private void warnAboutSetup(Connection connection) {
+        try {
+            for (String warning : SetupCheck.read(connection, schema).warnings(schema)) {
+                LOG.log(Level.WARNING, "event store schema " + schema + ": " + warning);
+            }
+        } catch (SQLException | RuntimeException e) {
+            LOG.log(Level.DEBUG, "could not read the server's settings for schema " + schema, e);
         }
     }
 
