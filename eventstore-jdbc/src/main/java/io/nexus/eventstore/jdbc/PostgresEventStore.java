@@ -549,7 +549,7 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
             if (head < next) {
                 return page;
             }
-            // Up to the head: a short unfiltered page may also mean that retention removed positions in it.
+            // Up to the head: the events the sequencing just ordered.
             List<RecordedEvent> rest = reader.readAllUpTo(handle, next, head, maxCount - page.size(), filter);
             if (page.isEmpty()) {
                 return rest;

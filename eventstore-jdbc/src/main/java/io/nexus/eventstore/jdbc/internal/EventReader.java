@@ -14,7 +14,6 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import org.jdbi.v3.core.Handle;
@@ -150,29 +149,7 @@ public final class EventReader implements AutoCloseable {
 
     /** The page of {@link #readAll} that ends at position {@code to} at the latest; {@code to >= from}. */
     public List<RecordedEvent> readAllUpTo(Handle handle, long from, long to, int max, EventFilter filter) {
-        if (filter.isAll()) {
-            // Unfiltered pages are bounded by position already: asking for no more than up to `to` is the bound.
-            int window = (int) Math.min(max, to - from + 1);
-            List<RecordedEvent> page = readAll(handle, from, window, filter);
-            if (page.size() == window) {
-                return page;
-            }
-            // Fewer events than positions: retention removed some. The window read assumes dense positions, so the
-            // rest of the page comes from the LIMIT read, which walks past holes of any length.
-            long next = page.isEmpty() ? from : page.get(page.size() - 1).position() + 1;
-            if (next > to) {
-                return page;
-            }
-            List<RecordedEvent> rest =
-                    readFiltered(handle, sql.readAllFilteredUpTo(filter), next, max - page.size(), filter, to);
-            if (page.isEmpty()) {
-                return rest;
-            }
-            List<RecordedEvent> all = new ArrayList<>(page);
-            all.addAll(rest);
-            return all;
-        }
-        return readFiltered(handle, sql.readAllFilteredUpTo(filter), from, max, filter, to);
+        return readPage(handle, sql.readAllPageUpTo(filter), from, max, filter, to);
     }
 
     /** How many positions in {@code from..to} (at most the head) retention removed. */
@@ -194,15 +171,12 @@ public final class EventReader implements AutoCloseable {
         return (to - from + 1) - present;
     }
 
+    /** Up to {@code max} events matching {@code filter} from position {@code from} on, walking past removed ones. */
     public List<RecordedEvent> readAll(Handle handle, long from, int max, EventFilter filter) {
-        if (filter.isAll()) {
-            Query query = handle.createQuery(sql.readAllPage).bind("from", from).bind("max", max);
-            return inPositionOrder(readPipelined(handle, query, max));
-        }
-        return readFiltered(handle, sql.readAllFiltered(filter), from, max, filter, null);
+        return readPage(handle, sql.readAllPage(filter), from, max, filter, null);
     }
 
-    private List<RecordedEvent> readFiltered(
+    private List<RecordedEvent> readPage(
             Handle handle, String statement, long from, int max, EventFilter filter, @Nullable Long to) {
         Query query = handle.createQuery(statement).bind("from", from).bind("max", max);
         if (to != null) {
@@ -215,21 +189,6 @@ public final class EventReader implements AutoCloseable {
             query.bind("categories", filter.categories().toArray(String[]::new));
         }
         return readPipelined(handle, query, max);
-    }
-
-    /**
-     * The unfiltered page's SQL orders by commit only; each commit's events arrive in order because its LATERAL index
-     * scan yields them so, which SQL does not promise. Checking costs a pass over the page, and the sort never runs
-     * unless a plan ever breaks that order.
-     */
-    private static List<RecordedEvent> inPositionOrder(List<RecordedEvent> page) {
-        for (int i = 1; i < page.size(); i++) {
-            if (page.get(i).position() <= page.get(i - 1).position()) {
-                page.sort(Comparator.comparingLong(RecordedEvent::position));
-                return page;
-            }
-        }
-        return page;
     }
 
     public Optional<Long> positionOf(Handle handle, long commitId) {

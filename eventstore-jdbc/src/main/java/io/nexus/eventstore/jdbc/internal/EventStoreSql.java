@@ -107,7 +107,6 @@ public final class EventStoreSql {
     final String streamVersion;
     final String positionOf;
     final String sequencerStatus;
-    final String readAllPage;
     /** Plain JDBC: stream. */
     final String streamFirstVersion;
     /** The highest position retention ever removed (0 if none): below it no position was removed. */
@@ -115,7 +114,7 @@ public final class EventStoreSql {
     /** How many events :from..:to holds; positions are dense, so a position up to the head without one was removed. */
     final String presentEvents;
 
-    private final String readAllFiltered;
+    private final String readAllPage;
     private final String schema;
 
     private EventStoreSql(String schema) {
@@ -180,35 +179,21 @@ public final class EventStoreSql {
                       AND %s BETWEEN :from AND :to
                     LIMIT :to - :from + 1) e
                 WHERE c.last_position >= :from AND c.first_position <= :to""".formatted(POSITION));
-        // Ranges of commits in position order, each joined to its events: an index range scan on
-        // commits_last_position_key, and for each range one scan of events_pkey from where :from lies in it (the first
-        // range) or from its first event, never a scan of all events. Positions are dense, so an unfiltered page is
-        // exactly the positions from .. from + max - 1; each range's events come from the LATERAL index scan already
-        // in position order ((commit_id, commit_index) within a range, V12). A join ordered by position would make
-        // the planner sort every page's rows, payloads and all, to state that order. The LIMIT ends the page.
-        // The inner LIMIT and the redundant lower bound on commit_id change no result; they keep the planner's
-        // estimate of a range's events near the page size. Without them a filtered page on the benchmark's store of
-        // 3.6 million events was estimated at 15 billion rows, crossed jit_above_cost and spent 15 ms compiling and
-        // 82 ms in all, against 3 ms.
+        // A page of the global order: ranges of commits in position order (an index range scan on
+        // commits_last_position_key), each joined to its events by one scan of events_pkey from where :from lies in it
+        // (the first range) or from its first event, never a scan of all events. Within a range, (commit_id,
+        // commit_index) is position order (V12). The page is a LIMIT, not a window of positions: retention leaves
+        // holes, and a page must hold max events if the store has them, however far apart. A LIMIT may end inside a
+        // range, and every row of a range shares c.last_position, so the order is stated in full: ordered by
+        // c.last_position alone, a plan that sorted the joined rows (seen on a small commits table whose rows a VACUUM
+        // had let later ranges reuse) kept arbitrary rows of the range the LIMIT cut, and a page skipped events. The
+        // LATERAL keeps the plan a walk of ranges from :from; a plain join let the planner hash every event of a type
+        // (10x the cost on a young store with stale statistics). The inner LIMIT and the redundant lower bound on
+        // commit_id change no result; they keep the planner's estimate of a range's events near the page size: without
+        // them a filtered page on the benchmark's store of 3.6 million events was estimated at 15 billion rows,
+        // crossed jit_above_cost and spent 15 ms compiling, 82 ms in all against 3 ms. %1$s filters events (nothing
+        // for an unfiltered page), %2$s bounds ranges (readAllUpTo).
         this.readAllPage = q("""
-                SELECT %s
-                FROM ${schema}.commits c
-                %s
-                CROSS JOIN LATERAL (
-                    SELECT %s
-                    FROM ${schema}.events e
-                    WHERE (e.commit_id, e.commit_index) >= (s.commit_id, s.commit_index)
-                      AND e.commit_id BETWEEN coalesce(c.first_commit_id, c.commit_id) AND c.commit_id
-                    ORDER BY e.commit_id, e.commit_index
-                    LIMIT :max) e
-                WHERE c.last_position >= :from AND c.first_position < :from + :max
-                ORDER BY c.last_position
-                LIMIT :max""".formatted(COLUMNS, RANGE_START, RANGE_EVENT_COLUMNS));
-        // A filtered page cannot be bounded by position (matches may be sparse), so it takes a LIMIT, and a LIMIT may
-        // end inside a range: the order is stated in full. The LATERAL keeps the plan a walk of ranges from :from
-        // with an index scan each; a plain join lets the planner hash every event of the type (seen at 10x the
-        // cost on a young store with stale statistics). %1$s filters events, %2$s bounds ranges (readAllUpTo).
-        this.readAllFiltered = q("""
                 SELECT %s
                 FROM ${schema}.commits c
                 %s
@@ -249,14 +234,14 @@ public final class EventStoreSql {
         return schema;
     }
 
-    /** The query for a filtered page; an unfiltered one is {@link #readAllPage}. */
-    String readAllFiltered(EventFilter filter) {
-        return readAllFiltered.formatted(filterCondition(filter), "");
+    /** The query for a page of the global order: up to {@code :max} events from position {@code :from} on. */
+    String readAllPage(EventFilter filter) {
+        return readAllPage.formatted(filterCondition(filter), "");
     }
 
-    /** {@link #readAllFiltered} ending at position {@code :to}. */
-    String readAllFilteredUpTo(EventFilter filter) {
-        return readAllFiltered.formatted(
+    /** {@link #readAllPage} ending at position {@code :to}. */
+    String readAllPageUpTo(EventFilter filter) {
+        return readAllPage.formatted(
                 filterCondition(filter) + " AND " + POSITION + " <= :to", "AND c.first_position <= :to");
     }
 
