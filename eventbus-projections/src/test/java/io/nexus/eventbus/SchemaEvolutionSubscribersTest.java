@@ -181,6 +181,68 @@ class SchemaEvolutionSubscribersTest {
         assertThat(rows).containsExactlyElementsOf(CURRENT_SHAPES);
     }
 
+    /**
+     * An upcaster that splits one stored event makes a page longer than its batch: the batch is full by positions
+     * (two stored events), not by events (three). Counted by events, the consumer took the page for the end of the
+     * order and moved its checkpoint to the head, past events it never read.
+     */
+    @Test
+    void a_split_event_fills_a_batch_by_its_position_so_a_small_batch_skips_nothing() throws Exception {
+        StreamId stream = TestEvents.uniqueStream("shop");
+        store(EventTypeRegistry.rawJson())
+                .append(stream, ExpectedVersion.noStream(), List.of(EvolvingEvents.checkedOut("o-1", "10")));
+        AppendResult last = null;
+        for (int i = 1; i <= 5; i++) {
+            last = store.append(
+                    stream,
+                    ExpectedVersion.exactly(i),
+                    List.of(NewEvent.of(new CustomerRegistered("c" + i, "Customer " + i, "NL"))));
+        }
+        BusConfig batchOfTwo = BusConfig.builder()
+                .batchSize(2)
+                .flushInterval(Duration.ofMillis(20))
+                .build();
+        List<String> expected = List.of(
+                "shop.order_placed@1",
+                "shop.order_paid@1",
+                "customer.registered@2",
+                "customer.registered@3",
+                "customer.registered@4",
+                "customer.registered@5",
+                "customer.registered@6");
+        List<String> applied = new CopyOnWriteArrayList<>();
+        Projection projection = Projection.of(
+                "split-" + UUID.randomUUID(),
+                EventFilter.ALL,
+                (handle, event) -> {
+                    if (event.streamId().equals(stream)) {
+                        applied.add(event.type() + "@" + event.streamVersion());
+                    }
+                },
+                handle -> applied.clear());
+        List<String> received = new CopyOnWriteArrayList<>();
+        PostgresEventBus bus = PostgresEventBus.builder(store, database.dataSource())
+                .config(batchOfTwo)
+                .build();
+        closeables.add(bus);
+        ProjectionDaemon daemon = ProjectionDaemon.builder(store, database.dataSource())
+                .register(projection)
+                .config(batchOfTwo)
+                .build();
+        closeables.add(daemon);
+
+        bus.subscribeDurable("split-" + UUID.randomUUID(), "*", event -> {
+            if (event.streamId().equals(stream)) {
+                received.add(event.type() + "@" + event.streamVersion());
+            }
+        });
+        daemon.start().awaitProjection(projection.name(), last, WAIT);
+        await("the subscription received seven events", () -> received.size() >= expected.size());
+
+        assertThat(applied).containsExactlyElementsOf(expected);
+        assertThat(received).containsExactlyElementsOf(expected);
+    }
+
     @Test
     void after_erasure_a_rebuilt_projection_and_every_table_hold_no_plaintext_of_the_subject() throws Exception {
         String erased = "cust-" + UUID.randomUUID();

@@ -16,6 +16,7 @@ import io.nexus.testing.PostgresTest;
 import io.nexus.testing.TestDatabase;
 import java.time.Duration;
 import java.util.List;
+import java.util.UUID;
 import org.jdbi.v3.core.Jdbi;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -87,6 +88,42 @@ class SagaWorkerSnapshotTest {
             assertThat(snapshotVersion).isEqualTo(store.streamVersion(StreamId.of("saga-reminder-t-1")) - 3);
             assertThat(snapshotVersion % 3).isZero();
             assertThat(reminders("t-1")).containsExactly(1, 2, 3, 4, 5, 100);
+        }
+    }
+
+    /**
+     * A snapshot is a cache: one whose state no longer decodes costs a full fold, never the partition's progress. And
+     * an instance restored from a snapshot stays in its conversation: what it emits carries the correlation id of the
+     * event that started it, as it does when folded from the start.
+     */
+    @Test
+    void a_snapshot_that_cannot_be_decoded_costs_a_fold_and_a_restored_instance_keeps_its_conversation()
+            throws Exception {
+        UUID conversation = UUID.randomUUID();
+        try (SagaWorker worker = worker().snapshots(new SagaSnapshots<>(ReminderSaga.State.class, 1, 3))
+                .build()
+                .start()) {
+            store.append(
+                    StreamId.of("task", "t-2"),
+                    ExpectedVersion.noStream(),
+                    List.of(NewEvent.of(new TaskOpened("t-2")).withCorrelationId(conversation)));
+            worker.awaitPosition(store.headPosition(), Duration.ofSeconds(30));
+            awaitOwnsAll(worker);
+            for (int hour = 0; hour < 5; hour++) {
+                clock.advance(Duration.ofHours(1));
+                assertThat(worker.fireDueDeadlines()).isEqualTo(1);
+            }
+            jdbi.useHandle(h -> h.execute("UPDATE " + database.schema()
+                    + ".snapshots SET state = '{\"taskId\": \"t-2\", \"reminders\": \"many\"}'"
+                    + " WHERE stream_id = 'saga-reminder-t-2'"));
+            clock.advance(Duration.ofHours(1));
+
+            assertThat(worker.fireDueDeadlines()).isEqualTo(1);
+            assertThat(reminders("t-2")).containsExactly(1, 2, 3, 4, 5, 6);
+            assertThat(store.readStream(StreamId.of("task", "t-2"), 2, 100))
+                    .extracting(RecordedEvent::correlationId)
+                    .hasSize(6)
+                    .containsOnly(conversation);
         }
     }
 

@@ -64,6 +64,7 @@ public final class CheckpointedConsumer {
     private volatile boolean paused;
     private volatile int attempts;
     private volatile long retryAt;
+    private boolean headTakenBack; // only runBatch reads and writes it, one batch at a time
     /**
      * Local time at which the lease may have expired on the server: measured from before the statement that granted
      * or extended it, so it never outlasts the server's {@code lease_expires_at}.
@@ -291,9 +292,30 @@ public final class CheckpointedConsumer {
             if (!delivery.runPendingWork(this)) {
                 return Next.DONE;
             }
-            long head = heads.knownHead();
+            long known = heads.knownHead();
             boolean verifying = verify;
+            if (known <= from && !verifying) {
+                return Next.DONE;
+            }
+            // A short page moves the checkpoint to the head, so the head must be one the database still has. A
+            // sequencing run commits without waiting for its WAL flush: a crash can take back positions this process
+            // was told of, and until they are given again a page up to the told head reads nothing there. Read
+            // before the page, the store's own head bounds it (one row by its key).
+            long head = Math.min(known, store.orderedHeadPosition());
+            if (head < known && !headTakenBack) {
+                LOG.log(
+                        Level.WARNING,
+                        "''{0}'': the global order''s head is {1}, below the {2} this process was told of (a database"
+                                + " crash took back positions); reading no further than {1} until they are given again",
+                        name,
+                        head,
+                        known);
+            }
+            headTakenBack = head < known;
             if (head <= from && !verifying) {
+                if (headTakenBack) { // the told head stays ahead: look again after an interval, not at once
+                    retryAt = System.nanoTime() + config.flushInterval().toNanos();
+                }
                 return Next.DONE;
             }
             verify = false;
@@ -307,8 +329,9 @@ public final class CheckpointedConsumer {
                 return Next.DONE; // the lease is gone: the next tick sees it, and nothing may be written
             }
             boolean complete = events.isEmpty() || handled >= last;
-            boolean full = events.size() == batchSize;
-            // A page shorter than the batch holds every matching event up to the head read before it.
+            // A page of fewer positions than the batch holds every matching event up to the head read before it.
+            // Positions, not events: the parts of an event an upcaster split share its position and come together.
+            boolean full = EventStore.positionsIn(events) >= batchSize;
             long to = !complete ? Math.max(handled, from) : full ? last : Math.max(Math.max(head, last), from);
             List<RecordedEvent> applied = complete ? events : List.of();
             long removed = complete ? removedBetween(from, to, events) : 0;
@@ -362,7 +385,7 @@ public final class CheckpointedConsumer {
             return 0;
         }
         if (delivery.filter().isAll()) {
-            return Math.max(0, (to - from) - events.size());
+            return Math.max(0, (to - from) - EventStore.positionsIn(events));
         }
         return store.removedEvents(from + 1, to);
     }

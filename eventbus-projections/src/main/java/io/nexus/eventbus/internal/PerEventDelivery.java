@@ -114,7 +114,16 @@ public final class PerEventDelivery implements Delivery, DurableSubscription {
     @Override
     public long deliver(List<RecordedEvent> batch, CheckpointedConsumer consumer) {
         long handled = consumer.checkpoint();
-        for (RecordedEvent event : batch) {
+        for (int i = 0; i < batch.size(); i++) {
+            // A batch in flight stops after the event being delivered: on stop(), and when the lease is gone (another
+            // process may be delivering the same events by now; only a fenced checkpoint would have stopped it).
+            if (consumer.isClosed()) {
+                return handled;
+            }
+            if (!consumer.isOwned()) {
+                return -1;
+            }
+            RecordedEvent event = batch.get(i);
             if (pattern.matches(event.type())) {
                 Outcome outcome =
                         deliver(event, consumer, (attempts, error) -> deadLetter(event, consumer, attempts, error));
@@ -125,8 +134,11 @@ public final class PerEventDelivery implements Delivery, DurableSubscription {
                     return handled;
                 }
             }
-            handled = event.position();
-            consumer.handled(handled);
+            // The parts of an event an upcaster split share its position: it is handled once its last part is.
+            if (i + 1 == batch.size() || batch.get(i + 1).position() != event.position()) {
+                handled = event.position();
+                consumer.handled(handled);
+            }
         }
         return handled;
     }
@@ -227,15 +239,19 @@ public final class PerEventDelivery implements Delivery, DurableSubscription {
 
     private Outcome retry(SubscriptionRows.RetryRequest request, CheckpointedConsumer consumer) {
         long id = request.deadLetterId();
-        List<RecordedEvent> events = store.readAll(request.position(), 1, EventFilter.ALL);
-        if (events.isEmpty() || events.get(0).position() != request.position()) {
+        // One position, all its parts: the dead letter is the part with its event id.
+        Optional<RecordedEvent> stored =
+                store.readAllUpTo(request.position(), request.position(), 1, EventFilter.ALL).stream()
+                        .filter(event -> event.eventId().equals(request.eventId()))
+                        .findFirst();
+        if (stored.isEmpty()) {
             String error = "re-delivery of dead letter " + id + ": the event at position " + request.position()
                     + " is no longer in the store (retention removed it); discard the dead letter";
             return consumer.retryFailed(id, 0, error, request.requestedAt())
                     ? Outcome.DEAD_LETTERED
                     : Outcome.LEASE_LOST;
         }
-        RecordedEvent event = events.get(0);
+        RecordedEvent event = stored.get();
         Outcome outcome = deliver(
                 event, consumer, (attempts, error) -> consumer.retryFailed(id, attempts, error, request.requestedAt()));
         if (outcome == Outcome.HANDLED && !consumer.retried(id)) {

@@ -30,8 +30,8 @@ public final class SubscriptionRows {
     /** A lease held: the fencing token it was granted with, and the row's checkpoint and status at that moment. */
     public record Lease(long fencingToken, long position, String status) {}
 
-    /** A re-delivery asked for and not yet run: the dead letter, its event's position and when it was asked for. */
-    public record RetryRequest(long deadLetterId, long position, Instant requestedAt) {}
+    /** A re-delivery asked for and not yet run: the dead letter, its event's position and id, and when it was asked for. */
+    public record RetryRequest(long deadLetterId, long position, UUID eventId, Instant requestedAt) {}
 
     /** One row of {@code subscriptions}. */
     public record Row(
@@ -175,7 +175,7 @@ public final class SubscriptionRows {
         requestRetries = "UPDATE " + deadLetters + " SET retry_requested_at = coalesce(retry_requested_at, now())"
                 + " WHERE subscription = :name";
         retryRequests = """
-                SELECT id, position, retry_requested_at FROM %s
+                SELECT id, position, event_id, retry_requested_at FROM %s
                 WHERE subscription = :name AND retry_requested_at IS NOT NULL
                 ORDER BY position, id LIMIT :max""".formatted(deadLetters);
         // Clears only the request that was run: one asked for again while it ran stays pending.
@@ -400,7 +400,10 @@ public final class SubscriptionRows {
                 .bind("name", name)
                 .bind("max", maxCount)
                 .map((rs, ctx) -> new RetryRequest(
-                        rs.getLong(1), rs.getLong(2), rs.getTimestamp(3).toInstant()))
+                        rs.getLong(1),
+                        rs.getLong(2),
+                        rs.getObject(3, UUID.class),
+                        rs.getTimestamp(4).toInstant()))
                 .list();
     }
 

@@ -14,6 +14,10 @@ import java.util.Optional;
  * lazily paged iterations of any length ({@link #streamEvents}, {@link #streamEventsBackward}, {@link #allEvents}) that
  * read one page at a time, each page its own read, so no connection is held between pages and memory stays bounded.
  *
+ * <p>Pages count stored events. An {@link Upcaster} that splits a stored event into several returns all its parts
+ * together, with the stored event's version and position, so a page may hold more events than its {@code maxCount},
+ * never more positions: tell a full page of the global order with {@link #positionsIn}.
+ *
  * <p>Appending is {@link EventAppender}'s part: {@link #append} and {@link #appendAll}, each in a transaction of its
  * own. Every method throws {@link EventStoreAccessException} when the store cannot be reached; bad arguments throw
  * {@link IllegalArgumentException} or {@link NullPointerException} before anything is written.
@@ -21,6 +25,27 @@ import java.util.Optional;
 public interface EventStore extends EventAppender {
     /** The page size of the lazily paged reads when the caller gives none: {@value}. */
     int DEFAULT_PAGE_SIZE = 1_000;
+
+    /**
+     * How many global positions {@code page}, a page of the global order, holds: its events, less the further parts of
+     * events an upcaster split (they share the stored event's position). A page of {@link #readAll} or {@link
+     * #readAllUpTo} holding fewer than {@code maxCount} positions holds every matching event up to where it was asked
+     * to end (the head, or {@code toPosition}); its number of events cannot say that.
+     *
+     * @param page events in the global order
+     * @return the number of distinct positions in {@code page}
+     */
+    static int positionsIn(List<RecordedEvent> page) {
+        int positions = 0;
+        long previous = -1;
+        for (RecordedEvent event : page) {
+            if (event.position() != previous) {
+                positions++;
+                previous = event.position();
+            }
+        }
+        return positions;
+    }
 
     /**
      * Deletes a stream softly, if {@code expectedVersion} holds: writes a tombstone. From then on reads of the stream
@@ -232,6 +257,18 @@ public interface EventStore extends EventAppender {
 
     /** {@return the position of the last event in the global order; 0 when the store is empty} */
     long headPosition();
+
+    /**
+     * The last position the global order has given, as the store holds it now, without ordering anything new (which
+     * {@link #headPosition()} may do). A subscriber that learned a head from a notification reads it before a page and
+     * trusts the head only up to it: a store may take back positions it announced, as a database crash does with a
+     * sequencing run whose commit was not yet flushed, and the events get positions again after the restart.
+     *
+     * @return the last position given; 0 when none was
+     */
+    default long orderedHeadPosition() {
+        return headPosition();
+    }
 
     /**
      * The global position of the last event of the append with this {@link AppendResult#commitId()}, once the store

@@ -514,15 +514,16 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
             EventFilter filter, long fromPosition, int maxCount, PageRead readStored) {
         List<RecordedEvent> kept = new ArrayList<>();
         long from = fromPosition;
-        while (kept.size() < maxCount) {
-            int wanted = maxCount - kept.size();
+        // Counted in positions, as a page is: the parts of a split event come together and fill one place.
+        while (EventStore.positionsIn(kept) < maxCount) {
+            int wanted = maxCount - EventStore.positionsIn(kept);
             List<RecordedEvent> page = readStored.read(from, wanted);
             for (RecordedEvent event : page) {
                 if (filter.matches(event.type(), event.category())) {
                     kept.add(event);
                 }
             }
-            if (page.size() < wanted) {
+            if (EventStore.positionsIn(page) < wanted) {
                 break;
             }
             from = page.get(page.size() - 1).position() + 1;
@@ -540,7 +541,8 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
             // A full page needs no sequencing: everything in it is ordered, and later events come with
             // later pages. Only a short page (the reader is at the head) orders what committed since.
             List<RecordedEvent> page = reader.readAll(handle, fromPosition, maxCount, filter);
-            if (page.size() == maxCount) {
+            int positions = EventStore.positionsIn(page);
+            if (positions >= maxCount) {
                 return page;
             }
             long head = sequencer.sequence(handle);
@@ -550,7 +552,7 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
                 return page;
             }
             // Up to the head: the events the sequencing just ordered.
-            List<RecordedEvent> rest = reader.readAllUpTo(handle, next, head, maxCount - page.size(), filter);
+            List<RecordedEvent> rest = reader.readAllUpTo(handle, next, head, maxCount - positions, filter);
             if (page.isEmpty()) {
                 return rest;
             }
@@ -581,6 +583,12 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
     @Override
     public long headPosition() {
         return run("read the head position", sequencer::sequence);
+    }
+
+    /** {@inheritDoc} One row read by its key, no lock: the sequencer's last position as committed. */
+    @Override
+    public long orderedHeadPosition() {
+        return run("read the ordered head position", reader::orderedHead);
     }
 
     /**

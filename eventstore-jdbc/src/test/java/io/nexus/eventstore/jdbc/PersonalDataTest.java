@@ -14,6 +14,7 @@ import io.nexus.eventstore.core.ExpectedVersion;
 import io.nexus.eventstore.core.NewEvent;
 import io.nexus.eventstore.core.RawJson;
 import io.nexus.eventstore.core.RecordedEvent;
+import io.nexus.eventstore.core.Snapshot;
 import io.nexus.eventstore.core.StreamId;
 import io.nexus.eventstore.core.contract.EvolvingEvents;
 import io.nexus.eventstore.core.contract.EvolvingEvents.ContactChanged;
@@ -24,6 +25,7 @@ import io.nexus.testing.TestDatabase;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -100,6 +102,44 @@ class PersonalDataTest {
                 return count;
             }
         }
+    }
+
+    /**
+     * A snapshot is a fold of a stream's events with their personal fields decrypted: erasing the subject deletes the
+     * snapshots of every stream holding its encrypted values, so the next load folds again and reads them masked.
+     * Snapshots of other streams stay.
+     */
+    /** What an aggregate of contacts might snapshot: the name in the clear. */
+    record ContactState(String name) {}
+
+    @Test
+    void erasing_a_subject_deletes_the_snapshots_of_the_streams_holding_its_personal_data() throws Exception {
+        String erased = subject();
+        String kept = subject();
+        StreamId ofErased = uniqueStream("customer");
+        StreamId ofKept = uniqueStream("customer");
+        store.append(
+                ofErased,
+                ExpectedVersion.noStream(),
+                List.of(NewEvent.of(new ContactChanged(erased, "Ada Lovelace", "ada@example.org", "gold"))));
+        store.append(
+                ofKept,
+                ExpectedVersion.noStream(),
+                List.of(NewEvent.of(new ContactChanged(kept, "Alan Turing", "alan@example.org", "silver"))));
+        PostgresSnapshotStore snapshots = PostgresSnapshotStore.of(store);
+        Instant now = Instant.now();
+        snapshots.save(new Snapshot<>(ofErased, "contact", 1, 1, new ContactState("Ada Lovelace"), now));
+        snapshots.save(new Snapshot<>(ofKept, "contact", 1, 1, new ContactState("Alan Turing"), now));
+
+        assertThat(store.eraseSubject(erased)).isTrue();
+
+        assertThat(snapshots.load(ofErased, "contact", 1, ContactState.class)).isEmpty();
+        assertThat(snapshots.load(ofKept, "contact", 1, ContactState.class))
+                .hasValueSatisfying(
+                        snapshot -> assertThat(snapshot.state().name()).isEqualTo("Alan Turing"));
+        assertThat(store.eraseSubject(erased))
+                .as("a second erasure finds no key")
+                .isFalse();
     }
 
     @Test

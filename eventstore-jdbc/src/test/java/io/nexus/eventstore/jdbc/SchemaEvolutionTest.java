@@ -10,6 +10,7 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 
 import io.nexus.eventstore.core.EventFilter;
 import io.nexus.eventstore.core.EventSerializationException;
+import io.nexus.eventstore.core.EventStore;
 import io.nexus.eventstore.core.EventTypeRegistry;
 import io.nexus.eventstore.core.ExpectedVersion;
 import io.nexus.eventstore.core.NewEvent;
@@ -146,6 +147,33 @@ class SchemaEvolutionTest {
         assertThat(again)
                 .extracting(RecordedEvent::eventId)
                 .containsExactly(read.get(0).eventId(), read.get(1).eventId());
+    }
+
+    /** A page counts stored events: a split one fills one place of it, and its parts come together. */
+    @Test
+    void a_page_of_the_global_order_counts_a_split_event_once() {
+        StreamId stream = uniqueStream("shop");
+        store(EventTypeRegistry.rawJson())
+                .append(stream, ExpectedVersion.noStream(), List.of(checkedOut("o-2", "10.00")));
+        for (int version = 1; version <= 2; version++) {
+            current.append(
+                    stream,
+                    ExpectedVersion.exactly(version),
+                    List.of(NewEvent.of(new CustomerRegistered("c" + version, "Customer", "NL"))));
+        }
+        long first = current.readStream(stream, 1, 1).get(0).position();
+
+        List<RecordedEvent> page = current.readAll(first, 2);
+        List<RecordedEvent> upTo = current.readAllUpTo(first, current.headPosition(), 2, EventFilter.ALL);
+
+        assertThat(page).extracting(RecordedEvent::streamVersion).containsExactly(1L, 1L, 2L);
+        assertThat(EventStore.positionsIn(page)).isEqualTo(2);
+        assertThat(upTo)
+                .extracting(RecordedEvent::eventId)
+                .isEqualTo(page.stream().map(RecordedEvent::eventId).toList());
+        assertThat(current.readAll(first + 2, 2))
+                .extracting(RecordedEvent::streamVersion)
+                .containsExactly(3L);
     }
 
     @Test

@@ -44,6 +44,9 @@ public final class EventPayloads {
     /** The stored metadata key set to {@code true} when the payload holds encrypted personal fields. */
     public static final String ENCRYPTED_KEY = "nexus.encrypted";
 
+    /** How a stored encrypted value starts, before its key id: {@code nexus:pii:1:<key id>:<sealed value>}. */
+    public static final String ENCRYPTED_VALUE_PREFIX = PersonalDataCipher.PREFIX;
+
     // Trees keep decimals as BigDecimal and write them plainly, so an amount passes an upcaster unchanged.
     private static final ObjectMapper TREES = JsonMapper.builder()
             .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)

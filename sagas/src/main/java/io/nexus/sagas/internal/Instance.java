@@ -56,10 +56,11 @@ public final class Instance<S> {
         return correlationId;
     }
 
-    /** Starts from a snapshot: the state folded up to {@code version}. */
-    public void restore(S snapshotState, long snapshotVersion) {
+    /** Starts from a snapshot: the state folded up to {@code version}, in the conversation {@code correlationId}. */
+    public void restore(S snapshotState, long snapshotVersion, @Nullable UUID correlationId) {
         this.state = snapshotState;
         this.version = snapshotVersion;
+        this.correlationId = correlationId;
     }
 
     /** Folds one event of the instance's stream, read back or just appended. */

@@ -1,6 +1,7 @@
 package io.nexus.sagas.internal;
 
 import io.nexus.eventstore.core.EventFilter;
+import io.nexus.eventstore.core.EventSerializationException;
 import io.nexus.eventstore.core.ExpectedVersion;
 import io.nexus.eventstore.core.RecordedEvent;
 import io.nexus.eventstore.core.Snapshot;
@@ -10,6 +11,8 @@ import io.nexus.eventstore.jdbc.PostgresSnapshotStore;
 import io.nexus.sagas.Saga;
 import io.nexus.sagas.SagaSnapshots;
 import io.nexus.sagas.Step;
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.HashMap;
@@ -18,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.UUID;
 import org.jdbi.v3.core.Handle;
 import org.jspecify.annotations.Nullable;
 
@@ -28,6 +32,7 @@ import org.jspecify.annotations.Nullable;
  * deadlines, all through the transaction's connection, so the step and the checkpoint commit together or not at all.
  */
 public final class SagaRuntime<S> {
+    private static final Logger LOG = System.getLogger(SagaRuntime.class.getName());
     private static final int PAGE = 500;
     /** The longest association id: keeps {@code saga-<type>-<id>} within a stream id's 200 characters. */
     public static final int MAX_ASSOCIATION_ID_LENGTH = 100;
@@ -180,6 +185,26 @@ public final class SagaRuntime<S> {
         return id;
     }
 
+    /**
+     * The instance's snapshot, or none when it cannot be decoded (a state class changed and its schema version kept):
+     * a snapshot is a cache, and one that cannot be read costs a full fold, never the partition's progress. Decoding
+     * fails in this process, so the batch's transaction is still usable.
+     */
+    private Optional<Snapshot<S>> snapshot(
+            Handle handle, StreamId stream, SagaSnapshots<S> every, PostgresSnapshotStore cache) {
+        try {
+            return cache.load(
+                    handle.getConnection(), stream, snapshotType(), every.schemaVersion(), every.stateClass());
+        } catch (EventSerializationException e) {
+            LOG.log(
+                    Level.WARNING,
+                    "saga '" + saga.type() + "': could not decode the snapshot of " + stream
+                            + "; folding its whole stream (bump SagaSnapshots' schema version when the state changes)",
+                    e);
+            return Optional.empty();
+        }
+    }
+
     /** Rebuilds the instance from its stream: committed history is all there is. */
     private Instance<S> load(Handle handle, String id) {
         StreamId stream = StreamId.of(streamPrefix + id);
@@ -188,10 +213,14 @@ public final class SagaRuntime<S> {
         SagaSnapshots<S> every = snapshots;
         PostgresSnapshotStore cache = snapshotStore;
         if (every != null && cache != null) {
-            Optional<Snapshot<S>> snapshot = cache.load(
-                    handle.getConnection(), stream, snapshotType(), every.schemaVersion(), every.stateClass());
+            Optional<Snapshot<S>> snapshot = snapshot(handle, stream, every, cache);
             if (snapshot.isPresent()) {
-                instance.restore(snapshot.get().state(), snapshot.get().streamVersion());
+                // A snapshot holds the state, not the envelope: the conversation's id is that of the first event.
+                UUID correlationId = store.readStream(stream, 1, 1).stream()
+                        .findFirst()
+                        .map(RecordedEvent::correlationId)
+                        .orElse(null);
+                instance.restore(snapshot.get().state(), snapshot.get().streamVersion(), correlationId);
                 from = snapshot.get().streamVersion() + 1;
             }
         }

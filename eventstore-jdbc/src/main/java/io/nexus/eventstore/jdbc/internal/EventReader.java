@@ -198,6 +198,11 @@ public final class EventReader implements AutoCloseable {
                 .findOne();
     }
 
+    /** The sequencer's last position as committed, read without sequencing. */
+    public long orderedHead(Handle handle) {
+        return handle.createQuery(sql.orderedHead).mapTo(Long.class).one();
+    }
+
     /**
      * The sequencer's last position and how long the oldest committed event without a position has waited (since its
      * transaction started), read without sequencing.

@@ -107,6 +107,7 @@ public final class EventStoreSql {
     final String streamVersion;
     final String positionOf;
     final String sequencerStatus;
+    final String orderedHead;
     /** Plain JDBC: stream. */
     final String streamFirstVersion;
     /** The highest position retention ever removed (0 if none): below it no position was removed. */
@@ -165,6 +166,7 @@ public final class EventStoreSql {
                 WHERE coalesce(c.first_commit_id, c.commit_id) <= :commitId""");
         // A function (V11), so its look-up of the unsequenced tail is planned with the sequencer row's values.
         this.sequencerStatus = q("SELECT last_position, oldest_unsequenced_seconds FROM ${schema}.sequencer_status()");
+        this.orderedHead = q("SELECT last_position FROM ${schema}.sequencer WHERE id = 1");
         this.streamFirstVersion = q("SELECT first_version FROM ${schema}.stream_truncations WHERE stream_id = ?");
         this.maxRemovedPosition = q("SELECT max_removed_position FROM ${schema}.retention_state");
         // The events present in :from..:to. The inner LIMIT (a window holds no more) keeps the planner's estimate of a

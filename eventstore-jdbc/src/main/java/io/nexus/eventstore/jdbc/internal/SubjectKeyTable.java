@@ -3,6 +3,7 @@ package io.nexus.eventstore.jdbc.internal;
 import io.nexus.eventstore.core.EventStoreAccessException;
 import io.nexus.eventstore.core.spi.PersonalDataKeys;
 import io.nexus.eventstore.core.spi.SubjectKey;
+import io.nexus.eventstore.json.EventPayloads;
 import java.security.NoSuchAlgorithmException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -55,7 +56,21 @@ public final class SubjectKeyTable implements PersonalDataKeys {
                 + " ON CONFLICT (subject) DO NOTHING";
         this.bySubject = "SELECT key_id, secret FROM " + schema + ".subject_keys WHERE subject = ?";
         this.byIds = "SELECT key_id, secret FROM " + schema + ".subject_keys WHERE key_id = ANY (?)";
-        this.erase = "DELETE FROM " + schema + ".subject_keys WHERE subject = ? RETURNING key_id";
+        // One statement, so the key and the snapshots go together. Snapshots are caches of folds: of a stream that
+        // holds the subject's encrypted values (their "nexus:pii:1:<key id>:" prefix), a snapshot holds them in the
+        // clear, and the next load folds the events again, the values masked. A scan of the encrypted events, for an
+        // operation as rare as an erasure.
+        this.erase = """
+                WITH erased AS (
+                    DELETE FROM %1$s.subject_keys WHERE subject = ? RETURNING key_id
+                ), forgotten AS (
+                    DELETE FROM %1$s.snapshots n
+                    WHERE n.stream_id IN (
+                        SELECT e.stream_id FROM %1$s.events e CROSS JOIN erased k
+                        WHERE e.metadata -> '%2$s' IS NOT NULL
+                          AND strpos(e.data::text, '%3$s' || k.key_id::text || ':') > 0)
+                )
+                SELECT key_id FROM erased""".formatted(schema, EventPayloads.ENCRYPTED_KEY, EventPayloads.ENCRYPTED_VALUE_PREFIX);
     }
 
     @Override
