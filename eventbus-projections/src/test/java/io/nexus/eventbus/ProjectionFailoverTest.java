@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -124,6 +125,13 @@ class ProjectionFailoverTest {
                 .orElse(""));
     }
 
+    /** Waits until {@code condition} holds, polling every 20 ms; returns how long that took. */
+    private static long millisUntil(String what, Duration max, Callable<Boolean> condition) {
+        long start = System.nanoTime();
+        await(what).pollInterval(Duration.ofMillis(20)).atMost(max).until(condition);
+        return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+    }
+
     @Test
     void a_worker_killed_at_random_moments_and_restarted_leaves_a_read_model_equal_to_a_fresh_replay()
             throws Exception {
@@ -184,12 +192,10 @@ class ProjectionFailoverTest {
             assertThat(ownerInDatabase(name)).isNotEqualTo(survivor.owner());
         }
         owner.destroyForcibly();
-        long start = System.nanoTime();
-        await("the survivor took over")
-                .pollInterval(Duration.ofMillis(20))
-                .atMost(Duration.ofSeconds(15))
-                .until(() -> survivor.ownedProjections().contains(name));
-        long tookMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        long tookMillis = millisUntil(
+                "the survivor took over",
+                Duration.ofSeconds(15),
+                () -> survivor.ownedProjections().contains(name));
         CountingProjection.append(store, "takeover", 100, 10);
         survivor.awaitPosition(name, store.headPosition(), Duration.ofSeconds(30));
 
@@ -250,12 +256,10 @@ class ProjectionFailoverTest {
         ProjectionDaemon other = owner == first ? second : first;
 
         owner.close();
-        long start = System.nanoTime();
-        await("the other daemon owns everything")
-                .pollInterval(Duration.ofMillis(20))
-                .atMost(Duration.ofSeconds(10))
-                .until(() -> other.ownedProjections().containsAll(names));
-        long tookMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        long tookMillis = millisUntil(
+                "the other daemon owns everything",
+                Duration.ofSeconds(10),
+                () -> other.ownedProjections().containsAll(names));
         CountingProjection.append(store, "shared", 100, 10);
         for (String name : names) {
             other.awaitPosition(name, store.headPosition(), Duration.ofSeconds(30));

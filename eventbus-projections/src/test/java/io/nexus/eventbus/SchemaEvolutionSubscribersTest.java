@@ -1,6 +1,7 @@
 package io.nexus.eventbus;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.nexus.eventstore.core.AppendResult;
 import io.nexus.eventstore.core.EventFilter;
@@ -117,16 +118,6 @@ class SchemaEvolutionSubscribersTest {
         return daemon;
     }
 
-    private static void await(String what, java.util.function.BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out waiting until " + what);
-            }
-            Thread.sleep(20);
-        }
-    }
-
     @Test
     void a_durable_subscription_receives_every_old_version_upcast() throws Exception {
         StreamId stream = TestEvents.uniqueStream("customer");
@@ -142,7 +133,7 @@ class SchemaEvolutionSubscribersTest {
         });
 
         appendHistory(stream);
-        await("the subscription received four events", () -> received.size() >= 4);
+        await("the subscription received four events").atMost(WAIT).until(() -> received.size() >= 4);
 
         assertThat(received).extracting(RecordedEvent::data).containsExactlyElementsOf(CURRENT_SHAPES);
         assertThat(received).extracting(RecordedEvent::schemaVersion).containsOnly(3);
@@ -237,7 +228,7 @@ class SchemaEvolutionSubscribersTest {
             }
         });
         daemon.start().awaitProjection(projection.name(), last, WAIT);
-        await("the subscription received seven events", () -> received.size() >= expected.size());
+        await("the subscription received seven events").atMost(WAIT).until(() -> received.size() >= expected.size());
 
         assertThat(applied).containsExactlyElementsOf(expected);
         assertThat(received).containsExactlyElementsOf(expected);

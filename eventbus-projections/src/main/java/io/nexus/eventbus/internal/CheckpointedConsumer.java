@@ -331,10 +331,11 @@ public final class CheckpointedConsumer {
             boolean complete = events.isEmpty() || handled >= last;
             // A page of fewer positions than the batch holds every matching event up to the head read before it.
             // Positions, not events: the parts of an event an upcaster split share its position and come together.
-            boolean full = EventStore.positionsIn(events) >= batchSize;
+            int positions = EventStore.positionsIn(events);
+            boolean full = positions >= batchSize;
             long to = !complete ? Math.max(handled, from) : full ? last : Math.max(Math.max(head, last), from);
             List<RecordedEvent> applied = complete ? events : List.of();
-            long removed = complete ? removedBetween(from, to, events) : 0;
+            long removed = complete ? removedBetween(from, to, positions) : 0;
             Optional<String> status = jdbi.inTransaction(handle -> {
                 Optional<String> advanced =
                         rows.advance(handle, name.value(), owner(), held, from, to, complete && !full, lease.millis());
@@ -376,16 +377,16 @@ public final class CheckpointedConsumer {
 
     /**
      * How many positions after {@code from} up to {@code to} retention removed before this consumer got to them.
-     * Positions up to the head have no holes, so an unfiltered batch counts its own gaps; a filtered batch cannot
+     * Positions up to the head have no holes, so an unfiltered batch of {@code positions} counts its own gaps; a filtered batch cannot
      * tell a removed event from one its filter skipped and asks the store (one row read while nothing after {@code
      * from} was ever removed).
      */
-    private long removedBetween(long from, long to, List<RecordedEvent> events) {
+    private long removedBetween(long from, long to, int positions) {
         if (to <= from) {
             return 0;
         }
         if (delivery.filter().isAll()) {
-            return Math.max(0, (to - from) - EventStore.positionsIn(events));
+            return Math.max(0, (to - from) - positions);
         }
         return store.removedEvents(from + 1, to);
     }

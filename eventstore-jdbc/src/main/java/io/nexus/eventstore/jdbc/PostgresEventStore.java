@@ -515,14 +515,15 @@ public final class PostgresEventStore implements EventStore, AutoCloseable {
         List<RecordedEvent> kept = new ArrayList<>();
         long from = fromPosition;
         // Counted in positions, as a page is: the parts of a split event come together and fill one place.
-        while (EventStore.positionsIn(kept) < maxCount) {
-            int wanted = maxCount - EventStore.positionsIn(kept);
+        int keptPositions = 0;
+        while (keptPositions < maxCount) {
+            int wanted = maxCount - keptPositions;
             List<RecordedEvent> page = readStored.read(from, wanted);
-            for (RecordedEvent event : page) {
-                if (filter.matches(event.type(), event.category())) {
-                    kept.add(event);
-                }
-            }
+            List<RecordedEvent> matching = page.stream()
+                    .filter(event -> filter.matches(event.type(), event.category()))
+                    .toList();
+            kept.addAll(matching);
+            keptPositions += EventStore.positionsIn(matching);
             if (EventStore.positionsIn(page) < wanted) {
                 break;
             }
